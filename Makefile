@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with Python 3.11, pip and make:  make demo  /  make test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: setup demo test ui lint lock clean
+
+setup: $(STAMP)
+
+# The environment comes from the committed lock file; the project itself is installed without deps.
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -r requirements.lock
+	$(BIN)/python -m pip install -qq --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/farmland demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+ui: $(STAMP)
+	mkdir -p .dagster
+	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m orchestration.definitions
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Re-resolve the lock file from pyproject.toml (run when dependencies change, then commit it).
+lock:
+	rm -rf /tmp/farmland-lock && $(PYTHON) -m venv /tmp/farmland-lock
+	/tmp/farmland-lock/bin/python -m pip install -qq --upgrade pip
+	/tmp/farmland-lock/bin/python -m pip install -qq '.[dev]'
+	/tmp/farmland-lock/bin/python -m pip freeze --exclude-editable | grep -v '^farmland-warehouse' > requirements.lock
+
+clean:
+	rm -rf $(VENV) data warehouse/*.duckdb* .duckdb_extensions transforms/target transforms/logs

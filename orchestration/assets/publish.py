@@ -1,0 +1,24 @@
+"""The last step of a run: swap in the analysts' read-only snapshot."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
+from orchestration.resources import WarehouseResource
+from warehouse.config import published_path
+from warehouse.publish import publish
+
+
+@dg.asset(
+    key=["warehouse", "published_snapshot"],
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY)],
+    description="Read-only copy of reference, marts and quality for analysts, replaced atomically at the "
+    "end of a successful run (never a half-finished state, never a write lock on readers).",
+)
+def published_snapshot(farmland: WarehouseResource) -> dg.MaterializeResult:
+    target = published_path(farmland.warehouse_file)
+    counts = publish(farmland.warehouse_file, target)
+    return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})

@@ -1,0 +1,184 @@
+"""The rule catalog at work in the pipeline: quarantine, the delivery gate, and policy findings.
+
+- `raw/rejects`: the row-level DQ rules on the raw deliveries; failing rows are quarantined.
+- `quality/survey_reconciliation`: DQ09 on the replayed survey state; a year that does not reconcile
+  is blocked from the marts and stops the run.
+- `quality/violations`: the PR rules on the marts; failures are findings, the run goes on.
+Every evaluated rule is also an asset check on the asset it guards, with the rule's entities in its
+metadata, so an operator sees in the Dagster UI what failed and where.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.raw_layers import RAW_LAYER_KEYS
+from orchestration.resources import WarehouseResource
+from quality.catalog import Rule, load_catalog, publish_catalog, rules_with
+from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
+from warehouse.connection import warehouse
+from warehouse.region import region
+
+QUARANTINE_RULES = [r for r in rules_with("quarantine_row") if r.rule_id != "DQ14"]
+GATE_RULES = rules_with("block_year")
+FINDING_RULES = rules_with("finding")
+
+REFERENCE_KEYS = [
+    dg.AssetKey(["reference", name])
+    for name in ("ref_land_classes", "ref_region", "ref_attribute_domains", "ref_targets")
+]
+
+
+def check_name(rule: Rule) -> str:
+    return f"{rule.rule_id}_{rule.subject.split('_', 1)[1] if rule.subject else 'rule'}"
+
+
+def _check_spec(rule: Rule, asset: list[str], *, blocking: bool = False) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name=check_name(rule),
+        asset=dg.AssetKey(asset),
+        description=f"{rule.rule_id} {rule.title_zh} — {rule.title_en} ({rule.source_doc} {rule.source_clause})",
+        blocking=blocking,
+    )
+
+
+def _check_result(outcome: RuleOutcome, asset: list[str], severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+    entities = outcome.entity_ids()
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(asset),
+        check_name=check_name(outcome.rule),
+        passed=outcome.passed,
+        severity=severity,
+        metadata={
+            "rule_id": outcome.rule.rule_id,
+            "rule_severity": outcome.rule.severity,
+            "evaluated_rows": outcome.evaluated_count,
+            "violations": outcome.violation_count,
+            "entities": dg.MetadataValue.json(entities[:200]),
+            "clause": f"{outcome.rule.source_doc} {outcome.rule.source_clause}",
+        },
+    )
+
+
+def _context() -> dict:
+    return {"crs_epsg": region().crs_epsg}
+
+
+REJECTS_KEY = ["raw", "rejects"]
+
+
+@dg.asset(
+    key=REJECTS_KEY,
+    group_name="quality",
+    kinds={"duckdb", "great_expectations"},
+    deps=[*RAW_LAYER_KEYS, *REFERENCE_KEYS],
+    check_specs=[_check_spec(r, REJECTS_KEY) for r in QUARANTINE_RULES],
+    description="Quarantine (隔离): raw rows failing a row-level DQ rule, each with its file, row and "
+    "reason. Staging models exclude them.",
+)
+def quarantined_rows(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+    with warehouse(farmland.warehouse_file) as con:
+        publish_catalog(con)
+        outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES], _context())
+        with_transaction(con, lambda: (quarantine(con, outcomes), record_outcomes(con, outcomes, context.run_id)))
+        total = con.sql("select count(*) from raw.rejects").fetchone()[0]
+    for outcome in outcomes:
+        context.log.info(f"{outcome.rule.rule_id}: {outcome.violation_count} rows quarantined")
+    yield dg.MaterializeResult(
+        metadata={
+            "rejects_total": total,
+            **{o.rule.rule_id: o.violation_count for o in outcomes},
+        }
+    )
+    for outcome in outcomes:
+        yield _check_result(outcome, REJECTS_KEY, dg.AssetCheckSeverity.WARN)
+
+
+def with_transaction(con, work) -> None:
+    """Run `work` atomically: a failure leaves the quality tables and rejects as they were."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        work()
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+GATE_KEY = ["quality", "survey_reconciliation"]
+
+
+@dg.asset(
+    key=GATE_KEY,
+    group_name="quality",
+    kinds={"duckdb", "great_expectations"},
+    deps=[dg.AssetKey(["intermediate", "int_survey__reconciliation"])],
+    check_specs=[_check_spec(r, GATE_KEY, blocking=True) for r in GATE_RULES],
+    description="Delivery gate (DQ09): each change-survey year must reconcile per county and land "
+    "class before it reaches the marts; writes quality.survey_year_status.",
+)
+def survey_reconciliation(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+    with warehouse(farmland.warehouse_file) as con:
+        outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES], _context())
+
+        def write() -> None:
+            record_outcomes(con, outcomes, context.run_id)
+            con.execute("DELETE FROM quality.survey_year_status")
+            failing_years = {
+                int(y) for o in outcomes for y in o.violations["year"].dropna().unique()
+            }
+            con.execute(
+                """INSERT INTO quality.survey_year_status
+                   SELECT year, NOT list_contains(?, year), now(), ?
+                   FROM (SELECT DISTINCT survey_year AS year FROM intermediate.int_survey__land_use_state)""",
+                [sorted(failing_years), context.run_id],
+            )
+
+        with_transaction(con, write)
+        status = con.sql("select year, reconciled from quality.survey_year_status order by year").fetchall()
+    blocked = [year for year, ok in status if not ok]
+    outcome = outcomes[0]
+    if blocked:
+        worst = outcome.violations.assign(abs_diff=outcome.violations["observed"].astype(float).abs())
+        worst = worst.sort_values("abs_diff", ascending=False).head(10)
+        lines = [f"  {r.admin_code} class {r.entity_id.split(':')[-1]} {r.year}: off by {r.observed} m²"
+                 for r in worst.itertuples()]
+        context.log.error(
+            f"DQ09: change survey does not reconcile for year(s) {blocked}; those years are kept out of "
+            "the marts. Largest differences (state(Y) − [state(Y−1) − outflows + inflows]):\n" + "\n".join(lines)
+            + "\nCheck the year's DLTBGXGC for missing or altered pieces and redeliver it."
+        )
+    yield dg.MaterializeResult(metadata={"years": str([y for y, _ in status]), "blocked_years": str(blocked)})
+    yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
+
+
+MART_KEYS = [
+    dg.AssetKey(["marts", name])
+    for name in ("land_use_area", "land_transition", "cultivated_land", "permanent_farmland", "in_out_balance")
+]
+FINDINGS_KEY = ["quality", "violations"]
+
+
+@dg.asset(
+    key=FINDINGS_KEY,
+    group_name="quality",
+    kinds={"duckdb", "great_expectations"},
+    deps=MART_KEYS,
+    check_specs=[_check_spec(r, FINDINGS_KEY) for r in FINDING_RULES],
+    description="Policy findings (PR rules) on the marts: each names the county, project, approval or "
+    "parcel and the clause it breaks. quality.violations also holds the DQ rules' violations.",
+)
+def policy_findings(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+    with warehouse(farmland.warehouse_file) as con:
+        outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES], _context())
+        with_transaction(con, lambda: record_outcomes(con, outcomes, context.run_id))
+        total = con.sql("select count(*) from quality.violations").fetchone()[0]
+    yield dg.MaterializeResult(
+        metadata={"violations_total": total, **{o.rule.rule_id: o.violation_count for o in outcomes}}
+    )
+    for outcome in outcomes:
+        yield _check_result(outcome, FINDINGS_KEY, dg.AssetCheckSeverity.WARN)
+
+
+QUALITY_ASSETS = [quarantined_rows, survey_reconciliation, policy_findings]
+__all__ = ["QUALITY_ASSETS", "load_catalog"]

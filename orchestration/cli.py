@@ -1,0 +1,91 @@
+"""`farmland`: build the warehouse from a landing folder, or generate and build the demo.
+
+    farmland build --landing DIR --warehouse FILE
+    farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N]
+    farmland summary [--warehouse FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from warehouse.config import LANDING_ENV, REPO_ROOT, WAREHOUSE_ENV, published_path
+
+DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
+DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
+
+
+def _configure(landing: Path, warehouse: Path) -> None:
+    # One configuration for the Dagster resources, the dbt profile and the rule runner.
+    os.environ[LANDING_ENV] = str(landing.resolve())
+    os.environ[WAREHOUSE_ENV] = str(warehouse.resolve())
+
+
+def run_build(landing: Path, warehouse: Path) -> bool:
+    """Run the build job in this process; True when every step succeeded."""
+    if not landing.is_dir():
+        raise SystemExit(f"landing folder {landing} does not exist")
+    _configure(landing, warehouse)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("build_warehouse")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        print("\nThe build did not complete. Failed steps:", file=sys.stderr)
+        for event in result.all_events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                message = error.message.strip() if error else "(no message)"
+                print(f"  {event.step_key}: {message}", file=sys.stderr)
+        print("The published snapshot was left at its last good state.", file=sys.stderr)
+    return result.success
+
+
+def print_summary(warehouse: Path) -> None:
+    from orchestration.summary import summary_table
+
+    published = published_path(warehouse.resolve())
+    if not published.exists():
+        print(f"no published snapshot at {published} yet")
+        return
+    print(f"\nWarehouse: {warehouse.resolve()}\nPublished snapshot for analysts: {published}\n")
+    print(summary_table(published))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="farmland", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("build", "build from a landing folder"), ("demo", "generate the 嘉兴 demo and build")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--landing", type=Path, default=DEFAULT_LANDING)
+        command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+        if name == "demo":
+            command.add_argument("--scale", type=int, default=None, help="parcels per county")
+            command.add_argument("--seed", type=int, default=None)
+    summary = commands.add_parser("summary", help="print the summary of the published snapshot")
+    summary.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    args = parser.parse_args(argv)
+
+    if args.command == "summary":
+        print_summary(args.warehouse)
+        return 0
+    if args.command == "demo":
+        from sources.demo.generate import generate
+
+        options = {k: v for k, v in (("scale", args.scale), ("seed", args.seed)) if v is not None}
+        manifest = generate(args.landing, **options)
+        print(f"demo deliveries for {manifest['region_code']} written to {args.landing} "
+              f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)")
+    ok = run_build(args.landing, args.warehouse)
+    print_summary(args.warehouse)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""The Dagster definitions: what `dagster dev` (make ui) and `farmland build` run."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.dbt_models import dbt_resource, indicator_marts, reference_seeds, survey_models
+from orchestration.assets.publish import published_snapshot
+from orchestration.assets.quality_rules import QUALITY_ASSETS
+from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
+from orchestration.jobs import annual_survey_build, build_warehouse, new_delivery_sensor
+from orchestration.resources import WarehouseResource
+
+defs = dg.Definitions(
+    assets=[*RAW_LAYER_ASSETS, reference_seeds, survey_models, indicator_marts, *QUALITY_ASSETS, published_snapshot],
+    jobs=[build_warehouse],
+    schedules=[annual_survey_build],
+    sensors=[new_delivery_sensor],
+    resources={"farmland": WarehouseResource(), "dbt": dbt_resource()},
+    # Materializations launched from the UI run in one process too: DuckDB has one writer per file.
+    executor=dg.in_process_executor,
+)

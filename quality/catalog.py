@@ -1,0 +1,107 @@
+"""The rule catalog as data: `rules/catalog.yml`, loaded into `quality.rule_catalog`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+CATALOG_FILE = Path(__file__).parent / "rules" / "catalog.yml"
+SUBJECTS_DIR = Path(__file__).parent / "subjects"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One great-expectations expectation of a rule, with `$parameter` references unresolved."""
+
+    type: str
+    kwargs: dict[str, Any]
+    value_set_sql: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    kind: str  # DQ | PR
+    title_zh: str
+    title_en: str
+    grain: str
+    severity: str  # error | warn
+    consequence: str  # quarantine_row | reject_delivery | block_year | finding
+    parameters: dict[str, Any]
+    source_doc: str
+    source_clause: str
+    subject: str | None = None
+    expectations: tuple[Expectation, ...] = field(default_factory=tuple)
+
+    @property
+    def evaluated(self) -> bool:
+        return self.subject is not None
+
+    @property
+    def subject_sql(self) -> str:
+        if self.subject is None:
+            raise ValueError(f"{self.rule_id} has no subject query yet")
+        return (SUBJECTS_DIR / f"{self.subject}.sql").read_text(encoding="utf-8")
+
+
+def _rule(entry: dict[str, Any]) -> Rule:
+    check = entry.get("check") or {}
+    expectations = []
+    for spec in check.get("expectations", []):
+        spec = dict(spec)
+        kind = spec.pop("type")
+        value_set_sql = spec.pop("value_set_sql", None)
+        expectations.append(Expectation(kind, spec, value_set_sql))
+    return Rule(
+        rule_id=entry["rule_id"],
+        kind=entry["kind"],
+        title_zh=entry["title_zh"],
+        title_en=entry["title_en"],
+        grain=entry["grain"],
+        severity=entry["severity"],
+        consequence=entry["consequence"],
+        parameters=dict(entry.get("parameters") or {}),
+        source_doc=entry["source_doc"],
+        source_clause=str(entry["source_clause"]),
+        subject=check.get("subject"),
+        expectations=tuple(expectations),
+    )
+
+
+@cache
+def load_catalog(path: Path = CATALOG_FILE) -> dict[str, Rule]:
+    """Every catalogued rule by id, in catalog order."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rules = [_rule(entry) for entry in entries]
+    ids = [r.rule_id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate rule ids in {path}")
+    return {r.rule_id: r for r in rules}
+
+
+def rules_with(consequence: str) -> list[Rule]:
+    """The evaluated rules that have the given consequence, in catalog order."""
+    return [r for r in load_catalog().values() if r.evaluated and r.consequence == consequence]
+
+
+def publish_catalog(con: duckdb.DuckDBPyConnection) -> int:
+    """Replace `quality.rule_catalog` with the catalog file's rules; returns how many."""
+    rules = list(load_catalog().values())
+    con.execute("DELETE FROM quality.rule_catalog")
+    con.executemany(
+        "INSERT INTO quality.rule_catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                r.rule_id, r.kind, r.title_zh, r.title_en, r.grain, r.severity, r.consequence,
+                json.dumps(r.parameters, ensure_ascii=False), r.source_doc, r.source_clause, r.evaluated,
+            )
+            for r in rules
+        ],
+    )  # fmt: skip
+    return len(rules)

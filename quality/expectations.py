@@ -1,0 +1,107 @@
+"""great-expectations on pandas frames that DuckDB computed.
+
+GX is imported lazily (it takes seconds) and run on the pandas engine: its SQL datasource on DuckDB
+fails every expectation (checked on GX 1.24.1), so DuckDB computes the subject rows and hands them
+over through Arrow. Every expectation asks for result_format COMPLETE with the frame's `_row` as
+unexpected index column, so each failure names the exact row behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+ROW_ID = "_row"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One validated expectation: which rows failed it, and how it reads to an operator."""
+
+    name: str
+    column: str
+    description: str
+    success: bool
+    failed_rows: tuple[int, ...]
+
+
+def _camel(snake: str) -> str:
+    return "".join(part.capitalize() if part != "a" else "A" for part in snake.split("_"))
+
+
+def describe(kind: str, kwargs: dict[str, Any]) -> str:
+    """A short human reading of an expectation, used as the `expected` text of a violation."""
+    col = kwargs.get("column") or kwargs.get("column_A")
+    condition = f" where {kwargs['row_condition']}" if kwargs.get("row_condition") else ""
+    if kind == "expect_column_values_to_be_in_set":
+        values = sorted(str(v) for v in kwargs["value_set"])
+        shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
+        return f"{col} in {{{shown}}}{condition}"
+    if kind == "expect_column_values_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        strict = kwargs.get("strict_min")
+        if low is not None and high is not None:
+            return f"{low} ≤ {col} ≤ {high}{condition}"
+        if low is not None:
+            return f"{col} {'>' if strict else '≥'} {low}{condition}"
+        return f"{col} ≤ {high}{condition}"
+    if kind == "expect_column_values_to_be_null":
+        return f"{col} not set{condition}"
+    if kind == "expect_column_values_to_not_be_null":
+        return f"{col} set{condition}"
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        op = "≥" if kwargs.get("or_equal") else ">"
+        return f"{kwargs['column_A']} {op} {kwargs['column_B']}{condition}"
+    return f"{kind}({kwargs})"
+
+
+class Validator:
+    """One ephemeral GX context for a rule run; validates frames expectation by expectation."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+
+        # GX logs every metric computation and draws progress bars; operators need neither.
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        self._gx = gx
+        self._context = gx.get_context(mode="ephemeral")
+        try:
+            self._context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        except Exception:  # noqa: BLE001 — progress bars are cosmetic; never fail a run over them
+            pass
+        self._source = self._context.data_sources.add_pandas("warehouse_frames")
+        self._count = 0
+
+    def validate(self, frame: pd.DataFrame, kind: str, kwargs: dict[str, Any]) -> ExpectationOutcome:
+        """Validate one expectation on the frame (which must carry a `_row` column)."""
+        self._count += 1
+        asset = self._source.add_dataframe_asset(f"frame_{self._count}")
+        batch = asset.add_batch_definition_whole_dataframe("all_rows").get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        gx_kwargs = dict(kwargs)
+        if gx_kwargs.get("row_condition"):
+            gx_kwargs["condition_parser"] = "pandas"
+        expectation = getattr(self._gx.expectations, _camel(kind))(**gx_kwargs)
+        result = batch.validate(
+            expectation,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+        )
+        problems = _raised_exceptions(result.exception_info or {})
+        if problems:
+            raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
+        failed = tuple(int(item[ROW_ID]) for item in (result.result.get("unexpected_index_list") or []))
+        column = kwargs.get("column") or kwargs.get("column_A") or ""
+        return ExpectationOutcome(kind, column, describe(kind, kwargs), bool(result.success), failed)
+
+
+def _raised_exceptions(info: dict[str, Any]) -> list[str]:
+    """Exception messages GX caught while computing metrics (flat or keyed by metric id)."""
+    if "raised_exception" in info:
+        return [str(info.get("exception_message"))] if info.get("raised_exception") else []
+    return [m for value in info.values() if isinstance(value, dict) for m in _raised_exceptions(value)]

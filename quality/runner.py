@@ -1,0 +1,244 @@
+"""The rule runner: each catalogued rule's subject rows, validated by great-expectations.
+
+For a rule, DuckDB runs the subject query (quality/subjects/<subject>.sql) with the rule's parameters,
+hands the rows to pandas through Arrow, and GX validates every expectation of the rule on them. A row
+that fails any expectation is a violation naming its entity (parcel BSM, county code, …), the value
+observed, what was expected, and the clause. Results per admin unit and year go to
+`quality.rule_results`; violations to `quality.violations`; for row-quarantine DQ rules the failing
+raw rows also go to `raw.rejects`, which staging excludes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from quality.catalog import Rule, load_catalog
+from quality.expectations import ROW_ID, ExpectationOutcome, Validator
+
+# Columns every subject query returns, besides the columns its expectations test.
+ENTITY_COLUMNS = ("entity_type", "entity_id", "admin_code", "year")
+# Row-level subjects also say where the row came from, so it can be quarantined.
+LINEAGE_COLUMNS = ("layer", "source_file", "source_row")
+
+
+@dataclass
+class RuleOutcome:
+    """What evaluating one rule found."""
+
+    rule: Rule
+    evaluated_count: int
+    violations: pd.DataFrame  # one row per failing entity row of the subject
+    results: pd.DataFrame  # one row per admin_code × year
+    expectations: list[ExpectationOutcome]
+
+    @property
+    def violation_count(self) -> int:
+        return len(self.violations)
+
+    @property
+    def passed(self) -> bool:
+        return self.violations.empty
+
+    def entity_ids(self) -> list[str]:
+        return sorted(set(self.violations["entity_id"].astype(str)))
+
+
+def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
+    """`$name` and `-$name` in the catalog refer to the rule's parameters."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"(-?)\$(\w+)", value.strip())
+        if match:
+            resolved = parameters[match.group(2)]
+            return -resolved if match.group(1) else resolved
+    return value
+
+
+def _query_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    used = set(re.findall(r"\$(\w+)", sql))
+    missing = used - parameters.keys()
+    if missing:
+        raise KeyError(f"subject query needs parameters {sorted(missing)}")
+    return {name: parameters[name] for name in used}
+
+
+def subject_frame(con: duckdb.DuckDBPyConnection, rule: Rule, context: dict[str, Any]) -> pd.DataFrame:
+    """The rule's subject rows as a pandas frame (through Arrow), with a `_row` id column."""
+    sql = rule.subject_sql
+    parameters = {**context, **rule.parameters}
+    table = con.execute(sql, _query_parameters(sql, parameters)).fetch_arrow_table()
+    frame = table.to_pandas()
+    frame.insert(0, ROW_ID, range(len(frame)))
+    return frame
+
+
+def _value_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
+    failed_by_row: dict[int, list[ExpectationOutcome]] = {}
+    for outcome in outcomes:
+        for row in outcome.failed_rows:
+            failed_by_row.setdefault(row, []).append(outcome)
+    records = []
+    indexed = frame.set_index(ROW_ID, drop=False)
+    subject_columns = [c for c in frame.columns if c not in (ROW_ID, *ENTITY_COLUMNS)]
+    for row_id, failed in sorted(failed_by_row.items()):
+        row = indexed.loc[row_id]
+        first = failed[0]
+        observed = "; ".join(f"{o.column} = {_value_text(row[o.column])}" for o in failed)
+        expected = "; ".join(o.description for o in failed)
+        detail = {c: _value_text(row[c]) for c in subject_columns}
+        detail["failed_checks"] = [o.description for o in failed]
+        records.append(
+            {
+                "rule_id": rule.rule_id,
+                "severity": rule.severity,
+                "admin_code": _value_text(row["admin_code"]),
+                "year": None if pd.isna(row["year"]) else int(row["year"]),
+                "entity_type": row["entity_type"],
+                "entity_id": str(row["entity_id"]),
+                "observed": observed if len(failed) > 1 else _value_text(row[first.column]),
+                "expected": expected,
+                "detail": json.dumps(detail, ensure_ascii=False),
+                "source_doc": rule.source_doc,
+                "source_clause": rule.source_clause,
+                **{c: (row[c] if c in row.index else None) for c in LINEAGE_COLUMNS},
+            }
+        )
+    columns = [
+        "rule_id", "severity", "admin_code", "year", "entity_type", "entity_id", "observed", "expected",
+        "detail", "source_doc", "source_clause", *LINEAGE_COLUMNS,
+    ]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _results(rule: Rule, frame: pd.DataFrame, violations: pd.DataFrame, threshold: str) -> pd.DataFrame:
+    """Per admin unit and year: how many subject rows were checked and how many failed."""
+    keys = ["admin_code", "year"]
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, "evaluated_count", "violation_count", "passed", "observed"])
+    scope = frame[keys].astype({"admin_code": "string"}).assign(year=frame["year"].astype("Int64"))
+    evaluated = scope.value_counts(dropna=False).rename("evaluated_count").reset_index()
+    if violations.empty:
+        failed = pd.DataFrame(columns=[*keys, "violation_count"])
+    else:
+        v = violations[keys].astype({"admin_code": "string"}).assign(year=violations["year"].astype("Int64"))
+        failed = v.value_counts(dropna=False).rename("violation_count").reset_index()
+    merged = evaluated.merge(failed, on=keys, how="left")
+    merged["violation_count"] = merged["violation_count"].fillna(0).astype(int)
+    merged["passed"] = merged["violation_count"] == 0
+    merged["observed"] = [
+        f"{v} of {e} failing" for v, e in zip(merged["violation_count"], merged["evaluated_count"], strict=True)
+    ]
+    merged["threshold"] = threshold
+    return merged
+
+
+def evaluate_rule(
+    con: duckdb.DuckDBPyConnection, rule: Rule, validator: Validator, context: dict[str, Any]
+) -> RuleOutcome:
+    """Run the rule's subject query and validate every expectation of the rule on it."""
+    frame = subject_frame(con, rule, context)
+    parameters = {**context, **rule.parameters}
+    outcomes = []
+    for expectation in rule.expectations:
+        kwargs = {k: _resolve(v, parameters) for k, v in expectation.kwargs.items()}
+        if expectation.value_set_sql:
+            kwargs["value_set"] = [r[0] for r in con.execute(expectation.value_set_sql).fetchall()]
+        outcomes.append(validator.validate(frame, expectation.type, kwargs))
+    violations = _violations(rule, frame, outcomes)
+    threshold = "; ".join(o.description for o in outcomes)
+    return RuleOutcome(rule, len(frame), violations, _results(rule, frame, violations, threshold), outcomes)
+
+
+def evaluate_rules(
+    con: duckdb.DuckDBPyConnection, rule_ids: list[str], context: dict[str, Any]
+) -> list[RuleOutcome]:
+    """Evaluate the given rules in catalog order."""
+    catalog = load_catalog()
+    unknown = [r for r in rule_ids if r not in catalog]
+    if unknown:
+        raise KeyError(f"rules not in the catalog: {unknown}")
+    validator = Validator()
+    return [evaluate_rule(con, catalog[r], validator, context) for r in rule_ids]
+
+
+def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome], run_id: str) -> None:
+    """Append results to quality.rule_results; make quality.violations hold these rules' current findings."""
+    now = datetime.now()
+    for outcome in outcomes:
+        rule_id = outcome.rule.rule_id
+        con.execute("DELETE FROM quality.violations WHERE rule_id = ?", [rule_id])
+        if not outcome.violations.empty:
+            v = outcome.violations.drop(columns=list(LINEAGE_COLUMNS)).assign(run_id=run_id)
+            con.register("new_violations", v)
+            con.execute(
+                """INSERT INTO quality.violations BY NAME
+                   SELECT run_id, rule_id, severity, admin_code, cast(year AS INTEGER) AS year, entity_type,
+                          entity_id, observed, expected, cast(detail AS JSON) AS detail, source_doc,
+                          source_clause
+                   FROM new_violations"""
+            )
+            con.unregister("new_violations")
+        if not outcome.results.empty:
+            r = outcome.results.assign(run_id=run_id, rule_id=rule_id, evaluated_at=now)
+            con.register("new_results", r)
+            con.execute(
+                """INSERT INTO quality.rule_results BY NAME
+                   SELECT run_id, rule_id, evaluated_at, cast(admin_code AS VARCHAR) AS admin_code,
+                          cast(year AS INTEGER) AS year, passed, observed, threshold,
+                          violation_count, evaluated_count
+                   FROM new_results"""
+            )
+            con.unregister("new_results")
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> int:
+    """Put the raw rows behind row-level DQ violations into raw.rejects (replacing earlier rule rejects).
+
+    The quarantine is recomputed from the current raw rows on every run, so fixing and reloading a file
+    releases its rows. Returns the number of reject rows written.
+    """
+    from sources.layers import LAYERS_BY_CODE
+
+    written = 0
+    for outcome in outcomes:
+        rule_id = outcome.rule.rule_id
+        con.execute(
+            "DELETE FROM raw.rejects WHERE rule_id = ? AND rejected_by = 'rule_runner'", [rule_id]
+        )
+        if outcome.violations.empty:
+            continue
+        rows = outcome.violations.dropna(subset=["source_file", "source_row"])
+        rows = rows.assign(reason=outcome.rule.title_en + ": " + rows["observed"].astype(str)
+                           + " (expected " + rows["expected"] + ")")
+        rows = rows.drop_duplicates(subset=["layer", "source_file", "source_row"])
+        for layer_code, group in rows.groupby("layer"):
+            table = LAYERS_BY_CODE[str(layer_code)].table
+            con.register("quarantined", group[["layer", "source_file", "source_row", "reason"]])
+            con.execute(
+                f"""INSERT INTO raw.rejects
+                      (source_file, source_row, layer, rule_id, reason, record, file_sha256, rejected_at,
+                       rejected_by)
+                    SELECT q.source_file, q.source_row, q.layer, ?, q.reason, to_json(r), r._file_sha256,
+                           now(), 'rule_runner'
+                    FROM quarantined q
+                    JOIN (SELECT * EXCLUDE (geom) FROM raw.{table}) r
+                      ON r._source_file = q.source_file AND r._source_row = q.source_row""",
+                [rule_id],
+            )
+            con.unregister("quarantined")
+            written += len(group)
+    return written

@@ -1,0 +1,30 @@
+-- Pairs of parcels of one delivered state (one DLTB year) that share more than a boundary.
+-- Both parcels of a pair are listed: neither can be trusted to own the shared ground.
+with usable as (
+    select _source_file, _source_row, _survey_year, BSM, ZLDWDM, geom
+    from raw.dltb
+    where geom is not null and not ST_IsEmpty(geom) and ST_IsValid(geom)
+      and ST_GeometryType(geom) in ('POLYGON', 'MULTIPOLYGON')
+),
+
+touching_pairs as (
+    select a.BSM as bsm_a, b.BSM as bsm_b, a._survey_year as year,
+           ST_Area(ST_Intersection(a.geom, b.geom)) as overlap_m2
+    from usable a
+    join usable b
+      on ST_Intersects(a.geom, b.geom)
+    where a._survey_year = b._survey_year and a.BSM < b.BSM
+),
+
+pair_members as (
+    select bsm_a as bsm, bsm_b as other_bsm, year, overlap_m2 from touching_pairs
+    union all
+    select bsm_b, bsm_a, year, overlap_m2 from touching_pairs
+)
+
+select
+    'parcel' as entity_type, cast(u.BSM as varchar) as entity_id, left(u.ZLDWDM, 6) as admin_code,
+    p.year, 'DLTB' as layer, u._source_file as source_file, u._source_row as source_row,
+    p.other_bsm, round(p.overlap_m2, 2) as overlap_m2
+from pair_members p
+join usable u on u.BSM = p.bsm and u._survey_year = p.year

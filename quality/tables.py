@@ -1,0 +1,38 @@
+"""The `quality` schema: the rule catalog, each run's results, and the violations behind them."""
+
+from __future__ import annotations
+
+import duckdb
+
+QUALITY_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS quality.rule_catalog (
+      rule_id VARCHAR PRIMARY KEY, kind VARCHAR, title_zh VARCHAR, title_en VARCHAR, grain VARCHAR,
+      severity VARCHAR, consequence VARCHAR, parameters JSON, source_doc VARCHAR, source_clause VARCHAR,
+      evaluated BOOLEAN
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS quality.rule_results (
+      run_id VARCHAR, rule_id VARCHAR, evaluated_at TIMESTAMP, admin_code VARCHAR, year INTEGER,
+      passed BOOLEAN, observed VARCHAR, threshold VARCHAR, violation_count BIGINT, evaluated_count BIGINT
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS quality.violations (
+      run_id VARCHAR, rule_id VARCHAR, severity VARCHAR, admin_code VARCHAR, year INTEGER,
+      entity_type VARCHAR, entity_id VARCHAR, observed VARCHAR, expected VARCHAR, detail JSON,
+      source_doc VARCHAR, source_clause VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS quality.survey_year_status (
+      year INTEGER PRIMARY KEY, reconciled BOOLEAN, checked_at TIMESTAMP, run_id VARCHAR
+    )
+    """,
+)
+
+
+def create_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in QUALITY_DDL:
+        con.execute(ddl)

@@ -1,0 +1,167 @@
+"""The spatial layers a land bureau delivers, as the warehouse's `raw` schema holds them.
+
+One entry per layer of SOURCES.md §1: where it lives in the landing folder, its canonical field
+names (the 三调 database codes, upper case), their types, and the aliases older or newer standards use
+for the same field. Extractors map aliases onto canonical names and cast to these types; the
+warehouse creates every raw table from this list, so a landing folder that lacks a layer still builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# DuckDB types of canonical fields. Geometry is stored in a `geom` GEOMETRY column, not listed here.
+TEXT = "VARCHAR"
+INT = "BIGINT"
+REAL = "DOUBLE"
+DATE = "DATE"
+
+# Columns every raw table carries besides the layer's own fields.
+LINEAGE_COLUMNS: dict[str, str] = {
+    "_survey_year": "INTEGER",  # the <year> folder the file was delivered in
+    "_source_file": "VARCHAR",  # path relative to the landing folder
+    "_source_row": "BIGINT",  # 1-based feature number within the file's layer
+    "_loaded_at": "TIMESTAMP",
+    "_file_sha256": "VARCHAR",
+}
+
+_PARCEL_FIELDS: dict[str, str] = {
+    "BSM": INT,
+    "TBBH": TEXT,
+    "DLBM": TEXT,
+    "DLMC": TEXT,
+    "QSXZ": TEXT,
+    "QSDWDM": TEXT,
+    "QSDWMC": TEXT,
+    "ZLDWDM": TEXT,
+    "ZLDWMC": TEXT,
+    "TBMJ": REAL,
+    "KCDLBM": TEXT,
+    "KCXS": REAL,
+    "KCMJ": REAL,
+    "TBDLMJ": REAL,
+    "GDLX": TEXT,
+    "GDPDJB": TEXT,
+    "TBXHDM": TEXT,
+    "ZZSXDM": TEXT,
+    "GDDB": INT,
+    "CZCSXM": TEXT,
+    "SJNF": INT,
+}
+
+# The before (BGQ) / after (BGH) copy of the parcel attributes in the change-process layer.
+_CHANGE_ATTRIBUTES = [
+    "DLBM", "DLMC", "QSXZ", "QSDWDM", "ZLDWDM", "ZLDWMC", "KCDLBM", "KCXS", "KCMJ", "TBDLMJ",
+    "GDLX", "GDPDJB", "TBXHDM", "ZZSXDM", "GDDB", "CZCSXM",
+]  # fmt: skip
+
+_CHANGE_FIELDS: dict[str, str] = {
+    "BSM": INT,
+    "BGXW": TEXT,
+    "BGQTBBSM": INT,
+    "BGHTBBSM": INT,
+    "BGQTBBH": TEXT,
+    "BGHTBBH": TEXT,
+    **{f"BGQ{a}": _PARCEL_FIELDS[a] for a in _CHANGE_ATTRIBUTES},
+    **{f"BGH{a}": _PARCEL_FIELDS[a] for a in _CHANGE_ATTRIBUTES},
+    "TBBGMJ": REAL,
+    "XZQTZLX": TEXT,
+    "GXSJ": DATE,
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A delivered spatial layer: `survey/<year>/DLTB.*` lands in `raw.<table>`."""
+
+    code: str  # the layer name as delivered (DLTB, YJJBNT, …)
+    folder: str  # survey | control
+    table: str  # raw table name
+    title_zh: str
+    fields: dict[str, str]
+    aliases: dict[str, str] = field(default_factory=dict)  # delivered name -> canonical name
+    layer_aliases: tuple[str, ...] = ()  # other names the same layer is delivered under
+    geometry_required: bool = True
+
+
+LAYERS: tuple[Layer, ...] = (
+    Layer("DLTB", "survey", "dltb", "地类图斑", _PARCEL_FIELDS),
+    Layer("DLTBGX", "survey", "dltbgx", "地类图斑更新层", _PARCEL_FIELDS),
+    Layer("DLTBGXGC", "survey", "dltbgxgc", "地类图斑更新过程层", _CHANGE_FIELDS, aliases={"BGMJ": "TBBGMJ"}),
+    Layer(
+        "YJJBNT",
+        "control",
+        "yjjbnt",
+        "永久基本农田保护图斑",
+        {
+            "BSM": INT, "JBNTTBBH": TEXT, "XZQDM": TEXT, "DLBM": TEXT, "JBNTMJ": REAL, "GDDB": INT,
+            "SFSFQ": TEXT, "HDNF": INT, "GLTBBSM": INT,
+        },  # fmt: skip
+        aliases={"YJJBNTTBBH": "JBNTTBBH", "YJJBNTTBMJ": "JBNTMJ", "YJJBNTMJ": "JBNTMJ"},
+        layer_aliases=("YJJBNTBHTB", "YJJBNTTB"),
+    ),
+    Layer(
+        "YJJBNTCBQ",
+        "control",
+        "yjjbntcbq",
+        "永久基本农田储备区",
+        {"BSM": INT, "XZQDM": TEXT, "CBQMJ": REAL, "HRNF": INT},
+    ),
+    Layer(
+        "GBZNT",
+        "control",
+        "gbznt",
+        "高标准农田上图入库",
+        {"XMBH": TEXT, "XZQDM": TEXT, "JSNF": INT, "JSLX": TEXT, "JSMJ": REAL},
+    ),
+    Layer(
+        "LSGNQ",
+        "control",
+        "lsgnq",
+        "粮食生产功能区",
+        {"GNQBH": TEXT, "XZQDM": TEXT, "GNQMJ": REAL, "RDNF": INT},
+    ),
+)
+
+LAYERS_BY_CODE: dict[str, Layer] = {layer.code: layer for layer in LAYERS}
+
+# Vector formats a layer may arrive in, by file suffix (a FileGDB is a directory ending in .gdb).
+FORMATS: dict[str, str] = {
+    ".parquet": "GeoParquet",
+    ".gpkg": "GeoPackage",
+    ".shp": "ESRI Shapefile",
+    ".gdb": "OpenFileGDB",
+}
+
+
+def layer_for_name(name: str) -> Layer | None:
+    """The layer a delivered file or layer name stands for (case-insensitive, aliases included)."""
+    upper = name.upper()
+    for layer in LAYERS:
+        if upper == layer.code or upper in layer.layer_aliases:
+            return layer
+    return None
+
+
+def raw_table_ddl(layer: Layer) -> str:
+    """CREATE TABLE statement for the layer's raw table (canonical fields, geometry, lineage)."""
+    columns = [f'"{name}" {type_}' for name, type_ in layer.fields.items()]
+    columns.append("geom GEOMETRY")
+    columns.extend(f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS.items())
+    columns.append("_extra JSON")  # delivered fields outside the canonical list, kept verbatim
+    return f"CREATE TABLE IF NOT EXISTS raw.{layer.table} (\n  " + ",\n  ".join(columns) + "\n)"
+
+
+REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS raw.rejects (
+  source_file VARCHAR NOT NULL,   -- path relative to the landing folder
+  source_row BIGINT,              -- NULL when the whole file is rejected
+  layer VARCHAR,                  -- DLTB, YJJBNT, … (NULL if the file could not be identified)
+  rule_id VARCHAR NOT NULL,       -- DQ01 … DQ14, or LOAD for a row the reader could not parse
+  reason VARCHAR NOT NULL,        -- what an operator reads
+  record JSON,                    -- the raw record as delivered (no geometry)
+  file_sha256 VARCHAR,
+  rejected_at TIMESTAMP NOT NULL,
+  rejected_by VARCHAR DEFAULT 'extractor'  -- 'extractor' (could not load) or 'rule_runner' (DQ rule)
+)
+"""

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: the one place that opens the database file."""

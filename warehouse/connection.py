@@ -1,0 +1,86 @@
+"""Open the warehouse: spatial loaded from the pip wheel (never downloaded), schemas in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.config import extension_dir, warehouse_path
+
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality")
+
+
+def _spatial_extension_file() -> Path:
+    import duckdb_extension_spatial
+
+    package = Path(duckdb_extension_spatial.__file__).parent
+    matches = sorted(package.glob(f"extensions/v{duckdb.__version__}/spatial.duckdb_extension"))
+    if not matches:
+        raise RuntimeError(
+            f"duckdb-extension-spatial has no build for duckdb {duckdb.__version__} in {package}; "
+            "install the matching duckdb-extension-spatial version"
+        )
+    return matches[0]
+
+
+def ensure_spatial_installed() -> Path:
+    """Install the spatial extension from the wheel into the project-local extension directory."""
+    directory = extension_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"extension_directory": str(directory), "autoinstall_known_extensions": False})
+    try:
+        installed = con.sql(
+            "select installed from duckdb_extensions() where extension_name = 'spatial'"
+        ).fetchone()
+        if not (installed and installed[0]):
+            con.execute(f"INSTALL '{_spatial_extension_file()}'")
+    finally:
+        con.close()
+    return directory
+
+
+def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file (or `:memory:`) with spatial loaded."""
+    target = ":memory:" if str(path) == ":memory:" else str(Path(path or warehouse_path()).resolve())
+    if target != ":memory:" and not read_only:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    directory = ensure_spatial_installed()
+    con = duckdb.connect(
+        target,
+        read_only=read_only,
+        config={
+            "extension_directory": str(directory),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    con.execute("LOAD spatial")
+    return con
+
+
+def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the layer schemas, every raw table, the rejects table and the quality tables (idempotent)."""
+    from quality.tables import create_quality_tables
+    from sources.layers import LAYERS, REJECTS_DDL, raw_table_ddl
+
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for layer in LAYERS:
+        con.execute(raw_table_ddl(layer))
+    con.execute(REJECTS_DDL)
+    create_quality_tables(con)
+
+
+@contextmanager
+def warehouse(path: Path | str | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open, bootstrap (when writable) and always close: DuckDB allows one writer per file."""
+    con = connect(path, read_only=read_only)
+    try:
+        if not read_only:
+            bootstrap(con)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,45 @@
+"""The published snapshot: a read-only copy of the analyst-facing schemas, swapped in atomically.
+
+Analysts query the copy, never the working file, so a query never blocks the pipeline (DuckDB allows
+one writer *or* many readers) and never sees a half-finished run. Only `marts`, `quality` and
+`reference` are copied: raw deliveries, and the personal data some of them carry, stay behind.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from warehouse.config import published_path
+from warehouse.connection import connect
+
+PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
+
+
+def publish(working: Path, target: Path | None = None) -> dict[str, int]:
+    """Copy the published schemas of `working` into `target` (default: <working>_published.duckdb).
+
+    Returns the row count of every table copied.
+    """
+    target = target or published_path(working)
+    staging_file = target.with_name(target.name + ".next")
+    staging_file.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = connect(working)
+    try:
+        con.execute(f"ATTACH '{staging_file}' AS snapshot")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema in ? and table_type = 'BASE TABLE' "
+            "order by all",
+            [list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+        for schema, table in tables:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
+            con.execute(f'CREATE TABLE snapshot.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
+            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from snapshot.{schema}."{table}"').fetchone()[0]
+        con.execute("DETACH snapshot")
+    finally:
+        con.close()
+    os.replace(staging_file, target)
+    return counts
