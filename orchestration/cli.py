@@ -1,8 +1,8 @@
 """`farmland`: build the warehouse from a landing folder, or generate and build the demo.
 
-    farmland build --landing DIR --warehouse FILE
-    farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N]
-    farmland summary [--warehouse FILE]
+farmland build --landing DIR --warehouse FILE
+farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N]
+farmland summary [--warehouse FILE]
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ def print_summary(warehouse: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="farmland", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("build", "build from a landing folder"), ("demo", "generate the 嘉兴 demo and build")):
+    for name, text in (
+        ("build", "build from a landing folder"),
+        ("demo", "generate the 嘉兴 demo and build"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--landing", type=Path, default=DEFAULT_LANDING)
         command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
@@ -80,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
 
         options = {k: v for k, v in (("scale", args.scale), ("seed", args.seed)) if v is not None}
         manifest = generate(args.landing, **options)
-        print(f"demo deliveries for {manifest['region_code']} written to {args.landing} "
-              f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)")
+        print(
+            f"demo deliveries for {manifest['region_code']} written to {args.landing} "
+            f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
+        )
     ok = run_build(args.landing, args.warehouse)
     print_summary(args.warehouse)
     return 0 if ok else 1

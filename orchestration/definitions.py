@@ -12,7 +12,14 @@ from orchestration.jobs import annual_survey_build, build_warehouse, new_deliver
 from orchestration.resources import WarehouseResource
 
 defs = dg.Definitions(
-    assets=[*RAW_LAYER_ASSETS, reference_seeds, survey_models, indicator_marts, *QUALITY_ASSETS, published_snapshot],
+    assets=[
+        *RAW_LAYER_ASSETS,
+        reference_seeds,
+        survey_models,
+        indicator_marts,
+        *QUALITY_ASSETS,
+        published_snapshot,
+    ],
     jobs=[build_warehouse],
     schedules=[annual_survey_build],
     sensors=[new_delivery_sensor],

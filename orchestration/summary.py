@@ -28,7 +28,8 @@ findings as (
 ),
 names as (select admin_code, admin_name from reference.ref_region)
 select c.admin_code, n.admin_name, c.year, c.cultivated_mu, c.target_mu, c.meets_target,
-       p.pbf_mu, p.pbf_target_mu, p.pbf_meets_target, b.in_mu, b.out_mu, coalesce(f.violations, '') as violations
+       p.pbf_mu, p.pbf_target_mu, p.pbf_meets_target, b.in_mu, b.out_mu,
+       coalesce(f.violations, '') as violations
 from cultivated c
 left join names n using (admin_code)
 left join pbf p using (admin_code)

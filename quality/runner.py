@@ -140,7 +140,8 @@ def _results(rule: Rule, frame: pd.DataFrame, violations: pd.DataFrame, threshol
     merged["violation_count"] = merged["violation_count"].fillna(0).astype(int)
     merged["passed"] = merged["violation_count"] == 0
     merged["observed"] = [
-        f"{v} of {e} failing" for v, e in zip(merged["violation_count"], merged["evaluated_count"], strict=True)
+        f"{v} of {e} failing"
+        for v, e in zip(merged["violation_count"], merged["evaluated_count"], strict=True)
     ]
     merged["threshold"] = threshold
     return merged
@@ -216,14 +217,18 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
     written = 0
     for outcome in outcomes:
         rule_id = outcome.rule.rule_id
-        con.execute(
-            "DELETE FROM raw.rejects WHERE rule_id = ? AND rejected_by = 'rule_runner'", [rule_id]
-        )
+        con.execute("DELETE FROM raw.rejects WHERE rule_id = ? AND rejected_by = 'rule_runner'", [rule_id])
         if outcome.violations.empty:
             continue
         rows = outcome.violations.dropna(subset=["source_file", "source_row"])
-        rows = rows.assign(reason=outcome.rule.title_en + ": " + rows["observed"].astype(str)
-                           + " (expected " + rows["expected"] + ")")
+        rows = rows.assign(
+            reason=outcome.rule.title_en
+            + ": "
+            + rows["observed"].astype(str)
+            + " (expected "
+            + rows["expected"]
+            + ")"
+        )
         rows = rows.drop_duplicates(subset=["layer", "source_file", "source_row"])
         for layer_code, group in rows.groupby("layer"):
             table = LAYERS_BY_CODE[str(layer_code)].table

@@ -30,7 +30,9 @@ def ensure_spatial_installed() -> Path:
     """Install the spatial extension from the wheel into the project-local extension directory."""
     directory = extension_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"extension_directory": str(directory), "autoinstall_known_extensions": False})
+    con = duckdb.connect(
+        config={"extension_directory": str(directory), "autoinstall_known_extensions": False}
+    )
     try:
         installed = con.sql(
             "select installed from duckdb_extensions() where extension_name = 'spatial'"
@@ -75,7 +77,9 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def warehouse(path: Path | str | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def warehouse(
+    path: Path | str | None = None, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open, bootstrap (when writable) and always close: DuckDB allows one writer per file."""
     con = connect(path, read_only=read_only)
     try:

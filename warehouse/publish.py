@@ -37,7 +37,9 @@ def publish(working: Path, target: Path | None = None) -> dict[str, int]:
         for schema, table in tables:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
             con.execute(f'CREATE TABLE snapshot.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
-            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from snapshot.{schema}."{table}"').fetchone()[0]
+            counts[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from snapshot.{schema}."{table}"'
+            ).fetchone()[0]
         con.execute("DETACH snapshot")
     finally:
         con.close()

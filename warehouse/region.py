@@ -1,4 +1,4 @@
-"""The configured region (辖区): its city, counties and CRS, read from the dbt seed that the models use too."""
+"""The configured region (辖区): city, counties and CRS, from the dbt seed the models use too."""
 
 from __future__ import annotations
 

@@ -37,12 +37,16 @@ def _check_spec(rule: Rule, asset: list[str], *, blocking: bool = False) -> dg.A
     return dg.AssetCheckSpec(
         name=check_name(rule),
         asset=dg.AssetKey(asset),
-        description=f"{rule.rule_id} {rule.title_zh} — {rule.title_en} ({rule.source_doc} {rule.source_clause})",
+        description=(
+            f"{rule.rule_id} {rule.title_zh} — {rule.title_en} ({rule.source_doc} {rule.source_clause})"
+        ),
         blocking=blocking,
     )
 
 
-def _check_result(outcome: RuleOutcome, asset: list[str], severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+def _check_result(
+    outcome: RuleOutcome, asset: list[str], severity: dg.AssetCheckSeverity
+) -> dg.AssetCheckResult:
     entities = outcome.entity_ids()
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(asset),
@@ -80,7 +84,9 @@ def quarantined_rows(context: dg.AssetExecutionContext, farmland: WarehouseResou
     with warehouse(farmland.warehouse_file) as con:
         publish_catalog(con)
         outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES], _context())
-        with_transaction(con, lambda: (quarantine(con, outcomes), record_outcomes(con, outcomes, context.run_id)))
+        with_transaction(
+            con, lambda: (quarantine(con, outcomes), record_outcomes(con, outcomes, context.run_id))
+        )
         total = con.sql("select count(*) from raw.rejects").fetchone()[0]
     for outcome in outcomes:
         context.log.info(f"{outcome.rule.rule_id}: {outcome.violation_count} rows quarantined")
@@ -124,12 +130,11 @@ def survey_reconciliation(context: dg.AssetExecutionContext, farmland: Warehouse
         def write() -> None:
             record_outcomes(con, outcomes, context.run_id)
             con.execute("DELETE FROM quality.survey_year_status")
-            failing_years = {
-                int(y) for o in outcomes for y in o.violations["year"].dropna().unique()
-            }
+            failing_years = {int(y) for o in outcomes for y in o.violations["year"].dropna().unique()}
+            # A year rests on the state of the year before: one that fails blocks every later year too.
             con.execute(
                 """INSERT INTO quality.survey_year_status
-                   SELECT year, NOT list_contains(?, year), now(), ?
+                   SELECT year, len(list_filter(?::INTEGER[], failing -> failing <= year)) = 0, now(), ?
                    FROM (SELECT DISTINCT survey_year AS year FROM intermediate.int_survey__land_use_state)""",
                 [sorted(failing_years), context.run_id],
             )
@@ -141,11 +146,14 @@ def survey_reconciliation(context: dg.AssetExecutionContext, farmland: Warehouse
     if blocked:
         worst = outcome.violations.assign(abs_diff=outcome.violations["observed"].astype(float).abs())
         worst = worst.sort_values("abs_diff", ascending=False).head(10)
-        lines = [f"  {r.admin_code} class {r.entity_id.split(':')[-1]} {r.year}: off by {r.observed} m²"
-                 for r in worst.itertuples()]
+        lines = [
+            f"  {r.admin_code} class {r.entity_id.split(':')[-1]} {r.year}: off by {r.observed} m²"
+            for r in worst.itertuples()
+        ]
         context.log.error(
             f"DQ09: change survey does not reconcile for year(s) {blocked}; those years are kept out of "
-            "the marts. Largest differences (state(Y) − [state(Y−1) − outflows + inflows]):\n" + "\n".join(lines)
+            "the marts. Largest differences (state(Y) − [state(Y−1) − outflows + inflows]):\n"
+            + "\n".join(lines)
             + "\nCheck the year's DLTBGXGC for missing or altered pieces and redeliver it."
         )
     yield dg.MaterializeResult(metadata={"years": str([y for y, _ in status]), "blocked_years": str(blocked)})
@@ -154,7 +162,13 @@ def survey_reconciliation(context: dg.AssetExecutionContext, farmland: Warehouse
 
 MART_KEYS = [
     dg.AssetKey(["marts", name])
-    for name in ("land_use_area", "land_transition", "cultivated_land", "permanent_farmland", "in_out_balance")
+    for name in (
+        "land_use_area",
+        "land_transition",
+        "cultivated_land",
+        "permanent_farmland",
+        "in_out_balance",
+    )
 ]
 FINDINGS_KEY = ["quality", "violations"]
 

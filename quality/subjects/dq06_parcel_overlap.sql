@@ -5,6 +5,8 @@ with usable as (
     from raw.dltb
     where geom is not null and not ST_IsEmpty(geom) and ST_IsValid(geom)
       and ST_GeometryType(geom) in ('POLYGON', 'MULTIPOLYGON')
+    -- a repeated BSM is DQ07's case, not an overlap: only its first occurrence is measured
+    qualify row_number() over (partition by _survey_year, BSM order by _source_file, _source_row) = 1
 ),
 
 touching_pairs as (

@@ -1,0 +1,31 @@
+-- Identifiers per layer and survey year: BSM on parcels, change records and protection polygons,
+-- 项目编号 on high-standard farmland, 功能区编号 on grain zones. `occurrence` counts in delivery order
+-- (file, then row), so the first occurrence is kept and later duplicates are quarantined.
+with identifiers as (
+    select 'DLTB' as layer, 'parcel' as entity_type, cast(BSM as varchar) as id, left(ZLDWDM, 6) as admin_code,
+           _survey_year, _source_file, _source_row from raw.dltb
+    union all
+    select 'DLTBGX', 'parcel', cast(BSM as varchar), left(ZLDWDM, 6), _survey_year, _source_file, _source_row
+    from raw.dltbgx
+    union all
+    select 'DLTBGXGC', 'change_record', cast(BSM as varchar), left(coalesce(BGHZLDWDM, BGQZLDWDM), 6),
+           _survey_year, _source_file, _source_row from raw.dltbgxgc
+    union all
+    select 'YJJBNT', 'pbf_polygon', cast(BSM as varchar), left(XZQDM, 6), _survey_year, _source_file, _source_row
+    from raw.yjjbnt
+    union all
+    select 'YJJBNTCBQ', 'reserve_polygon', cast(BSM as varchar), left(XZQDM, 6), _survey_year, _source_file,
+           _source_row from raw.yjjbntcbq
+    union all
+    select 'GBZNT', 'high_standard_project', XMBH, left(XZQDM, 6), _survey_year, _source_file, _source_row
+    from raw.gbznt
+    union all
+    select 'LSGNQ', 'grain_zone', GNQBH, left(XZQDM, 6), _survey_year, _source_file, _source_row from raw.lsgnq
+)
+
+select
+    entity_type, id as entity_id, admin_code, _survey_year as year,
+    layer, _source_file as source_file, _source_row as source_row,
+    row_number() over (partition by layer, _survey_year, id order by _source_file, _source_row) as occurrence
+from identifiers
+where id is not null

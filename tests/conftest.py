@@ -1,0 +1,74 @@
+"""Shared fixtures: one demo build per test session (dbt and Dagster start-up cost seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# Small enough to build in well under a minute, large enough for every planted case.
+TEST_SCALE = 80
+
+
+@dataclass
+class DemoBuild:
+    landing: Path
+    warehouse: Path
+    manifest: dict
+    result: object  # dagster ExecuteInProcessResult
+
+    @property
+    def published(self) -> Path:
+        from warehouse.config import published_path
+
+        return published_path(self.warehouse)
+
+
+def build(landing: Path, warehouse: Path):
+    """Run the build job in-process on a landing folder into a warehouse file."""
+    os.environ["FARMLAND_LANDING"] = str(landing)
+    os.environ["FARMLAND_WAREHOUSE"] = str(warehouse)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("build_warehouse")
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    from sources.demo.generate import generate
+
+    landing = tmp_path_factory.mktemp("demo") / "landing"
+    manifest = generate(landing, scale=TEST_SCALE)
+    return landing, manifest
+
+
+@pytest.fixture(scope="session")
+def demo_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuild]:
+    landing, manifest = demo_landing
+    warehouse = tmp_path_factory.mktemp("warehouse") / "farmland.duckdb"
+    result = build(landing, warehouse)
+    yield DemoBuild(landing, warehouse, manifest, result)
+
+
+@pytest.fixture
+def landing_copy(demo_landing, tmp_path: Path) -> tuple[Path, dict]:
+    """A private copy of the demo deliveries a test may damage."""
+    landing, manifest = demo_landing
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    return copy, json.loads(json.dumps(manifest))
+
+
+def planted(manifest: dict, rule_id: str) -> set[tuple[str, int | None]]:
+    return {(str(p["entity_id"]), p.get("year")) for p in manifest["planted"] if p["rule_id"] == rule_id}

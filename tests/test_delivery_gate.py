@@ -1,0 +1,87 @@
+"""DQ09: a change survey that does not reconcile stops at the gate; the analysts' snapshot stays good."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sources.formats import read_layer, write_layer
+from tests.conftest import build
+from warehouse.connection import connect
+
+
+def _snapshot_rows(path):
+    con = connect(path, read_only=True)
+    try:
+        return con.sql("select * from marts.land_use_area order by all").fetchall()
+    finally:
+        con.close()
+
+
+def _drop_one_class_changing_piece(path) -> int:
+    """Rewrite a DLTBGXGC file without one piece whose land class changed; returns its BSM."""
+    layer = read_layer(path)
+    table = layer.table
+    changed = pc.not_equal(table["BGQDLBM"], table["BGHDLBM"]).to_pylist()
+    victim = changed.index(True)
+    keep = pa.array([i != victim for i in range(table.num_rows)])
+    removed_bsm = table["BSM"][victim].as_py()
+    import shapely
+
+    geometries = shapely.from_wkb(pc.filter(layer.wkb, keep).to_numpy(zero_copy_only=False))
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        for sibling in path.parent.glob(path.stem + ".*"):
+            sibling.unlink()
+    write_layer(
+        path, table.filter(keep), list(geometries), layer.crs_epsg, dbf_encoding=layer.encoding or "UTF-8"
+    )
+    return removed_bsm
+
+
+def test_a_missing_change_piece_blocks_the_year_and_reloading_the_fix_converges(
+    demo_build, landing_copy, tmp_path
+):
+    landing, manifest = landing_copy
+    # Start from the last good state: the demo build's working file and its published snapshot.
+    warehouse = tmp_path / "farmland.duckdb"
+    shutil.copy(demo_build.warehouse, warehouse)
+    published = demo_build.published
+    shutil.copy(published, tmp_path / published.name)
+    good_rows = _snapshot_rows(tmp_path / published.name)
+
+    change_file = next((landing / "survey" / "2023").glob("DLTBGXGC.*"))
+    original = tmp_path / "original"
+    shutil.copytree(landing / "survey" / "2023", original)
+    _drop_one_class_changing_piece(change_file)
+
+    result = build(landing, warehouse)
+    assert not result.success
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    dq09 = next(v for n, v in checks.items() if n.startswith("DQ09_"))
+    assert not dq09.passed
+    con = connect(warehouse, read_only=True)
+    try:
+        status = dict(con.sql("select year, reconciled from quality.survey_year_status").fetchall())
+        failing = con.sql("select distinct year from quality.violations where rule_id = 'DQ09'").fetchall()
+    finally:
+        con.close()
+    assert status[2022] is True and status[2023] is False
+    assert all(reconciled is False for year, reconciled in status.items() if year > 2023)
+    assert failing == [(2023,)]
+    # the analysts' snapshot was not touched by the failed run
+    assert _snapshot_rows(tmp_path / published.name) == good_rows
+
+    # redeliver the original year: the warehouse converges to the clean result
+    shutil.rmtree(landing / "survey" / "2023")
+    shutil.copytree(original, landing / "survey" / "2023")
+    result = build(landing, warehouse)
+    assert result.success
+    assert _snapshot_rows(tmp_path / published.name) == good_rows
