@@ -1,0 +1,141 @@
+"""Generate the 嘉兴市 demo deliveries: survey layers 2022–2025, 2025 control layers, and the manifest of
+planted violations and true figures.
+
+    generate(Path("data/landing"), scale=300, seed=20251231) -> manifest dict
+    python -m sources.demo --landing data/landing --scale 300 --seed 20251231
+
+Deterministic for a seed. Each stage draws from its own random stream, so changing one stage does not
+reshuffle the others.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sources.demo import checks
+from sources.demo.base import build_base
+from sources.demo.calibrate import calibrate
+from sources.demo.change_plan import CHANGE_YEARS, loss_order, plan_changes
+from sources.demo.change_records import build_year
+from sources.demo.control import build_control, build_lsgnq
+from sources.demo.frame import Table
+from sources.demo.ids import BsmAllocator, TbbhAllocator
+from sources.demo.landclasses import CULTIVATED
+from sources.demo.manifest import build_manifest, parcel_entries, write_manifest
+from sources.demo.output import write_control, write_survey
+from sources.demo.planting import apply, choose
+from sources.demo.rects import of
+from sources.demo.replay import replay
+from sources.demo.truth import cultivated_cents, in_out, land_use_area
+
+DEFAULT_SCALE = 300
+DEFAULT_SEED = 20251231
+MIN_SCALE = 50  # below this a single parcel is too large a share of a county to hit the planted outcomes
+
+
+@dataclass
+class Demo:
+    """Everything generated, in memory (the tests replay from these as well as from the files)."""
+
+    base: Table
+    years: dict[int, tuple[Table, Table]]  # year → (DLTBGX, DLTBGXGC)
+    states: list[Table]  # 2022, 2023, 2024, 2025
+    quarantined_bsm: np.ndarray
+    control: dict[str, Table]
+    manifest: dict
+    timings: dict[str, float] = field(default_factory=dict)
+    control_stats: dict = field(default_factory=dict)  # per county: 永农 boxes, share over 耕地
+
+
+def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
+    """Generate the demo in memory (no files)."""
+    if scale < MIN_SCALE:
+        raise ValueError(f"scale must be at least {MIN_SCALE} parcels per county (got {scale})")
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
+    def stream(stage: int) -> np.random.Generator:
+        return np.random.default_rng([seed, stage])
+
+    bsm, tbbh = BsmAllocator(), TbbhAllocator()
+    base = build_base(scale, stream(1), bsm, tbbh)
+    lap("base")
+    losses = loss_order(base, stream(7))
+    plans, touched = plan_changes(base, scale, stream(2), losses)
+    years = {plan.year: build_year(base, plan, bsm, tbbh, stream(10 + i)) for i, plan in enumerate(plans)}
+    lap("changes")
+
+    lsgnq = build_lsgnq(base, stream(3))
+    planting = choose(base, touched, of(lsgnq), losses, stream(4))
+    quarantined = np.zeros(len(base["BSM"]), dtype=bool)
+    quarantined[planting.quarantined_rows()] = True
+    quarantined_bsm = np.sort(base["BSM"][quarantined])
+    quarantined_set = set(quarantined_bsm.tolist())
+
+    # Calibrate 耕地 on the parcels nothing else touches, then plant (planting edits only its own rows).
+    before = [cultivated_cents(land_use_area(s, quarantined_set)) for s in replay(base, list(years.values()))]
+    free = ~touched
+    free[planting.all_rows()] = False
+    calibrate(base, before, free, stream(5))
+    notes = apply(base, planting)
+    states = replay(base, list(years.values()))
+    lap("calibrate+plant")
+
+    # Control layers keep clear of pieces leaving 耕地 and of every planted / 非粮 parcel.
+    leaving = [
+        np.isin(gc["BGQDLBM"].astype(str), CULTIVATED) & ~np.isin(gc["BGHDLBM"].astype(str), CULTIVATED)
+        for _, gc in years.values()
+    ]
+    forbidden_parts = [of(gc, mask) for (_, gc), mask in zip(years.values(), leaving, strict=True)]
+    forbidden_parts.append(of(base, planting.all_rows()))
+    forbidden = tuple(np.concatenate([p[k] for p in forbidden_parts]) for k in range(4))
+    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm)
+    lap("control")
+
+    areas = {
+        year: land_use_area(state, quarantined_set)
+        for year, state in zip((2022, *CHANGE_YEARS), states, strict=True)
+    }
+    flows_in_out = {year: in_out(gc) for year, (_, gc) in years.items()}
+    manifest = build_manifest(
+        scale=scale,
+        seed=seed,
+        files=[],
+        parcel_planted=parcel_entries(base, notes),
+        areas=areas,
+        in_out=flows_in_out,
+        yjjbnt=control.yjjbnt,
+    )
+    checks.check_all(
+        manifest, states, [gc for _, gc in years.values()], areas, quarantined_bsm, control.yjjbnt,
+        control.lsgnq, control.gbznt,
+    )  # fmt: skip
+    lap("truth+checks")
+    layers = {
+        "YJJBNT": control.yjjbnt,
+        "YJJBNTCBQ": control.cbq,
+        "GBZNT": control.gbznt,
+        "LSGNQ": control.lsgnq,
+    }
+    return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats)
+
+
+def generate(landing: Path, *, scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict:
+    """Write the demo deliveries under `landing` and return the manifest (also written as
+    `<landing>/demo_manifest.json`). `scale` = parcels per county in the base year."""
+    landing = Path(landing)
+    demo = build(scale, seed)
+    files = write_survey(landing, demo.base, demo.years)
+    files += write_control(landing, demo.control)
+    demo.manifest["files"] = sorted(files)
+    write_manifest(landing, demo.manifest)
+    return demo.manifest

@@ -1,0 +1,187 @@
+"""The demo manifest (`<landing>/demo_manifest.json`): what was generated, every planted violation the
+warehouse must report, and the true figures it must reproduce."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from sources.demo.base import BASE_YEAR
+from sources.demo.change_plan import CHANGE_YEARS
+from sources.demo.frame import Table
+from sources.demo.region import REGION_CODE, counties, targets
+from sources.demo.truth import cents_to_mu, cultivated_cents
+
+MANIFEST_NAME = "demo_manifest.json"
+TARGET_YEAR = 2025
+
+
+def parcel_entries(base: Table, notes: list[dict]) -> list[dict]:
+    """Planted parcel violations (from planting.apply) as manifest entries."""
+    return [
+        {
+            "rule_id": n["rule_id"],
+            "entity_type": "parcel",
+            "entity_id": str(base["BSM"][n["row"]]),
+            "admin_code": str(base["ZLDWDM"][n["row"]])[:6],
+            "year": BASE_YEAR if n["rule_id"].startswith("DQ") else TARGET_YEAR,
+            "layer": "DLTB",
+            "detail": n["detail"],
+        }
+        for n in notes
+    ]
+
+
+def target_outcomes(rule_id: str, indicator: str, actual_cents: dict[str, int]) -> list[dict]:
+    """County and city rows of a 2025 target rule (PR01 耕地保有量, PR02 永久基本农田)."""
+    rows = []
+    for code in [c.code for c in counties()] + [REGION_CODE]:
+        level = "city" if code == REGION_CODE else "county"
+        cents = sum(actual_cents.values()) if level == "city" else actual_cents.get(code, 0)
+        actual, target = cents_to_mu(cents), targets()[(code, indicator)]
+        rows.append(
+            {
+                "rule_id": rule_id, "admin_code": code, "admin_level": level, "year": TARGET_YEAR,
+                "actual_mu": actual, "target_mu": target, "gap_mu": round(actual - target, 6),
+                "meets_target": actual >= target,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def target_entries(outcomes: list[dict], layer: str) -> list[dict]:
+    return [
+        {
+            "rule_id": o["rule_id"],
+            "entity_type": o["admin_level"],
+            "entity_id": o["admin_code"],
+            "admin_code": o["admin_code"],
+            "year": o["year"],
+            "layer": layer,
+            "detail": {"actual_mu": o["actual_mu"], "target_mu": o["target_mu"], "gap_mu": o["gap_mu"]},
+        }
+        for o in outcomes
+        if not o["meets_target"]
+    ]
+
+
+def in_out_rows(frames: dict[int, pl.DataFrame]) -> list[dict]:
+    rows = []
+    for year, frame in frames.items():
+        by_code = {r["admin_code"]: r for r in frame.iter_rows(named=True)}
+        for county in counties():
+            r = by_code.get(county.code, {"in_c": 0, "out_c": 0})
+            rows.append(
+                {
+                    "admin_code": county.code,
+                    "year": year,
+                    "in_mu": cents_to_mu(r["in_c"]),
+                    "out_mu": cents_to_mu(r["out_c"]),
+                }
+            )
+    return rows
+
+
+def in_out_entries(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "rule_id": "PR08",
+            "entity_type": "county",
+            "entity_id": r["admin_code"],
+            "admin_code": r["admin_code"],
+            "year": r["year"],
+            "layer": "DLTBGXGC",
+            "detail": {"in_mu": r["in_mu"], "out_mu": r["out_mu"]},
+        }  # fmt: skip
+        for r in rows
+        if r["out_mu"] > r["in_mu"]
+    ]
+
+
+def land_use_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
+    return [
+        {
+            "admin_code": r["admin_code"],
+            "year": year,
+            "land_class": r["land_class"],
+            "area_m2": r["area_c"] / 100,
+        }
+        for year, frame in areas.items()
+        for r in frame.iter_rows(named=True)
+    ]
+
+
+def cultivated_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
+    rows = []
+    for year, frame in areas.items():
+        cents = cultivated_cents(frame)
+        rows.extend(
+            {"admin_code": c.code, "year": year, "cultivated_mu": cents_to_mu(cents.get(c.code, 0))}
+            for c in counties()
+        )
+    return rows
+
+
+def pbf_cents(yjjbnt: Table) -> dict[str, int]:
+    return {c.code: int(yjjbnt["JBNTMJ_C"][yjjbnt["XZQDM"] == c.code].sum()) for c in counties()}
+
+
+def build_manifest(
+    *,
+    scale: int,
+    seed: int,
+    files: list[str],
+    parcel_planted: list[dict],
+    areas: dict[int, pl.DataFrame],
+    in_out: dict[int, pl.DataFrame],
+    yjjbnt: Table,
+) -> dict:
+    cultivated_2025 = cultivated_cents(areas[TARGET_YEAR])
+    pr01 = target_outcomes("PR01", "cultivated_land", cultivated_2025)
+    pr02 = target_outcomes("PR02", "permanent_farmland", pbf_cents(yjjbnt))
+    io_rows = in_out_rows(in_out)
+    planted = (
+        parcel_planted
+        + target_entries(pr01, "DLTB")
+        + target_entries(pr02, "YJJBNT")
+        + in_out_entries(io_rows)
+    )
+    planted.sort(key=lambda e: (e["rule_id"], e["year"], e["entity_type"], e["entity_id"]))
+    return {
+        "region_code": REGION_CODE,
+        "base_year": BASE_YEAR,
+        "years": [BASE_YEAR, *CHANGE_YEARS],
+        "scale": scale,
+        "seed": seed,
+        "files": sorted(files),
+        "planted": planted,
+        "truth": {
+            "land_use_area": land_use_rows(areas),
+            "cultivated_mu": cultivated_rows(areas),
+            "pbf_mu": [
+                {"admin_code": code, "year": TARGET_YEAR, "pbf_mu": cents_to_mu(c)}
+                for code, c in pbf_cents(yjjbnt).items()
+            ],
+            "in_out": io_rows,
+            "targets": pr01 + pr02,
+        },
+    }
+
+
+def write_manifest(landing: Path, manifest: dict) -> Path:
+    path = Path(landing) / MANIFEST_NAME
+    path.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8"
+    )
+    return path
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value)}")
