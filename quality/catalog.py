@@ -38,6 +38,12 @@ class Rule:
     source_clause: str
     subject: str | None = None
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
+    enforcer: str | None = None  # who enforces a rule without a check: 'extractor'
+
+    @property
+    def enforced_by(self) -> str:
+        """'rule_runner', 'extractor', or 'planned' (catalogued, not yet enforced)."""
+        return "rule_runner" if self.subject else (self.enforcer or "planned")
 
     @property
     def evaluated(self) -> bool:
@@ -71,6 +77,7 @@ def _rule(entry: dict[str, Any]) -> Rule:
         source_clause=str(entry["source_clause"]),
         subject=check.get("subject"),
         expectations=tuple(expectations),
+        enforcer=entry.get("enforced_by"),
     )
 
 
@@ -95,11 +102,12 @@ def publish_catalog(con: duckdb.DuckDBPyConnection) -> int:
     rules = list(load_catalog().values())
     con.execute("DELETE FROM quality.rule_catalog")
     con.executemany(
-        "INSERT INTO quality.rule_catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quality.rule_catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 r.rule_id, r.kind, r.title_zh, r.title_en, r.grain, r.severity, r.consequence,
                 json.dumps(r.parameters, ensure_ascii=False), r.source_doc, r.source_clause, r.evaluated,
+                r.enforced_by,
             )
             for r in rules
         ],

@@ -9,7 +9,7 @@ QUALITY_DDL = (
     CREATE TABLE IF NOT EXISTS quality.rule_catalog (
       rule_id VARCHAR PRIMARY KEY, kind VARCHAR, title_zh VARCHAR, title_en VARCHAR, grain VARCHAR,
       severity VARCHAR, consequence VARCHAR, parameters JSON, source_doc VARCHAR, source_clause VARCHAR,
-      evaluated BOOLEAN
+      evaluated BOOLEAN, enforced_by VARCHAR
     )
     """,
     """

@@ -148,3 +148,16 @@ def test_targets_and_findings_agree_with_the_generator(demo_build):
         "select admin_code from marts.cultivated_land where meets_target = false",
     )
     assert {r[0] for r in rows} == pr01
+
+
+def test_the_summary_lists_every_county_and_the_city(demo_build, capsys):
+    from orchestration.cli import main
+    from warehouse.region import region
+
+    assert main(["summary", "--warehouse", str(demo_build.warehouse)]) == 0
+    out = capsys.readouterr().out
+    for code in [*region().counties, region().code]:
+        assert code in out
+    for county in {e for e, _ in planted(demo_build.manifest, "PR01")}:
+        line = next(line for line in out.splitlines() if line.startswith(county))
+        assert "NO" in line and "PR01×1" in line

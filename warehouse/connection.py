@@ -67,11 +67,13 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas, every raw table, the rejects table and the quality tables (idempotent)."""
     from quality.tables import create_quality_tables
     from sources.layers import LAYERS, REJECTS_DDL, raw_table_ddl
+    from sources.records import records_ddl
 
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for layer in LAYERS:
         con.execute(raw_table_ddl(layer))
+    con.execute(records_ddl())
     con.execute(REJECTS_DDL)
     create_quality_tables(con)
 

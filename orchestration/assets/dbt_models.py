@@ -5,9 +5,10 @@ before staging reads raw; the DQ09 reconciliation gate needs the intermediate mo
 before the marts. Splitting the dbt selection at those points keeps the asset graph acyclic.
 """
 
-from __future__ import annotations
+import sys
+from pathlib import Path
 
-import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator, dbt_environment, ensure_manifest
@@ -16,25 +17,27 @@ MANIFEST = ensure_manifest()
 TRANSLATOR = FarmlandTranslator()
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, command: str = "build"):
     dbt_environment()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli([command], context=context).stream()
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="reference_seeds",
     select="resource_type:seed",
 )  # fmt: skip
-def reference_seeds(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource):
     """Reference tables kept in the repository: land classes, region, targets, attribute domains."""
-    yield from _build(context, dbt)
+    # `dbt seed`, not `build`: build would also run the staging models' relationship tests against
+    # the seeds, before the staging models exist in this run.
+    yield from _build(context, dbt, "seed")
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="survey_models",
     select="path:models/staging path:models/intermediate",
 )  # fmt: skip
-def survey_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """Staging and intermediate models: typed deliveries, land-use state per year, change flows."""
     yield from _build(context, dbt)
 
@@ -43,10 +46,16 @@ def survey_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="indicator_marts",
     select="path:models/marts",
 )  # fmt: skip
-def indicator_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     """The indicator marts analysts query (INDICATORS.md)."""
     yield from _build(context, dbt)
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=FARMLAND_DBT, profiles_dir=str(FARMLAND_DBT.profiles_dir))
+    # dbt lives in the same environment as Dagster; PATH may not include it (e.g. `.venv/bin/farmland`).
+    executable = Path(sys.executable).with_name("dbt")
+    return DbtCliResource(
+        project_dir=FARMLAND_DBT,
+        profiles_dir=str(FARMLAND_DBT.profiles_dir),
+        dbt_executable=str(executable) if executable.exists() else "dbt",
+    )

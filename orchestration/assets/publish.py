@@ -1,7 +1,5 @@
 """The last step of a run: swap in the analysts' read-only snapshot."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS

@@ -8,9 +8,8 @@ Every evaluated rule is also an asset check on the asset it guards, with the rul
 metadata, so an operator sees in the Dagster UI what failed and where.
 """
 
-from __future__ import annotations
-
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.resources import WarehouseResource
@@ -19,7 +18,7 @@ from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outco
 from warehouse.connection import warehouse
 from warehouse.region import region
 
-QUARANTINE_RULES = [r for r in rules_with("quarantine_row") if r.rule_id != "DQ14"]
+QUARANTINE_RULES = rules_with("quarantine_row")
 GATE_RULES = rules_with("block_year")
 FINDING_RULES = rules_with("finding")
 
@@ -80,7 +79,7 @@ REJECTS_KEY = ["raw", "rejects"]
     description="Quarantine (隔离): raw rows failing a row-level DQ rule, each with its file, row and "
     "reason. Staging models exclude them.",
 )
-def quarantined_rows(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
         publish_catalog(con)
         outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES], _context())
@@ -123,7 +122,7 @@ GATE_KEY = ["quality", "survey_reconciliation"]
     description="Delivery gate (DQ09): each change-survey year must reconcile per county and land "
     "class before it reaches the marts; writes quality.survey_year_status.",
 )
-def survey_reconciliation(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES], _context())
 
@@ -182,7 +181,7 @@ FINDINGS_KEY = ["quality", "violations"]
     description="Policy findings (PR rules) on the marts: each names the county, project, approval or "
     "parcel and the clause it breaks. quality.violations also holds the DQ rules' violations.",
 )
-def policy_findings(context: dg.AssetExecutionContext, farmland: WarehouseResource):
+def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES], _context())
         with_transaction(con, lambda: record_outcomes(con, outcomes, context.run_id))

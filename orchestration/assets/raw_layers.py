@@ -1,8 +1,7 @@
 """One asset per delivered spatial layer: every file of that layer in the landing folder, loaded into raw."""
 
-from __future__ import annotations
-
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from orchestration.resources import WarehouseResource
 from sources.errors import DeliveryError
@@ -20,7 +19,7 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
         description=f"{layer.code} {layer.title_zh}: every `{layer.folder}/<year>/{layer.code}.*` delivery "
         "as read, with its file, row, load time and file hash.",
     )
-    def load(context: dg.AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+    def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
         with warehouse(farmland.warehouse_file) as con:
             try:
                 report = load_layer(con, farmland.landing_folder, layer, region().crs_epsg)

@@ -1,0 +1,32 @@
+-- 永久基本农田储备区 YJJBNTCBQ: one row per reserve polygon of a control year, quarantined rows
+-- left out.
+
+with
+
+delivered as (
+    select * from {{ source('raw', 'yjjbntcbq') }}
+),
+
+not_quarantined as (
+    select * from delivered
+    where {{ not_quarantined('delivered', 'YJJBNTCBQ') }}
+),
+
+renamed as (
+    select
+        not_quarantined._survey_year                    as control_year,
+        not_quarantined."BSM"                           as bsm,
+        {{ clean_code('not_quarantined."XZQDM"') }}     as admin_code_delivered,
+        {{ county_of('not_quarantined."XZQDM"') }}      as county_code,
+        not_quarantined."CBQMJ"                         as reserve_area_m2,
+        {{ to_mu('not_quarantined."CBQMJ"') }}          as reserve_area_mu,
+        cast(not_quarantined."HRNF" as integer)         as included_year,
+        not_quarantined.geom                            as geom,
+        not_quarantined._source_file                    as source_file,
+        not_quarantined._source_row                     as source_row,
+        not_quarantined._file_sha256                    as file_sha256,
+        not_quarantined._loaded_at                      as loaded_at
+    from not_quarantined
+)
+
+select * from renamed
