@@ -8,34 +8,25 @@ farmland summary [--warehouse FILE]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from warehouse.config import LANDING_ENV, REPO_ROOT, WAREHOUSE_ENV, published_path
+from warehouse.config import REPO_ROOT, published_path
 
 DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
-
-
-def _configure(landing: Path, warehouse: Path) -> None:
-    # One configuration for the Dagster resources, the dbt profile and the rule runner.
-    os.environ[LANDING_ENV] = str(landing.resolve())
-    os.environ[WAREHOUSE_ENV] = str(warehouse.resolve())
 
 
 def run_build(landing: Path, warehouse: Path) -> bool:
     """Run the build job in this process; True when every step succeeded."""
     if not landing.is_dir():
         raise SystemExit(f"landing folder {landing} does not exist")
-    _configure(landing, warehouse)
-    import dagster as dg
+    from orchestration.run import run_build_job
 
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("build_warehouse")
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    try:
+        result = run_build_job(landing, warehouse)
+    except ValueError as error:
+        raise SystemExit(str(error)) from error
     if not result.success:
         print("\nThe build did not complete. Failed steps:", file=sys.stderr)
         for event in result.all_events:

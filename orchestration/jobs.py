@@ -1,29 +1,25 @@
 """The build job, the annual schedule and the new-delivery sensor."""
 
-from __future__ import annotations
-
 import hashlib
 
 import dagster as dg
 
+from orchestration.partitions import (
+    delivered_years,
+    range_tags,
+    register_years,
+    survey_years,
+    whole_range_tags,
+)
 from sources.extract.discover import discover
 from warehouse.config import landing_path
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Load every delivery in the landing folder, build every model, run every rule, publish.",
+    description="Load the selected survey years' deliveries, build every model, run every rule, publish.",
     # DuckDB has one writer per file: steps run one after another in this process.
     executor_def=dg.in_process_executor,
-)
-
-# The change survey's standard time point is 12-31; deliveries arrive in the new year.
-annual_survey_build = dg.ScheduleDefinition(
-    name="annual_survey_build",
-    job=build_warehouse,
-    cron_schedule="0 6 1 3 *",
-    execution_timezone="Asia/Shanghai",
-    description="Rebuild after the annual change survey (time point 12-31) has been delivered, 1 March.",
 )
 
 
@@ -31,7 +27,7 @@ def delivery_fingerprint() -> str:
     """A hash of every delivered layer file's path, size and modification time in the landing folder."""
     digest = hashlib.sha256()
     for delivery in sorted(discover(landing_path()), key=lambda d: str(d.path)):
-        paths = [delivery.path] if delivery.path.is_file() else sorted(p for p in delivery.path.rglob("*"))
+        paths = [delivery.path] if delivery.path.is_file() else sorted(delivery.path.rglob("*"))
         for path in paths:
             if path.is_file():
                 stat = path.stat()
@@ -41,9 +37,34 @@ def delivery_fingerprint() -> str:
 
 @dg.sensor(job=build_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def new_delivery_sensor(context: dg.SensorEvaluationContext):
-    """Start a build when a delivery appears or changes in the landing folder."""
+    """Start a build when a delivery appears or changes in the landing folder; a new <year> folder
+    becomes a new survey-year partition."""
     fingerprint = delivery_fingerprint()
     if fingerprint == context.cursor:
         return dg.SkipReason("no new or changed delivery in the landing folder")
+    delivered = delivered_years(landing_path())
+    if not delivered:
+        return dg.SkipReason(f"no layer delivery in {landing_path()} yet")
+    known = list(context.instance.get_dynamic_partitions(survey_years.name))
+    new = [y for y in delivered if y not in known]
     context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint)
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=fingerprint, tags=range_tags(known + new))],
+        dynamic_partitions_requests=[survey_years.build_add_request(new)] if new else [],
+    )
+
+
+# The change survey's standard time point is 12-31; deliveries arrive in the new year.
+@dg.schedule(
+    job=build_warehouse,
+    cron_schedule="0 6 1 3 *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+def annual_survey_build(context: dg.ScheduleEvaluationContext):
+    """Rebuild every survey year on 1 March, after the change survey (time point 12-31) is delivered."""
+    delivered = delivered_years(landing_path())
+    if not delivered:
+        return dg.SkipReason(f"no layer delivery in {landing_path()}")
+    register_years(context.instance, delivered)
+    return dg.RunRequest(tags=whole_range_tags(context.instance))

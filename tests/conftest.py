@@ -34,14 +34,9 @@ class DemoBuild:
 
 def build(landing: Path, warehouse: Path):
     """Run the build job in-process on a landing folder into a warehouse file."""
-    os.environ["FARMLAND_LANDING"] = str(landing)
-    os.environ["FARMLAND_WAREHOUSE"] = str(warehouse)
-    import dagster as dg
+    from orchestration.run import run_build_job
 
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("build_warehouse")
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return run_build_job(landing, warehouse)
 
 
 @pytest.fixture(scope="session")

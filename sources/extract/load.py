@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -464,8 +464,16 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, region_crs
     return outcome
 
 
-def _purge_missing(con: duckdb.DuckDBPyConnection, layer: Layer, delivered: set[str]) -> list[str]:
-    """Remove what the loader holds for files of `layer` that are no longer in the landing folder."""
+def _year_of(source_file: str) -> int | None:
+    """The <year> folder of a landing-relative path such as `survey/2023/DLTBGX.gpkg`."""
+    parts = source_file.split("/")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def _purge_missing(
+    con: duckdb.DuckDBPyConnection, layer: Layer, delivered: set[str], years: Collection[int] | None = None
+) -> list[str]:
+    """Remove what the loader holds for files of `layer` (in `years`, if given) no longer delivered."""
     known = {
         row[0]
         for row in con.execute(
@@ -474,6 +482,8 @@ def _purge_missing(con: duckdb.DuckDBPyConnection, layer: Layer, delivered: set[
             [layer.code, REJECTED_BY],
         ).fetchall()
     }
+    if years is not None:
+        known = {f for f in known if _year_of(f) in years}
     gone = sorted(known - delivered)
     if gone:
         con.begin()
@@ -496,24 +506,26 @@ def load_layer(
     *,
     deliveries: Sequence[Delivery] | None = None,
     purge_missing: bool = True,
+    years: Collection[int] | None = None,
 ) -> LoadReport:
     """Load every delivery of `layer` under `landing` into `raw.<layer.table>` (in the region's CRS).
 
     `deliveries` defaults to `discover(landing)`. With `purge_missing`, rows (and load-time rejects) of
     files no longer delivered are removed, so raw mirrors the landing folder: a layer redelivered as
-    DLTB.gpkg instead of DLTB.shp is not counted twice.
+    DLTB.gpkg instead of DLTB.shp is not counted twice. With `years` (a partitioned run), only the
+    deliveries of those <year> folders are loaded, and only their files are purged.
 
     Raises `LayerLoadError` (a `DeliveryError`) after all files were processed if any file was refused,
     naming each one and why; the files that could be loaded stay loaded.
     """
     if deliveries is None:
         deliveries = discover(Path(landing))
-    mine = [d for d in deliveries if d.layer.code == layer.code]
+    mine = [d for d in deliveries if d.layer.code == layer.code and (years is None or d.year in years)]
     report = LoadReport(layer.code)
     for delivery in mine:
         report.files.append(load_delivery(con, delivery, region_crs_epsg))
     if purge_missing:
-        report.removed = _purge_missing(con, layer, {d.source_file for d in mine})
+        report.removed = _purge_missing(con, layer, {d.source_file for d in mine}, years)
     log.info("%s", report.summary())
     failures = report.failures
     if failures:

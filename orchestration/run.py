@@ -1,0 +1,32 @@
+"""Run the build job in this process over every survey year delivered in a landing folder."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.partitions import delivered_years, register_years, whole_range_tags
+from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
+
+
+def configure(landing: Path, warehouse: Path) -> None:
+    """One configuration for the Dagster resources, the dbt profile and the rule runner."""
+    import os
+
+    os.environ[LANDING_ENV] = str(Path(landing).resolve())
+    os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
+
+
+def run_build_job(
+    landing: Path, warehouse: Path, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """Load, model, check and publish everything in `landing` into `warehouse`, in one run."""
+    configure(landing, warehouse)
+    from orchestration.definitions import defs
+
+    years = delivered_years(Path(landing))
+    if not years:
+        raise ValueError(f"{landing} holds no survey or control layer delivery (see SOURCES.md layout)")
+    instance = instance or dg.DagsterInstance.ephemeral()
+    register_years(instance, years)
+    job = defs.resolve_job_def("build_warehouse")
+    return job.execute_in_process(instance=instance, tags=whole_range_tags(instance), raise_on_error=False)

@@ -1,0 +1,66 @@
+"""The Dagster definitions an operator sees: assets, checks, job, schedule and sensor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import defs
+from orchestration.jobs import annual_survey_build, new_delivery_sensor
+from orchestration.partitions import RANGE_END, RANGE_START, survey_years
+
+
+def _keys() -> set[str]:
+    return {"/".join(k.path) for k in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_every_layer_model_gate_and_mart_is_an_asset():
+    keys = _keys()
+    for layer in ("dltb", "dltbgx", "dltbgxgc", "yjjbnt", "yjjbntcbq", "gbznt", "lsgnq"):
+        assert f"raw/{layer}" in keys
+    for mart in (
+        "land_use_area",
+        "land_transition",
+        "cultivated_land",
+        "permanent_farmland",
+        "in_out_balance",
+    ):
+        assert f"marts/{mart}" in keys
+    assert {"raw/rejects", "quality/survey_reconciliation", "quality/violations"} <= keys
+    assert "warehouse/published_snapshot" in keys
+
+
+def test_raw_layers_are_partitioned_by_survey_year_and_models_are_not():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey(["raw", "dltbgx"])).partitions_def == survey_years
+    assert graph.get(dg.AssetKey(["marts", "cultivated_land"])).partitions_def is None
+
+
+def test_rules_are_asset_checks_with_the_clause_in_their_description():
+    checks = {key.name: key for key in defs.resolve_asset_graph().asset_check_keys}
+    for rule_id in ("DQ01", "DQ05", "DQ07", "DQ09", "PR01", "PR02", "PR08"):
+        name = next(n for n in checks if n.startswith(rule_id + "_"))
+        assert checks[name].asset_key.path[0] in ("raw", "quality")
+
+
+def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing, monkeypatch):
+    landing, _ = demo_landing
+    monkeypatch.setenv("FARMLAND_LANDING", str(landing))
+    with dg.instance_for_test() as instance:
+        result = new_delivery_sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(result, dg.SensorResult)
+        [request] = result.run_requests
+        assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
+        [added] = result.dynamic_partitions_requests
+        assert list(added.partition_keys) == ["2022", "2023", "2024", "2025"]
+        # the same deliveries again: nothing new to build
+        again = new_delivery_sensor(dg.build_sensor_context(instance=instance, cursor=request.run_key))
+        assert isinstance(again, dg.SkipReason)
+
+
+def test_the_annual_schedule_builds_every_delivered_year(demo_landing, monkeypatch):
+    landing, _ = demo_landing
+    monkeypatch.setenv("FARMLAND_LANDING", str(landing))
+    with dg.instance_for_test() as instance:
+        request = annual_survey_build(dg.build_schedule_context(instance=instance))
+        assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
+    assert annual_survey_build.cron_schedule == "0 6 1 3 *"
