@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from warehouse.config import REPO_ROOT, published_path
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = commands.add_parser("summary", help="print the summary of the published snapshot")
     summary.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
+    # Dagster flags beta parameters on every import; an operator cannot act on that.
+    warnings.filterwarnings("ignore", category=Warning, module="dagster")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
     if args.command == "summary":
         print_summary(args.warehouse)

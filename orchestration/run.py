@@ -17,7 +17,7 @@ def configure(landing: Path, warehouse: Path) -> None:
 
 
 def run_build_job(
-    landing: Path, warehouse: Path, instance: dg.DagsterInstance | None = None
+    landing: Path, warehouse: Path, instance: dg.DagsterInstance | None = None, log_level: str = "INFO"
 ) -> dg.ExecuteInProcessResult:
     """Load, model, check and publish everything in `landing` into `warehouse`, in one run."""
     configure(landing, warehouse)
@@ -29,4 +29,9 @@ def run_build_job(
     instance = instance or dg.DagsterInstance.ephemeral()
     register_years(instance, years)
     job = defs.resolve_job_def("build_warehouse")
-    return job.execute_in_process(instance=instance, tags=whole_range_tags(instance), raise_on_error=False)
+    return job.execute_in_process(
+        instance=instance,
+        tags=whole_range_tags(instance),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+    )
