@@ -17,9 +17,9 @@ MANIFEST = ensure_manifest()
 TRANSLATOR = FarmlandTranslator()
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, command: str = "build"):
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, *options: str):
     dbt_environment()
-    yield from dbt.cli([command], context=context).stream()
+    yield from dbt.cli(["build", *options], context=context).stream()
 
 
 @dbt_assets(
@@ -28,9 +28,9 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, command: str = "
 )  # fmt: skip
 def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource):
     """Reference tables kept in the repository: land classes, region, targets, attribute domains."""
-    # `dbt seed`, not `build`: build would also run the staging models' relationship tests against
-    # the seeds, before the staging models exist in this run.
-    yield from _build(context, dbt, "seed")
+    # Cautious: the seeds' own tests run here; the staging models' relationship tests against the seeds
+    # wait for the staging step (those models do not exist yet in this run).
+    yield from _build(context, dbt, "--indirect-selection", "cautious")
 
 
 @dbt_assets(

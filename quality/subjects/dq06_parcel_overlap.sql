@@ -9,13 +9,22 @@ with usable as (
     qualify row_number() over (partition by _survey_year, BSM order by _source_file, _source_row) = 1
 ),
 
-touching_pairs as (
-    select a.BSM as bsm_a, b.BSM as bsm_b, a._survey_year as year,
-           ST_Area(ST_Intersection(a.geom, b.geom)) as overlap_m2
+-- The spatial join must carry ST_Intersects alone: with another comparison beside it (same year,
+-- a.BSM < b.BSM) DuckDB 1.5.5 plans a hash or merge join and tests ST_Intersects on every pair it
+-- yields instead of using its R-tree. `(…) = true` keeps those conditions filters on the join's output.
+intersecting as (
+    select a.BSM as bsm_a, b.BSM as bsm_b, a._survey_year as year_a, b._survey_year as year_b,
+           a.geom as geom_a, b.geom as geom_b
     from usable a
     join usable b
       on ST_Intersects(a.geom, b.geom)
-    where a._survey_year = b._survey_year and a.BSM < b.BSM
+    where (a.BSM < b.BSM) = true
+),
+
+touching_pairs as (
+    select bsm_a, bsm_b, year_a as year, ST_Area(ST_Intersection(geom_a, geom_b)) as overlap_m2
+    from intersecting
+    where (year_a = year_b) = true
 ),
 
 pair_members as (

@@ -19,16 +19,3 @@
         and region.admin_level = 'county'
     group by region.region_code{% for key in keys %}, {{ county_rows }}.{{ key }}{% endfor %}
 {%- endmacro %}
-
-{#- The latest target of `indicator` whose target_year ≤ year (NULL when none applies). -#}
-{% macro target_for(indicator, admin_code, year) -%}
-    (
-        select target.target_mu
-        from {{ ref('ref_targets') }} as target
-        where target.indicator = '{{ indicator }}'
-          and target.admin_code = {{ admin_code }}
-          and target.target_year <= {{ year }}
-        order by target.target_year desc
-        limit 1
-    )
-{%- endmacro %}

@@ -66,13 +66,15 @@ overlap_areas as (
 ),
 
 on_cultivated as (
+    -- each pair's area fixed to 0.0001 m² as a decimal, so the county sums are exact and reproducible
     select
         control_year,
         county_code,
         pbf_bsm,
         parcel_version_id,
-        overlap_planar_m2,
-        overlap_planar_m2 * land_class_area_m2 / nullif(parcel_planar_m2, 0) as on_cultivated_m2
+        cast(overlap_planar_m2 as decimal(18, 4)) as overlap_planar_m2,
+        cast(overlap_planar_m2 * land_class_area_m2 / nullif(parcel_planar_m2, 0) as decimal(18, 4))
+            as on_cultivated_m2
     from overlap_areas
 ),
 

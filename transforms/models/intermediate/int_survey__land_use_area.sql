@@ -35,7 +35,7 @@ area_by_class as (
         year,
         land_class,
         sum(area_m2) as area_m2,
-        sum(parcels) as parcel_count
+        cast(sum(parcels) as bigint) as parcel_count
     from (
         select * from land_class_area
         union all

@@ -81,12 +81,13 @@ final as (
         previous_year,
         land_class,
         {{ land_class_name('balanced.land_class') }} as land_class_name,
-        area_prev_m2,
-        outflow_m2,
-        inflow_m2,
-        area_prev_m2 - outflow_m2 + inflow_m2 as expected_m2,
-        actual_m2,
-        actual_m2 - (area_prev_m2 - outflow_m2 + inflow_m2) as diff_m2
+        -- exact decimal arithmetic, published as DOUBLE for the rule runner
+        {{ as_double('area_prev_m2') }} as area_prev_m2,
+        {{ as_double('outflow_m2') }} as outflow_m2,
+        {{ as_double('inflow_m2') }} as inflow_m2,
+        {{ as_double('area_prev_m2 - outflow_m2 + inflow_m2') }} as expected_m2,
+        {{ as_double('actual_m2') }} as actual_m2,
+        {{ as_double('actual_m2 - (area_prev_m2 - outflow_m2 + inflow_m2)') }} as diff_m2
     from balanced
 )
 

@@ -76,12 +76,12 @@ final as (
         admin_code,
         admin_level,
         year,
-        {{ to_mu('out_m2') }}           as out_mu,
-        {{ to_mu('in_m2') }}            as in_mu,
-        {{ to_mu('in_m2 - out_m2') }}   as net_mu,
-        in_m2 >= out_m2                 as balanced,
-        out_m2,
-        in_m2
+        {{ as_double(to_mu('out_m2')) }}          as out_mu,
+        {{ as_double(to_mu('in_m2')) }}           as in_mu,
+        {{ as_double(to_mu('in_m2 - out_m2')) }}  as net_mu,
+        in_m2 >= out_m2                           as balanced,
+        {{ as_double('out_m2') }}                 as out_m2,
+        {{ as_double('in_m2') }}                  as in_m2
     from admin_rows
 )
 

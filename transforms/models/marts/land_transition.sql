@@ -44,8 +44,8 @@ final as (
         {{ land_class_name('admin_rows.from_class') }} as from_class_name,
         to_class,
         {{ land_class_name('admin_rows.to_class') }} as to_class_name,
-        area_m2,
-        {{ to_mu('area_m2') }} as area_mu
+        {{ as_double('area_m2') }} as area_m2,
+        {{ as_double(to_mu('area_m2')) }} as area_mu
     from admin_rows
 )
 

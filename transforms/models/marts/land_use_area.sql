@@ -37,8 +37,8 @@ final as (
         year,
         land_class,
         {{ land_class_name('admin_rows.land_class') }} as land_class_name,
-        area_m2,
-        {{ to_mu('area_m2') }} as area_mu
+        {{ as_double('area_m2') }} as area_m2,
+        {{ as_double(to_mu('area_m2')) }} as area_mu
     from admin_rows
 )
 

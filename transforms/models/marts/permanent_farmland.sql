@@ -94,15 +94,15 @@ final as (
         admin_code,
         admin_level,
         year,
-        {{ to_mu('pbf_m2') }}                               as pbf_mu,
-        {{ to_mu('pbf_on_cultivated_m2') }}                 as pbf_on_cultivated_mu,
-        {{ to_mu('pbf_m2 - pbf_on_cultivated_m2') }}        as pbf_off_cultivated_mu,
-        {{ to_mu('demonstration_m2') }}                     as demonstration_mu,
-        {{ to_mu('reserve_m2') }}                           as reserve_mu,
+        {{ as_double(to_mu('pbf_m2')) }}                            as pbf_mu,
+        {{ as_double(to_mu('pbf_on_cultivated_m2')) }}              as pbf_on_cultivated_mu,
+        {{ as_double(to_mu('pbf_m2 - pbf_on_cultivated_m2')) }}     as pbf_off_cultivated_mu,
+        {{ as_double(to_mu('demonstration_m2')) }}                  as demonstration_mu,
+        {{ as_double(to_mu('reserve_m2')) }}                        as reserve_mu,
         target_mu,
-        {{ to_mu('pbf_m2') }} - target_mu                   as gap_mu,
-        {{ to_mu('pbf_m2') }} >= target_mu                  as meets_target,
-        pbf_m2
+        {{ as_double(to_mu('pbf_m2')) }} - target_mu                as gap_mu,
+        {{ as_double(to_mu('pbf_m2')) }} >= target_mu               as meets_target,
+        {{ as_double('pbf_m2') }}                                   as pbf_m2
     from with_target
 )
 

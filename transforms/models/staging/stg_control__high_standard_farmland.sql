@@ -23,8 +23,8 @@ renamed as (
             when '新建' then 'new'
             when '改造提升' then 'upgrade'
         end                                             as build_type,
-        not_quarantined."JSMJ"                          as built_area_m2,
-        {{ to_mu('not_quarantined."JSMJ"') }}           as built_area_mu,
+        {{ area_m2('not_quarantined."JSMJ"') }} as built_area_m2,
+        {{ to_mu(area_m2('not_quarantined."JSMJ"')) }} as built_area_mu,
         not_quarantined.geom                            as geom,
         not_quarantined._source_file                    as source_file,
         not_quarantined._source_row                     as source_row,

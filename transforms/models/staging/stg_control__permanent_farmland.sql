@@ -21,8 +21,8 @@ renamed as (
         {{ county_of('not_quarantined."XZQDM"') }}              as county_code,
         {{ clean_code('not_quarantined."DLBM"') }}              as land_class,
         {{ land_class_name(clean_code('not_quarantined."DLBM"')) }} as land_class_name,
-        not_quarantined."JBNTMJ"                                as pbf_area_m2,
-        {{ to_mu('not_quarantined."JBNTMJ"') }}                 as pbf_area_mu,
+        {{ area_m2('not_quarantined."JBNTMJ"') }} as pbf_area_m2,
+        {{ to_mu(area_m2('not_quarantined."JBNTMJ"')) }} as pbf_area_mu,
         cast(not_quarantined."GDDB" as integer)                 as quality_grade,
         {{ clean_code('not_quarantined."SFSFQ"') }}             as demonstration_flag,
         coalesce(upper({{ clean_code('not_quarantined."SFSFQ"') }}) in ('Y', '是', '1', 'TRUE'), false)

@@ -21,8 +21,8 @@ renamed as (
         -- an empty XZQTZLX is the ordinary case: a change within the county
         coalesce({{ clean_code('not_quarantined."XZQTZLX"') }}, '0')   as admin_adjustment,
         {{ admin_adjustment_name("coalesce(" ~ clean_code('not_quarantined."XZQTZLX"') ~ ", '0')") }} as admin_adjustment_name,
-        not_quarantined."TBBGMJ"                                       as piece_area_m2,
-        {{ to_mu('not_quarantined."TBBGMJ"') }}                        as piece_area_mu,
+        {{ area_m2('not_quarantined."TBBGMJ"') }}                      as piece_area_m2,
+        {{ to_mu(area_m2('not_quarantined."TBBGMJ"')) }}               as piece_area_mu,
         not_quarantined."GXSJ"                                         as updated_on,
 {{ change_side_columns('not_quarantined', 'BGQ', 'before') }},
 {{ change_side_columns('not_quarantined', 'BGH', 'after') }},
