@@ -88,9 +88,11 @@ class Validator:
         if gx_kwargs.get("row_condition"):
             gx_kwargs["condition_parser"] = "pandas"
         expectation = getattr(self._gx.expectations, _camel(kind))(**gx_kwargs)
+        # The entity id rides along so GX's own result names the parcel / county behind each failure.
+        index_columns = [ROW_ID] + (["entity_id"] if "entity_id" in frame.columns else [])
         result = batch.validate(
             expectation,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
         )
         problems = _raised_exceptions(result.exception_info or {})
         if problems:
