@@ -118,21 +118,9 @@ admin_rows as (
     select * from city_rows
 ),
 
-targets as (
-    select admin_code, target_year, target_mu
-    from {{ ref('ref_targets') }}
-    where indicator = 'cultivated_land'
-),
-
 with_target as (
     -- the target in force: the latest whose target_year ≤ year (none before the first)
-    select
-        admin_rows.*,
-        targets.target_mu
-    from admin_rows
-    asof left join targets
-        on targets.admin_code = admin_rows.admin_code
-        and targets.target_year <= admin_rows.year
+    {{ with_target_in_force('admin_rows', 'cultivated_land') }}
 ),
 
 final as (
