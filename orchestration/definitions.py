@@ -8,12 +8,14 @@ from orchestration.assets.dbt_models import dbt_resource, indicator_marts, refer
 from orchestration.assets.publish import published_snapshot
 from orchestration.assets.quality_rules import QUALITY_ASSETS
 from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
+from orchestration.assets.raw_records import RAW_RECORD_ASSETS
 from orchestration.jobs import annual_survey_build, build_warehouse, new_delivery_sensor
 from orchestration.resources import WarehouseResource
 
 defs = dg.Definitions(
     assets=[
         *RAW_LAYER_ASSETS,
+        *RAW_RECORD_ASSETS,
         reference_seeds,
         survey_models,
         indicator_marts,

@@ -1,0 +1,61 @@
+"""One asset per delivered record kind (SOURCES.md §2–§4): every file of that kind in the landing folder,
+loaded into its raw table.
+
+Unlike the spatial layers these are not partitioned by survey year: project and case records, fund
+ledgers and statistics are delivered on their own calendar (some in `<year>` folders, some not), and
+`load_records` always mirrors everything of the kind that is delivered. A kind with nothing delivered
+loads nothing and succeeds: not every bureau sends every file.
+"""
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from orchestration.resources import WarehouseResource
+from sources.errors import DeliveryError
+from sources.extract.records import load_records
+from sources.records import RECORD_KINDS, RecordKind
+from warehouse.connection import warehouse
+
+
+def _delivered_as(kind: RecordKind) -> str:
+    pattern = kind.file_pattern.replace("\\.", ".").replace(r"(?P<year>\d{4})", "<year>")
+    pattern = pattern.replace(r"(?P<month>\d{2})", "<MM>")
+    return f"{kind.folder.replace('{year}', '<year>')}/{pattern}"
+
+
+def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
+    personal = (
+        f" Holds personal data ({', '.join(sorted(kind.personal))}): masked in raw.rejects, never selected "
+        "by staging, never published."
+        if kind.personal
+        else ""
+    )
+
+    @dg.asset(
+        key=["raw", kind.table],
+        group_name="raw",
+        kinds={"duckdb"},
+        description=f"{kind.title_zh}: every `{_delivered_as(kind)}` delivery as read, with its file, row, "
+        f"load time and file hash.{personal}",
+    )
+    def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse(farmland.warehouse_file) as con:
+            try:
+                report = load_records(con, farmland.landing_folder, kind)
+            except DeliveryError as error:
+                # The rest of the delivery is loaded; the refused file or sheet stays out (its reason is in
+                # raw.rejects) until it is fixed and redelivered.
+                partial = getattr(error, "report", None)
+                raise dg.Failure(
+                    description=str(error),
+                    metadata=partial.as_metadata() if partial is not None else None,
+                ) from error
+            rows = con.sql(f"select count(*) from raw.{kind.table}").fetchone()[0]
+        context.log.info(str(report))
+        return dg.MaterializeResult(metadata={"rows": rows, **report.as_metadata()})
+
+    return load
+
+
+RAW_RECORD_ASSETS = [_raw_record_asset(kind) for kind in RECORD_KINDS]
+RAW_RECORD_KEYS = [dg.AssetKey(["raw", kind.table]) for kind in RECORD_KINDS]
