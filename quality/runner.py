@@ -51,7 +51,9 @@ class RuleOutcome:
 
 
 def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
-    """`$name` and `-$name` in the catalog refer to the rule's parameters."""
+    """`$name` and `-$name` in the catalog (also inside lists) refer to the rule's parameters."""
+    if isinstance(value, list):
+        return [_resolve(item, parameters) for item in value]
     if isinstance(value, str):
         match = re.fullmatch(r"(-?)\$(\w+)", value.strip())
         if match:
@@ -206,14 +208,27 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome],
             con.unregister("new_results")
 
 
+def _raw_record_query(layer: str) -> tuple[str, str]:
+    """(raw table, SELECT of its rows as a reject record): spatial layers without their geometry, record
+    files with their personal-data columns masked, as the extractor masks them."""
+    from sources.layers import LAYERS_BY_CODE
+    from sources.records import RECORD_KINDS_BY_TABLE
+
+    if layer in LAYERS_BY_CODE:
+        table = LAYERS_BY_CODE[layer].table
+        return table, f"SELECT * EXCLUDE (geom) FROM raw.{table}"
+    kind = RECORD_KINDS_BY_TABLE[layer]
+    masked = ", ".join(f"'***' AS \"{column}\"" for column in sorted(kind.personal))
+    replace = f" REPLACE ({masked})" if masked else ""
+    return kind.table, f"SELECT *{replace} FROM raw.{kind.table}"
+
+
 def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> int:
     """Put the raw rows behind row-level DQ violations into raw.rejects (replacing earlier rule rejects).
 
     The quarantine is recomputed from the current raw rows on every run, so fixing and reloading a file
     releases its rows. Returns the number of reject rows written.
     """
-    from sources.layers import LAYERS_BY_CODE
-
     written = 0
     for outcome in outcomes:
         rule_id = outcome.rule.rule_id
@@ -231,7 +246,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
         )
         rows = rows.drop_duplicates(subset=["layer", "source_file", "source_row"])
         for layer_code, group in rows.groupby("layer"):
-            table = LAYERS_BY_CODE[str(layer_code)].table
+            table, delivered = _raw_record_query(str(layer_code))
             con.register("quarantined", group[["layer", "source_file", "source_row", "reason"]])
             con.execute(
                 f"""INSERT INTO raw.rejects
@@ -240,7 +255,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
                     SELECT q.source_file, q.source_row, q.layer, ?, q.reason, to_json(r), r._file_sha256,
                            now(), 'rule_runner'
                     FROM quarantined q
-                    JOIN (SELECT * EXCLUDE (geom) FROM raw.{table}) r
+                    JOIN ({delivered}) r
                       ON r._source_file = q.source_file AND r._source_row = q.source_row""",
                 [rule_id],
             )

@@ -65,5 +65,8 @@ def landing_copy(demo_landing, tmp_path: Path) -> tuple[Path, dict]:
     return copy, json.loads(json.dumps(manifest))
 
 
-def planted(manifest: dict, rule_id: str) -> set[tuple[str, int | None]]:
-    return {(str(p["entity_id"]), p.get("year")) for p in manifest["planted"] if p["rule_id"] == rule_id}
+def planted(manifest: dict, rule_id: str, section: str = "survey") -> set[tuple[str, int | None]]:
+    """The (entity, year) pairs the generator planted for a rule: in the survey layers, or in the
+    project / fund / statistics records (section "records")."""
+    entries = manifest["planted"] if section == "survey" else manifest["records"]["planted"]
+    return {(str(p["entity_id"]), p.get("year")) for p in entries if p["rule_id"] == rule_id}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 
 from orchestration.definitions import defs
@@ -64,3 +66,13 @@ def test_the_annual_schedule_builds_every_delivered_year(demo_landing, monkeypat
         request = annual_survey_build(dg.build_schedule_context(instance=instance))
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
     assert annual_survey_build.cron_schedule == "0 6 1 3 *"
+
+
+def test_dbt_var_defaults_match_the_rule_catalog():
+    import yaml
+
+    from orchestration.assets.dbt_models import catalog_vars
+    from warehouse.config import TRANSFORMS_DIR
+
+    defaults = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    assert json.loads(catalog_vars()).items() <= defaults.items()

@@ -10,6 +10,12 @@ from warehouse.connection import connect
 
 ROW_RULES = ["DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ07", "DQ08"]
 FINDING_RULES = ["PR01", "PR02", "PR08"]
+# 占补平衡, quota and approval rules on the project records (issue 4)
+RECORD_FINDING_RULES = ["PR03", "PR04", "PR05", "PR06", "PR07", "PR14", "PR15", "PR23"]
+SURVEY_ENTITY_TYPES = {
+    "parcel", "change_record", "pbf_polygon", "reserve_polygon", "high_standard_project", "grain_zone",
+    "county", "city", "county_class",
+}  # fmt: skip
 
 
 def query(path, sql, params=None):
@@ -66,25 +72,56 @@ def test_city_rows_are_the_sum_of_their_counties(demo_build):
 
 @pytest.mark.parametrize("rule_id", ROW_RULES + FINDING_RULES)
 def test_each_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
-    expected = planted(demo_build.manifest, rule_id)
-    rows = query(
-        demo_build.warehouse, "select entity_id, year from quality.violations where rule_id = ?", [rule_id]
+    violations = query(
+        demo_build.warehouse,
+        "select entity_id, year, entity_type from quality.violations where rule_id = ?",
+        [rule_id],
     )
-    found = {(str(e), y) for e, y in rows}
-    assert found == expected  # precision and recall 1.0, entity by entity
+    rows = [(e, y, "survey" if t in SURVEY_ENTITY_TYPES else "records") for e, y, t in violations]
+    # precision and recall 1.0, entity by entity (survey entities with their year)
+    assert {(str(e), y) for e, y, kind in rows if kind == "survey"} == planted(demo_build.manifest, rule_id)
+    assert {str(e) for e, _, kind in rows if kind == "records"} == {
+        e for e, _ in planted(demo_build.manifest, rule_id, "records")
+    }
+
+
+@pytest.mark.parametrize("rule_id", RECORD_FINDING_RULES)
+def test_each_record_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
+    expected = {e for e, _ in planted(demo_build.manifest, rule_id, "records")}
+    assert expected, f"the demo plants no {rule_id} case"
+    rows = query(
+        demo_build.warehouse, "select entity_id from quality.violations where rule_id = ?", [rule_id]
+    )
+    assert {str(e) for (e,) in rows} == expected  # precision and recall 1.0, entity by entity
 
 
 @pytest.mark.parametrize("rule_id", ROW_RULES)
 def test_row_rules_quarantine_the_planted_rows_with_a_reason(demo_build, rule_id):
+    from sources.layers import LAYERS_BY_CODE
+
     expected = {e for e, _ in planted(demo_build.manifest, rule_id)}
     rows = query(
         demo_build.warehouse,
         """select json_extract_string(record, '$.BSM'), reason, source_file, source_row
-           from raw.rejects where rule_id = ?""",
-        [rule_id],
+           from raw.rejects where rule_id = ? and layer in ?""",
+        [rule_id, list(LAYERS_BY_CODE)],
     )
     assert {r[0] for r in rows} == expected
     assert all(reason and source_file and source_row for _, reason, source_file, source_row in rows)
+
+
+def test_a_repeated_record_identifier_quarantines_the_later_row(demo_build):
+    expected = {
+        (p["layer"], p["detail"]["source_file"], p["detail"]["source_row"])
+        for p in demo_build.manifest["records"]["planted"]
+        if p["rule_id"] == "DQ07"
+    }
+    rows = query(
+        demo_build.warehouse,
+        "select layer, source_file, source_row from raw.rejects where rule_id = 'DQ07' and layer not in ?",
+        [["DLTB", "DLTBGX", "DLTBGXGC", "YJJBNT", "YJJBNTCBQ", "GBZNT", "LSGNQ"]],
+    )
+    assert set(rows) == expected
 
 
 def test_quarantined_parcels_never_reach_staging(demo_build):
@@ -102,10 +139,13 @@ def test_every_rule_is_an_asset_check_reporting_exactly_its_planted_cases(demo_b
         for e in demo_build.result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    for rule_id in ROW_RULES + FINDING_RULES:
+    for rule_id in ROW_RULES + FINDING_RULES + RECORD_FINDING_RULES:
         name = next(n for n in evaluations if n.startswith(rule_id + "_"))
         check = evaluations[name]
-        expected = sorted({e for e, _ in planted(demo_build.manifest, rule_id)})
+        expected = sorted(
+            {e for e, _ in planted(demo_build.manifest, rule_id)}
+            | {e for e, _ in planted(demo_build.manifest, rule_id, "records")}
+        )
         assert check.metadata["entities"].value == expected, rule_id
         assert check.passed == (not expected), rule_id
         assert check.severity == dg.AssetCheckSeverity.WARN, rule_id

@@ -5,6 +5,7 @@ before staging reads raw; the DQ09 reconciliation gate needs the intermediate mo
 before the marts. Splitting the dbt selection at those points keeps the asset graph acyclic.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator, dbt_environment, ensure_manifest
+from quality.catalog import load_catalog
 
 MANIFEST = ensure_manifest()
 TRANSLATOR = FarmlandTranslator()
@@ -20,6 +22,12 @@ TRANSLATOR = FarmlandTranslator()
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, *options: str):
     dbt_environment()
     yield from dbt.cli(["build", *options], context=context).stream()
+
+
+def catalog_vars() -> str:
+    """The rule catalog's parameters that marts compute with, as dbt --vars (the catalog governs)."""
+    pr07 = load_catalog()["PR07"].parameters
+    return json.dumps({name: pr07[name] for name in ("pbf_multiplier", "demonstration_multiplier")})
 
 
 @dbt_assets(
@@ -48,7 +56,7 @@ def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
 )  # fmt: skip
 def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     """The indicator marts analysts query (INDICATORS.md)."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, "--vars", catalog_vars())
 
 
 def dbt_resource() -> DbtCliResource:

@@ -12,6 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
+from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.resources import WarehouseResource
 from quality.catalog import Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
@@ -74,7 +75,7 @@ REJECTS_KEY = ["raw", "rejects"]
     key=REJECTS_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=[*RAW_LAYER_KEYS, *REFERENCE_KEYS],
+    deps=[*RAW_LAYER_KEYS, *RAW_RECORD_KEYS, *REFERENCE_KEYS],
     check_specs=[_check_spec(r, REJECTS_KEY) for r in QUARANTINE_RULES],
     description="Quarantine (隔离): raw rows failing a row-level DQ rule, each with its file, row and "
     "reason. Staging models exclude them.",
@@ -167,6 +168,8 @@ MART_KEYS = [
         "cultivated_land",
         "permanent_farmland",
         "in_out_balance",
+        "occupation_balance",
+        "quota_ledger",
     )
 ]
 FINDINGS_KEY = ["quality", "violations"]

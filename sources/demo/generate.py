@@ -28,6 +28,7 @@ from sources.demo.landclasses import CULTIVATED
 from sources.demo.manifest import build_manifest, parcel_entries, write_manifest
 from sources.demo.output import write_control, write_survey
 from sources.demo.planting import apply, choose
+from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
 from sources.demo.replay import replay
 from sources.demo.truth import cultivated_cents, in_out, land_use_area
@@ -129,13 +130,28 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats)
 
 
-def generate(landing: Path, *, scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict:
+def generate(
+    landing: Path, *, scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED, records: bool = True
+) -> dict:
     """Write the demo deliveries under `landing` and return the manifest (also written as
-    `<landing>/demo_manifest.json`). `scale` = parcels per county in the base year."""
+    `<landing>/demo_manifest.json`). `scale` = parcels per county in the base year.
+
+    With `records` (the default) the project, fund and statistics records of SOURCES.md §2–§4 are written
+    too, consistent with the survey; the manifest lists them under `records` (files, planted, truth),
+    leaving `files` and `planted` to the survey layers and their rules."""
     landing = Path(landing)
     demo = build(scale, seed)
     files = write_survey(landing, demo.base, demo.years)
     files += write_control(landing, demo.control)
     demo.manifest["files"] = sorted(files)
+    if records:
+        started = time.perf_counter()
+        built = build_records(demo, seed)
+        demo.manifest["records"] = {
+            "files": write_records(landing, built),
+            "planted": built.planted,
+            "truth": built.truth,
+        }
+        demo.timings["records"] = round(time.perf_counter() - started, 3)
     write_manifest(landing, demo.manifest)
     return demo.manifest

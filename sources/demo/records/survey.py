@@ -1,0 +1,226 @@
+"""What the records must agree with, read off the generated survey (`Demo`), never changing it:
+
+- the change pieces of 2023–2025 by kind: 耕地 → construction (an approval's red line must cover each),
+  other land → 耕地 (a supplement project accepted that year covers each), 旱地 → 水田 (旱改水 projects),
+  耕地 → 设施农用地 1202 (facility-farmland filings);
+- base parcels nothing ever touches or plants on (where older supplement projects and temporary-use
+  land go);
+- per village and year: 耕地 and the 耕地 inside 永久基本农田 (the compensation ledger), and which villages
+  hold 永农 at all (the 田长 roster).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+
+from sources.demo.frame import Table
+from sources.demo.landclasses import CULTIVATED, land_classes
+from sources.demo.rects import near_any, of, overlap_pairs
+from sources.demo.region import counties, villages
+
+FIRST_YEAR = 2023
+GRAIN_CODES = ("LS", "LYFL", "XG")
+PBF_VILLAGE_MARGIN = 5.0  # metres: a village whose parcels come this close to 永农 is treated as holding it
+
+
+def cents_to_mu(cents: float) -> float:
+    return round(float(cents) * 15 / 1_000_000, 4)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One DLTBGXGC record (a piece of area that changed) with what the records need of it."""
+
+    year: int
+    bsm: int
+    county: str
+    village: str  # 12-digit 行政村 code
+    before: str  # BGQDLBM
+    after: str  # BGHDLBM
+    changed_on: date  # GXSJ
+    before_c: int  # BGQTBDLMJ, hundredths of m²
+    after_c: int  # BGHTBDLMJ
+    area_c: int  # TBBGMJ
+    grade_before: int  # -1 = none
+    grade_after: int
+    bounds: tuple[float, float, float, float]
+
+    @property
+    def before_mu(self) -> float:
+        return cents_to_mu(self.before_c)
+
+    @property
+    def after_mu(self) -> float:
+        return cents_to_mu(self.after_c)
+
+    @property
+    def area_mu(self) -> float:
+        return cents_to_mu(self.area_c)
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """An untouched base parcel (the same in every state 2022–2025)."""
+
+    bsm: int
+    county: str
+    village: str
+    dlbm: str
+    grade: int
+    keep: float  # TBDLMJ / TBMJ: the share of the polygon that counts as 耕地 (the rest is 田坎)
+    bounds: tuple[float, float, float, float]
+    area_c: int  # TBMJ
+
+
+class Survey:
+    """Read-only views of a generated `Demo` for the record generators."""
+
+    def __init__(self, demo) -> None:
+        self.demo = demo
+        planted = {int(p["entity_id"]) for p in demo.manifest["planted"] if p["entity_type"] == "parcel"}
+        self.excluded_bsm = planted | set(int(b) for b in demo.quarantined_bsm)
+
+    # ------------------------------------------------------------------------------------ change pieces
+
+    @cached_property
+    def pieces(self) -> list[Piece]:
+        classes = land_classes()
+        codes = villages().code
+        out = []
+        for year, (gx, gc) in self.demo.years.items():
+            village_of = dict(zip(gx["BSM"].tolist(), gx["VILLAGE"].tolist(), strict=True))
+            for i in range(len(gc["BSM"])):
+                before, after = str(gc["BGQDLBM"][i]), str(gc["BGHDLBM"][i])
+                if before not in classes or after not in classes:
+                    continue
+                out.append(
+                    Piece(
+                        year=year,
+                        bsm=int(gc["BSM"][i]),
+                        county=str(gc["COUNTY"][i]),
+                        village=str(codes[village_of[int(gc["BGHTBBSM"][i])]]),
+                        before=before,
+                        after=after,
+                        changed_on=gc["GXSJ"][i].astype("datetime64[D]").astype(date),
+                        before_c=int(gc["BGQTBDLMJ_C"][i]),
+                        after_c=int(gc["BGHTBDLMJ_C"][i]),
+                        area_c=int(gc["TBBGMJ_C"][i]),
+                        grade_before=int(gc["BGQGDDB"][i]),
+                        grade_after=int(gc["BGHGDDB"][i]),
+                        bounds=tuple(float(gc[k][i]) for k in ("x0", "y0", "x1", "y1")),
+                    )
+                )
+        out.sort(key=lambda p: (p.year, p.county, p.bsm))
+        return out
+
+    @cached_property
+    def occupations(self) -> list[Piece]:
+        """耕地 → construction (is_construction of ref_land_classes)."""
+        classes = land_classes()
+        return [p for p in self.pieces if p.before in CULTIVATED and classes[p.after].is_construction]
+
+    @cached_property
+    def gains(self) -> list[Piece]:
+        """Other land → 耕地: the new farmland of supplement projects."""
+        return [p for p in self.pieces if p.before not in CULTIVATED and p.after in CULTIVATED]
+
+    @cached_property
+    def dry_to_paddy(self) -> list[Piece]:
+        """旱地 0103 → 水田 0101 (旱改水)."""
+        return [p for p in self.pieces if p.before == "0103" and p.after == "0101"]
+
+    @cached_property
+    def to_facility(self) -> list[Piece]:
+        """耕地 → 1202 设施农用地."""
+        return [p for p in self.pieces if p.before in CULTIVATED and p.after == "1202"]
+
+    # -------------------------------------------------------------------------------- untouched parcels
+
+    @cached_property
+    def free_cultivated(self) -> list[Parcel]:
+        """Base 耕地 parcels no change survey touches and nothing is planted on, sown to grain."""
+        base = self.demo.base
+        touched = set()
+        for _, gc in self.demo.years.values():
+            touched.update(int(b) for b in gc["BGQTBBSM"])
+        codes = villages().code
+        out = []
+        for i in range(len(base["BSM"])):
+            bsm = int(base["BSM"][i])
+            if bsm in touched or bsm in self.excluded_bsm or str(base["DLBM"][i]) not in CULTIVATED:
+                continue
+            if base["ZZSXDM"][i] not in GRAIN_CODES or base["WKB"][i] is not None:
+                continue
+            out.append(
+                Parcel(
+                    bsm=bsm,
+                    county=str(base["COUNTY"][i]),
+                    village=str(codes[base["VILLAGE"][i]]),
+                    dlbm=str(base["DLBM"][i]),
+                    grade=int(base["GDDB"][i]),
+                    keep=float(base["TBDLMJ_C"][i]) / float(base["TBMJ_C"][i]),
+                    bounds=tuple(float(base[k][i]) for k in ("x0", "y0", "x1", "y1")),
+                    area_c=int(base["TBMJ_C"][i]),
+                )
+            )
+        return out
+
+    def near_pbf(self, bounds: list[tuple[float, float, float, float]], margin: float) -> np.ndarray:
+        """Mask: the rectangle comes within `margin` of a 永农 box."""
+        if not bounds:
+            return np.zeros(0, dtype=bool)
+        arr = tuple(np.array([b[k] for b in bounds]) for k in range(4))
+        return near_any(arr, of(self.demo.control["YJJBNT"]), margin)
+
+    # --------------------------------------------------------------------------------------- villages
+
+    def _state(self, year: int) -> Table:
+        return self.demo.states[year - 2022]
+
+    @cached_property
+    def village_farmland(self) -> dict[int, dict[str, tuple[int, int]]]:
+        """year → village code → (耕地 cents, 耕地 inside 永农 cents); quarantined parcels left out.
+
+        耕地 inside 永农 is each parcel's 耕地 (TBDLMJ) times the share of its rectangle under 永农 boxes.
+        """
+        codes = villages().code
+        pbf = of(self.demo.control["YJJBNT"])
+        quarantined = np.asarray(self.demo.quarantined_bsm)
+        out: dict[int, dict[str, tuple[int, int]]] = {}
+        for year in range(FIRST_YEAR, 2026):
+            state = self._state(year)
+            rows = np.flatnonzero(
+                np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
+            )
+            bounds = of(state, rows)
+            i, _, area = overlap_pairs(bounds, pbf)
+            planar = (bounds[2] - bounds[0]) * (bounds[3] - bounds[1])
+            share = np.minimum(np.bincount(i, weights=area, minlength=len(rows)) / planar, 1.0)
+            cult = state["TBDLMJ_C"][rows].astype(np.int64)
+            inside = np.rint(cult * share).astype(np.int64)
+            village = state["VILLAGE"][rows]
+            totals: dict[str, list[int]] = {}
+            for v, c, p in zip(village.tolist(), cult.tolist(), inside.tolist(), strict=True):
+                t = totals.setdefault(str(codes[v]), [0, 0])
+                t[0] += c
+                t[1] += p
+            out[year] = {k: (v[0], v[1]) for k, v in sorted(totals.items())}
+        return out
+
+    @cached_property
+    def villages_holding_pbf(self) -> set[str]:
+        """Villages some of whose land lies under (or within a few metres of) a 永农 box."""
+        base = self.demo.base
+        keep = ~np.isin(base["BSM"], np.asarray(self.demo.quarantined_bsm))
+        rows = np.flatnonzero(keep)
+        near = near_any(of(base, rows), of(self.demo.control["YJJBNT"]), PBF_VILLAGE_MARGIN)
+        codes = villages().code
+        return {str(codes[v]) for v in base["VILLAGE"][rows[near]]}
+
+    @staticmethod
+    def county_codes() -> list[str]:
+        return [c.code for c in counties()]

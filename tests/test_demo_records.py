@@ -1,0 +1,700 @@
+"""The demo's record deliveries (sources/demo/records): every file loads through the record extractors with
+no rejects, the records agree with the survey (red lines cover every 耕地 → construction piece, supplement
+boundaries cover the farmland their acceptance year gained, 合计 rows add up), generation is
+deterministic, and a minimal re-implementation of each record rule finds exactly the planted entities."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import shapely
+
+from sources.demo.landclasses import CULTIVATED, land_classes
+from sources.demo.records.params import grain_capacity, parameters
+from sources.extract.records import load_all_records
+from sources.formats import read_layer
+from sources.records import RECORD_KINDS, XLSX
+from warehouse.connection import warehouse
+
+SCALE = 60
+SEED = 20251231
+MU = 0.0015
+RECORD_RULES = (
+    "DQ07",
+    "DQ10",
+    "DQ11",
+    "DQ12",
+    "DQ13",
+    "PR03",
+    "PR04",
+    "PR05",
+    "PR06",
+    "PR07",
+    "PR14",
+    "PR15",
+    "PR16",
+    "PR18",
+    "PR19",
+    "PR20",
+    "PR21",
+    "PR23",
+)
+
+
+# ----------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    from sources.demo.generate import generate
+
+    root = tmp_path_factory.mktemp("demo_records")
+    generate(root, scale=SCALE, seed=SEED)
+    return root
+
+
+@pytest.fixture(scope="module")
+def manifest(landing) -> dict:
+    return json.loads((landing / "demo_manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def loaded(landing, tmp_path_factory):
+    """A fresh warehouse with every record file loaded: (connection, load reports)."""
+    path = tmp_path_factory.mktemp("demo_records_wh") / "w.duckdb"
+    with warehouse(path) as connection:
+        reports = load_all_records(connection, landing)  # raises if any file or sheet was refused
+        yield connection, reports
+
+
+@pytest.fixture(scope="module")
+def con(loaded):
+    return loaded[0]
+
+
+def rows(con, sql: str, *params) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+def planted(manifest: dict, rule: str) -> list[dict]:
+    return [e for e in manifest["records"]["planted"] if e["rule_id"] == rule]
+
+
+def planted_ids(manifest: dict, rule: str, entity_type: str | None = None) -> set[tuple[str, int]]:
+    return {
+        (e["entity_id"], e["year"])
+        for e in planted(manifest, rule)
+        if entity_type is None or e["entity_type"] == entity_type
+    }
+
+
+def _layer(landing: Path, rel: str) -> dict:
+    data = read_layer(landing / rel)
+    columns = data.table.to_pydict()
+    columns["geometry"] = shapely.from_wkb(np.array(data.wkb.to_pylist(), dtype=object))
+    return columns
+
+
+# Rows the DQ rules quarantine never reach the PR rules: the first occurrence of an id is kept.
+FIRST = "row_number() over (partition by {key} order by _source_file, _source_row) = 1"
+
+
+def _approvals_sql() -> str:
+    return f"""select * from raw.land_approvals qualify {FIRST.format(key="批准文号")}"""
+
+
+def _supplements_sql() -> str:
+    return f"""select * from raw.supplement_projects
+               where 立项日期 <= 验收日期 and 验收日期 <= 入库日期
+               qualify {FIRST.format(key="项目编号")}"""
+
+
+def _links_sql() -> str:
+    return f"""select l.* from raw.quota_links l
+               where l.批准文号 in (select 批准文号 from raw.land_approvals)
+                 and l.补充项目编号 in (select 项目编号 from ({_supplements_sql()}))"""
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+
+def test_every_record_kind_is_delivered_and_loads_without_rejects(loaded, manifest, landing):
+    con, load_reports = loaded
+    reports = {r.layer: r for r in load_reports}
+    assert set(reports) == {k.table for k in RECORD_KINDS}
+    for kind in RECORD_KINDS:
+        report = reports[kind.table]
+        assert report.files_loaded >= 1 and report.rows_loaded > 0, kind.table
+        assert report.rows_rejected == 0 and not report.failures, kind.table
+    assert rows(con, "select count(*) from raw.rejects") == [(0,)]
+    files = manifest["records"]["files"]
+    assert {f for f in files if f.endswith(".gpkg")} == {
+        "projects/补充耕地项目范围.gpkg",
+        "projects/用地红线.gpkg",
+    }
+    assert all((landing / f).exists() for f in files)
+    assert len([f for f in files if "整治工程月度进展_" in f]) == 36
+    # The survey part of the manifest is untouched by the records.
+    assert not set(files) & set(manifest["files"])
+
+
+def test_encodings_are_mixed_as_agencies_deliver(landing):
+    def encoding(rel: str) -> str:
+        raw = (landing / rel).read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig"
+        try:
+            raw.decode("utf-8")
+            return "utf-8"
+        except UnicodeDecodeError:
+            raw.decode("gbk")
+            return "gbk"
+
+    assert encoding("funds/2024/耕地开垦费缴纳_2024.csv") == "gbk"  # SOURCES.md §3: GBK
+    seen = {encoding(str(p.relative_to(landing))) for p in landing.rglob("*.csv")}
+    assert seen == {"gbk", "utf-8-sig", "utf-8"}
+
+
+def test_personal_data_looks_real(con):
+    found = rows(con, "select 层级, 姓名, 联系电话 from raw.field_chiefs")
+    assert {level for level, _, _ in found} == {"市", "县", "镇", "村"}
+    assert all(
+        2 <= len(name) <= 3 and phone.isdigit() and len(phone) == 11 and phone[0] == "1"
+        for _, name, phone in found
+    )
+
+
+# ------------------------------------------------------------------------------ agreement with survey
+
+
+def _change_pieces(landing: Path, manifest: dict) -> list[dict]:
+    pieces = []
+    for rel in manifest["files"]:
+        if Path(rel).stem != "DLTBGXGC":
+            continue
+        gc = _layer(landing, rel)
+        for i in range(len(gc["BSM"])):
+            pieces.append(
+                {
+                    k: gc[k][i]
+                    for k in (
+                        "BSM",
+                        "BGQDLBM",
+                        "BGHDLBM",
+                        "BGQZLDWDM",
+                        "GXSJ",
+                        "BGHTBDLMJ",
+                        "TBBGMJ",
+                        "geometry",
+                    )
+                }
+            )
+    return pieces
+
+
+def test_every_occupation_of_farmland_lies_inside_an_earlier_red_line(con, landing, manifest):
+    construction = {c for c, cls in land_classes().items() if cls.is_construction}
+    pieces = [
+        p
+        for p in _change_pieces(landing, manifest)
+        if p["BGQDLBM"] in CULTIVATED and p["BGHDLBM"] in construction
+    ]
+    assert pieces
+    lines = _layer(landing, "projects/用地红线.gpkg")
+    approved = {
+        n: (d, c)
+        for n, d, c in rows(con, f"select 批准文号, 批准日期, 县级行政区代码 from ({_approvals_sql()})")
+    }
+    tree = shapely.STRtree(lines["geometry"])
+    for p in pieces:
+        hits = tree.query(p["geometry"], predicate="within")
+        ok = [
+            lines["批准文号"][j]
+            for j in hits
+            if approved[lines["批准文号"][j]][0] <= p["GXSJ"]
+            and approved[lines["批准文号"][j]][1] == p["BGQZLDWDM"][:6]
+        ]
+        assert ok, f"piece {p['BSM']} ({p['GXSJ']}) is covered by no approval approved by then"
+    # 占用耕地面积 is the converted 耕地 of the piece(s) under the red line.
+    occupied = dict(
+        rows(
+            con,
+            f"""select 批准文号, "占用耕地面积(亩)" from ({_approvals_sql()}) where 用地类型 = '建设用地'""",
+        )
+    )
+    by_line = defaultdict(float)
+    for p in pieces:
+        j = tree.query(p["geometry"], predicate="within")[0]
+        by_line[lines["批准文号"][j]] += p["TBBGMJ"] * MU
+    for number, area in by_line.items():
+        assert occupied[number] == pytest.approx(area, rel=0.15), number  # 田坎 aside: BGQTBDLMJ ≤ TBBGMJ
+
+
+def test_supplement_boundaries_cover_the_farmland_gained_in_their_acceptance_year(con, landing, manifest):
+    pieces = _change_pieces(landing, manifest)
+    gained = [p for p in pieces if p["BGQDLBM"] not in CULTIVATED and p["BGHDLBM"] in CULTIVATED]
+    paddy = [p for p in pieces if p["BGQDLBM"] == "0103" and p["BGHDLBM"] == "0101"]
+    bounds = _layer(landing, "projects/补充耕地项目范围.gpkg")
+    geometry = dict(zip(bounds["项目编号"], bounds["geometry"], strict=True))
+    projects = rows(
+        con,
+        f"""select 项目编号, 项目类型, 验收日期, "新增耕地面积(亩)", "新增水田面积(亩)"
+            from ({_supplements_sql()}) where year(验收日期) between 2023 and 2025""",
+    )
+    assert len(projects) >= len(gained) - 1  # one gain project is the quarantined DQ10 row
+    for code, kind, accepted, new_mu, paddy_mu in projects:
+        boundary = geometry[code]
+        same_year = [
+            p for p in (paddy if kind == "旱地改水田" else gained) if p["GXSJ"].year == accepted.year
+        ]
+        inside = (
+            sum(
+                p["BGHTBDLMJ"]
+                * shapely.area(shapely.intersection(p["geometry"], boundary))
+                / shapely.area(p["geometry"])
+                for p in same_year
+            )
+            * MU
+        )
+        if kind == "旱地改水田":
+            assert new_mu == 0 and paddy_mu == pytest.approx(inside, rel=0.001), code
+        else:
+            assert new_mu == pytest.approx(inside, rel=0.001), code  # PR17 clean: 地、数、图一致
+
+
+def test_workbook_totals_equal_their_rows(landing, manifest):
+    checked = 0
+    for kind in (k for k in RECORD_KINDS if k.format == XLSX):
+        for rel in (f for f in manifest["records"]["files"] if f.endswith(".xlsx") and kind.title_zh in f):
+            sheets = pl.read_excel(
+                landing / rel, sheet_id=0, has_header=False, read_options={"dtypes": "string"}
+            )
+            for name, cells in sheets.items():
+                header_at = next(i for i, r in enumerate(cells.rows()) if kind.header_marker in r)
+                header = list(cells.row(header_at))
+                body = cells.slice(header_at + 1).rows()
+                total = body[-1]
+                assert total[0] == "合计", (rel, name)
+                for column in kind.totals:
+                    j = header.index(column)
+                    assert float(total[j]) == pytest.approx(sum(float(r[j]) for r in body[:-1]), abs=0.005)
+                    checked += 1
+    assert checked >= 3 * 7 * 4 + 4 * 9
+
+
+def test_compensation_follows_the_survey(con, manifest):
+    """永农 + 一般耕地 of every village add up to the survey's 耕地 of the county that year."""
+    truth = {(r["admin_code"], r["year"]): r["cultivated_mu"] for r in manifest["truth"]["cultivated_mu"]}
+    found = rows(
+        con,
+        """select left(村代码, 6), _year, sum(永久基本农田面积 + 一般耕地面积)
+           from raw.compensation_payments group by all""",
+    )
+    assert len(found) == 7 * 3
+    for county, year, mu in found:
+        assert mu == pytest.approx(truth[(county, year)], abs=0.01 * 200), (county, year)  # 2-decimal rows
+
+
+# ------------------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_records(tmp_path, landing, manifest):
+    from sources.demo.generate import generate
+
+    again = generate(tmp_path / "again", scale=SCALE, seed=SEED)
+    assert json.dumps(again, sort_keys=True) == json.dumps(manifest, sort_keys=True)
+    for rel in manifest["records"]["files"]:
+        a, b = landing / rel, tmp_path / "again" / rel
+        if rel.endswith(".gpkg"):  # GeoPackages carry a write timestamp: compare their content
+            la, lb = _layer(landing, rel), _layer(tmp_path / "again", rel)
+            assert la.keys() == lb.keys() and all(list(la[k]) == list(lb[k]) for k in la if k != "geometry")
+            assert all(shapely.equals_exact(la["geometry"], lb["geometry"], 0))
+        else:
+            assert a.read_bytes() == b.read_bytes(), rel
+    without = generate(tmp_path / "survey_only", scale=SCALE, seed=SEED, records=False)
+    assert "records" not in without
+    assert json.dumps(without, sort_keys=True) == json.dumps(
+        {k: v for k, v in manifest.items() if k != "records"}, sort_keys=True
+    )
+    assert not (tmp_path / "survey_only" / "projects").exists()
+
+
+# ------------------------------------------------------------------------------------ planted rules
+
+
+def test_every_record_rule_has_planted_violations(manifest):
+    entries = manifest["records"]["planted"]
+    keys = {"rule_id", "entity_type", "entity_id", "admin_code", "year", "layer", "detail"}
+    assert all(set(e) == keys for e in entries)
+    assert {e["rule_id"] for e in entries} == set(RECORD_RULES)
+    counts = defaultdict(int)
+    for e in entries:
+        counts[(e["rule_id"], e["entity_type"])] += 1
+    assert counts[("DQ07", "supplement_project")] == 1 and counts[("DQ07", "approval")] == 1
+    assert counts[("DQ10", "supplement_project")] == 1 and counts[("DQ10", "enforcement_case")] == 1
+    assert counts[("DQ11", "consolidation_work")] == 2 and counts[("DQ12", "village")] == 2
+    assert counts[("DQ13", "quota_link")] == 1 and counts[("DQ13", "supplement_project")] == 1
+    assert counts[("PR06", "approval")] == 2 and counts[("PR16", "supplement_project")] == 3
+    assert counts[("PR19", "consolidation_work")] == 1 and counts[("PR19", "target")] == 6
+    assert (
+        counts[("PR20", "county")] == 4
+        and counts[("PR21", "county")] == 1
+        and counts[("PR21", "village")] == 1
+    )
+    for rule in ("PR03", "PR04", "PR05", "PR07", "PR14", "PR15", "PR18", "PR23"):
+        assert len(planted(manifest, rule)) == 1, rule
+    known = {k.table for k in RECORD_KINDS}
+    assert all(e["layer"] in known for e in entries)
+
+
+def test_dq07_duplicates(con, manifest):
+    found = set()
+    for table, key in (
+        ("supplement_projects", "项目编号"),
+        ("land_approvals", "批准文号"),
+        ("consolidation_works", "工程编号"),
+        ("enforcement_cases", "案件编号"),
+        ("quota_links", "挂钩编号"),
+        ("quota_trades", "交易编号"),
+    ):
+        found |= set(
+            rows(con, f"select {key}, _source_row from raw.{table} qualify not {FIRST.format(key=key)}")
+        )
+    assert found == {(e["entity_id"], e["detail"]["source_row"]) for e in planted(manifest, "DQ07")}
+
+
+def test_dq10_dates_in_order(con, manifest):
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            "select 项目编号 from raw.supplement_projects where 立项日期 > 验收日期 or 验收日期 > 入库日期",
+        )
+    }
+    found |= {
+        r[0]
+        for r in rows(
+            con,
+            """select 案件编号 from raw.enforcement_cases
+        where 发现日期 > 整改完成日期 or 整改完成日期 > 销号日期 or 发现日期 > 销号日期""",
+        )
+    }
+    found |= {r[0] for r in rows(con, "select 批准文号 from raw.land_approvals where 批准日期 > 复垦期限")}
+    assert found == {e for e, _ in planted_ids(manifest, "DQ10")}
+
+
+def test_dq11_monthly_progress(con, manifest):
+    ratio = parameters("DQ11")["max_plan_ratio"]
+    items = [
+        "永农集中连片整治",
+        "高标准农田新建",
+        "高标准农田改造提升",
+        "建设用地复垦",
+        "补充耕地",
+        "低效用地整治",
+    ]
+    checks = " or ".join(
+        f'(p."{i}累计完成(亩)" < lag(p."{i}累计完成(亩)") over w) '
+        f'or (p."{i}累计完成(亩)" > w."计划.{i}亩" * {ratio})'
+        for i in items
+    )
+    found = rows(
+        con,
+        f"""select p.工程编号, year(p.填报月份) from raw.consolidation_progress p
+        join raw.consolidation_works w using (工程编号)
+        qualify {checks.replace("over w)", "over (partition by p.工程编号 order by p.填报月份))")}""",
+    )
+    assert set(found) == planted_ids(manifest, "DQ11")
+
+
+def test_dq12_compensation_arithmetic(con, manifest):
+    found = rows(
+        con,
+        """select 村代码, _year from raw.compensation_payments
+        where abs(应发金额 - (永久基本农田面积 * 永农补偿标准 + 一般耕地面积 * 一般耕地补偿标准)) > 1
+           or 实发金额 > 应发金额 or 实发金额 < 0""",
+    )
+    assert set(found) == planted_ids(manifest, "DQ12")
+
+
+def test_dq13_references(con, manifest):
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            """select 挂钩编号 from raw.quota_links
+        where 批准文号 not in (select 批准文号 from raw.land_approvals)
+           or 补充项目编号 not in (select 项目编号 from raw.supplement_projects)""",
+        )
+    }
+    found |= {
+        r[0]
+        for r in rows(
+            con,
+            """select 项目编号 from raw.farmland_maintenance
+        where 项目编号 not in (select 项目编号 from raw.supplement_projects)""",
+        )
+    }
+    assert not rows(
+        con,
+        """select 1 from raw.consolidation_progress
+           where 工程编号 not in (select 工程编号 from raw.consolidation_works)""",
+    )
+    assert not rows(
+        con,
+        "select 1 from raw.reclamation_fees where 批准文号 not in (select 批准文号 from raw.land_approvals)",
+    )
+    assert found == {e for e, _ in planted_ids(manifest, "DQ13")}
+
+
+def _balance_sql() -> str:
+    capacity = " ".join(f"when {g} then {c}" for g, c in grain_capacity().items())
+    return f"""
+        with a as ({_approvals_sql()}), l as ({_links_sql()})
+        select a.批准文号, a.承诺制, a.批准日期, a.承诺兑现期限, a."占用耕地面积(亩)" as occupied,
+               a."其中水田(亩)" as paddy,
+               a."占用耕地面积(亩)"
+                 * (case cast(round(a.占用耕地平均等别) as int) {capacity} end) as capacity,
+               coalesce(sum(l."数量指标(亩)"), 0) as q, coalesce(sum(l."水田指标(亩)"), 0) as w,
+               coalesce(sum(l."产能指标(公斤)"), 0) as c
+        from a left join l using (批准文号) where a.用地类型 = '建设用地' group by all"""
+
+
+@pytest.mark.parametrize(
+    "rule, condition", [("PR03", "q < occupied"), ("PR04", "w < paddy"), ("PR05", "c < capacity")]
+)
+def test_pr03_to_pr05_balance(con, manifest, rule, condition):
+    found = {r[0] for r in rows(con, f"select 批准文号 from ({_balance_sql()}) where {condition}")}
+    assert found == {e for e, _ in planted_ids(manifest, rule)}
+
+
+def test_pr06_supplement_before_occupation(con, manifest):
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            f"""
+        with a as ({_approvals_sql()}), l as ({_links_sql()}), s as ({_supplements_sql()})
+        select distinct a.批准文号 from a join l using (批准文号) join s on s.项目编号 = l.补充项目编号
+        where (a.承诺制 = '否' and s.入库日期 > a.批准日期)
+           or (a.承诺制 = '是' and l.挂钩日期 > a.承诺兑现期限)""",
+        )
+    }
+    assert found == {e for e, _ in planted_ids(manifest, "PR06")}
+    # The 承诺制 exception is exercised: a 承诺制 approval linked to a supplement 入库 after it was approved.
+    exception = manifest["records"]["truth"]["definitions"]["pr06_exception"]["批准文号"]
+    assert (
+        rows(
+            con,
+            f"""with a as ({_approvals_sql()}), l as ({_links_sql()}), s as ({_supplements_sql()})
+        select count(*) from a join l using (批准文号) join s on s.项目编号 = l.补充项目编号
+        where a.批准文号 = ? and a.承诺制 = '是' and s.入库日期 > a.批准日期""",
+            exception,
+        )[0][0]
+        > 0
+    )
+
+
+def test_pr07_reclamation_fee(con, manifest):
+    p = parameters("PR07")
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            f"""
+        with a as ({_approvals_sql()}),
+        std as (select 县级行政区代码, 耕地等别, "标准(元/亩)" as v,
+                       max("标准(元/亩)") over (partition by 县级行政区代码) as top
+                from raw.reclamation_fee_standards),
+        paid as (select 批准文号, sum("缴款金额(元)") as paid from raw.reclamation_fees group by all)
+        select a.批准文号 from a
+        join std on std.县级行政区代码 = a.县级行政区代码
+                and std.耕地等别 = cast(round(a.占用耕地平均等别) as int)
+        left join paid using (批准文号)
+        where a.用地类型 = '建设用地' and coalesce(paid.paid, 0) <
+            (a."占用耕地面积(亩)" - a."其中永久基本农田(亩)") * std.v
+            + (a."其中永久基本农田(亩)" - a."其中示范区(亩)") * std.top * {p["pbf_multiplier"]}
+            + a."其中示范区(亩)" * std.top * {p["demonstration_multiplier"]}""",
+        )
+    }
+    assert found == {e for e, _ in planted_ids(manifest, "PR07")}
+
+
+def test_pr14_provincial_share(con, manifest):
+    share = parameters("PR14")["provincial_share"]
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            f"""select 项目编号 from ({_supplements_sql()})
+        where 项目类型 = '垦造耕地' and "上划省统筹数量(亩)" < "新增耕地面积(亩)" * {share}""",
+        )
+    }
+    assert found == {e for e, _ in planted_ids(manifest, "PR14")}
+
+
+@pytest.mark.parametrize("proportional", [False, True], ids=["quantity-only", "proportional"])
+def test_pr15_quota_ledger(con, manifest, proportional):
+    """Running balance 入库 − 上划 + 调入 − 调出 − 挂钩 per county; 上划 may or may not take 水田/产能 too."""
+    events = defaultdict(lambda: np.zeros(3))
+    for county, on, q, w, c, up in rows(
+        con,
+        f"""select 县级行政区代码, 入库日期, "新增耕地面积(亩)", "新增水田面积(亩)",
+            "新增粮食产能(公斤)", "上划省统筹数量(亩)" from ({_supplements_sql()})""",
+    ):
+        share = up / q if q else 0.0
+        events[(county, on)] += [
+            q - up,
+            w * (1 - share) if proportional else w,
+            c * (1 - share) if proportional else c,
+        ]
+    for county, on, q, w, c in rows(
+        con,
+        f"""select a.县级行政区代码, l.挂钩日期, l."数量指标(亩)", l."水田指标(亩)",
+            l."产能指标(公斤)" from ({_links_sql()}) l join ({_approvals_sql()}) a using (批准文号)""",
+    ):
+        events[(county, on)] -= [q, w, c]
+    for seller, buyer, on, q, w, c in rows(
+        con,
+        """select 调出县代码, 调入县代码, 交易日期, "数量指标(亩)", "水田指标(亩)",
+            "产能指标(公斤)" from raw.quota_trades""",
+    ):
+        events[(seller, on)] -= [q, w, c]
+        events[(buyer, on)] += [q, w, c]
+    found, balance = set(), defaultdict(lambda: np.zeros(3))
+    for county, on in sorted(events, key=lambda k: (k[1], k[0])):
+        balance[county] += events[(county, on)]
+        if (balance[county] < 0).any():
+            found.add((f"{county}:{on.isoformat()}", on.year))
+    assert found == planted_ids(manifest, "PR15")
+
+
+def test_pr16_maintenance(con, manifest):
+    p = parameters("PR16")
+    found = rows(
+        con,
+        f"""select 项目编号, 年度 from raw.farmland_maintenance
+        where 项目编号 in (select 项目编号 from raw.supplement_projects)
+          and ("管护资金(元)" < "管护面积(亩)" * {p["min_yuan_per_mu"]}
+               or 种植粮食季数 < {p["min_grain_seasons"]} or 种植影像已上传 <> '是')""",
+    )
+    assert set(found) == planted_ids(manifest, "PR16")
+
+
+def test_pr18_compensation_tied_to_enforcement(con, manifest):
+    found = rows(
+        con,
+        """select distinct p.村代码, p._year from raw.compensation_payments p
+        join raw.enforcement_cases c on c.村代码 = p.村代码
+        where c.发现日期 <= make_date(p._year, 12, 31)
+          and (c.销号日期 is null or c.销号日期 > make_date(p._year, 12, 31))
+          and c.发现日期 <= coalesce(c.销号日期, c.发现日期)  -- the DQ10 row is quarantined
+          and p.实发金额 = p.应发金额""",
+    )
+    assert set(found) == planted_ids(manifest, "PR18")
+
+
+def test_pr19_consolidation(con, manifest):
+    from sources.demo.records.works import AREA_TARGETS, TARGETS
+
+    single = rows(
+        con,
+        """select 工程编号 from raw.consolidation_works
+        where 工程名称 like '%跨乡镇%' and json_array_length(涉及乡镇) < 2""",
+    )
+    assert {r[0] for r in single} == {e for e, _ in planted_ids(manifest, "PR19", "consolidation_work")}
+    behind = set()
+    for year in (2023, 2024, 2025):
+        m = (year - 2023) * 12 + 12
+        progress = dict(
+            rows(
+                con,
+                f"""select item, sum(v) from (
+                    unpivot (select * from raw.consolidation_progress
+                             where 填报月份 = make_date({year}, 12, 1))
+                    on columns('累计完成\\(亩\\)') into name item value v)
+                    group by item""",
+            )
+        )
+        accepted = rows(
+            con,
+            f"""select count(*), count(*) filter (where json_array_length(涉及乡镇) >= 2)
+            from raw.consolidation_works where 整体验收日期 <= make_date({year}, 12, 31)""",
+        )[0]
+        got = {"工程数量": accepted[0], "跨乡镇工程数量": accepted[1]}
+        for key, items in AREA_TARGETS.items():
+            got[key] = sum(progress[i.removesuffix("亩") + "累计完成(亩)"] for i in items)
+        behind |= {(key, year) for key in TARGETS if got[key] < TARGETS[key] * m / 60}
+    assert behind == planted_ids(manifest, "PR19", "target")
+
+
+def test_pr20_intensive_land_use(con, manifest):
+    p = parameters("PR20")
+    found = rows(
+        con,
+        f"""select 县级行政区代码, _year from (
+        select *, "其中新增建设用地(亩)" / "供应总量(亩)" as share,
+               lag("其中新增建设用地(亩)" / "供应总量(亩)")
+                   over (partition by 县级行政区代码 order by _year) as last_share
+        from raw.land_supply)
+        where share >= {p["max_new_share"]} or share >= last_share
+           or "闲置土地处置量(亩)" / "闲置土地总量(亩)" < {p["min_idle_disposal_rate"]}
+           or "批而未供处置量(亩)" / "批而未供总量(亩)" < {p["min_unsupplied_disposal_rate"]}
+           or (_year >= {p["gdp_rule_from_year"]}
+               and "建设用地总面积(亩)" / {MU} / ("地区生产总值(亿元)" * 10000)
+                   > {p["max_m2_per_10k_yuan_gdp"]})""",
+    )
+    assert set(found) == planted_ids(manifest, "PR20")
+
+
+def test_pr21_field_chiefs(con, landing, manifest):
+    dltb = _layer(landing, "survey/2022/DLTB.parquet")
+    pbf = _layer(landing, "control/2025/YJJBNT.gpkg")["geometry"]
+    tree = shapely.STRtree(pbf)
+    near, _ = tree.query(dltb["geometry"], predicate="dwithin", distance=5.0)
+    quarantined = {int(e["entity_id"]) for e in manifest["planted"] if e["rule_id"].startswith("DQ")}
+    holding = {dltb["ZLDWDM"][i][:12] for i in set(near.tolist()) if dltb["BSM"][i] not in quarantined}
+    chiefs = rows(con, "select 层级, 行政区代码 from raw.field_chiefs")
+    villages = {code for level, code in chiefs if level == "村"}
+    county_chiefs = {code for level, code in chiefs if level == "县"}
+    found = {(v, 2025) for v in holding - villages}
+    found |= {(c, 2025) for c in {c[:6] for c in holding} - county_chiefs}
+    assert found == planted_ids(manifest, "PR21")
+
+
+def test_pr23_state_council(con, manifest):
+    authority = parameters("PR23")["required_authority"]
+    found = {
+        r[0]
+        for r in rows(
+            con,
+            f"""select 批准文号 from ({_approvals_sql()})
+        where "其中永久基本农田(亩)" > 0 and 批准机关级别 <> '{authority}'""",
+        )
+    }
+    assert found == {e for e, _ in planted_ids(manifest, "PR23")}
+
+
+def test_grain_capacity_seed():
+    capacity = grain_capacity()
+    assert sorted(capacity) == list(range(1, 16))
+    assert capacity[1] == 1000 and capacity[15] == 300
+    assert all(capacity[g] > capacity[g + 1] for g in range(1, 15))
+
+
+def test_dates_are_within_the_delivery(con):
+    latest = date(2025, 12, 31)
+    for table, column in (
+        ("land_approvals", "批准日期"),
+        ("quota_links", "挂钩日期"),
+        ("quota_trades", "交易日期"),
+        ("supplement_projects", "入库日期"),
+        ("enforcement_cases", "发现日期"),
+    ):
+        assert rows(con, f"select max({column}) from raw.{table}")[0][0] <= latest, table
