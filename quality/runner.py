@@ -25,7 +25,7 @@ from quality.expectations import ROW_ID, ExpectationOutcome, Validator
 # Columns every subject query returns, besides the columns its expectations test.
 ENTITY_COLUMNS = ("entity_type", "entity_id", "admin_code", "year")
 # Row-level subjects also say where the row came from, so it can be quarantined.
-LINEAGE_COLUMNS = ("layer", "source_file", "source_row")
+LINEAGE_COLUMNS = ("layer", "source_file", "source_row", "source_sheet")  # sheet: workbooks only
 
 
 @dataclass
@@ -208,19 +208,18 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome],
             con.unregister("new_results")
 
 
-def _raw_record_query(layer: str) -> tuple[str, str]:
-    """(raw table, SELECT of its rows as a reject record): spatial layers without their geometry, record
-    files with their personal-data columns masked, as the extractor masks them."""
+def _raw_record_query(layer: str) -> tuple[str, bool]:
+    """(SELECT of the layer's raw rows as reject records, whether rows carry a sheet): spatial layers
+    without their geometry, record files with their personal-data columns masked as the extractor does."""
     from sources.layers import LAYERS_BY_CODE
     from sources.records import RECORD_KINDS_BY_TABLE
 
     if layer in LAYERS_BY_CODE:
-        table = LAYERS_BY_CODE[layer].table
-        return table, f"SELECT * EXCLUDE (geom) FROM raw.{table}"
+        return f"SELECT * EXCLUDE (geom) FROM raw.{LAYERS_BY_CODE[layer].table}", False
     kind = RECORD_KINDS_BY_TABLE[layer]
     masked = ", ".join(f"'***' AS \"{column}\"" for column in sorted(kind.personal))
     replace = f" REPLACE ({masked})" if masked else ""
-    return kind.table, f"SELECT *{replace} FROM raw.{kind.table}"
+    return f"SELECT *{replace} FROM raw.{kind.table}", kind.has_sheet
 
 
 def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> int:
@@ -244,10 +243,13 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
             + rows["expected"]
             + ")"
         )
-        rows = rows.drop_duplicates(subset=["layer", "source_file", "source_row"])
+        rows = rows.drop_duplicates(subset=["layer", "source_file", "source_row", "source_sheet"])
         for layer_code, group in rows.groupby("layer"):
-            table, delivered = _raw_record_query(str(layer_code))
-            con.register("quarantined", group[["layer", "source_file", "source_row", "reason"]])
+            delivered, has_sheet = _raw_record_query(str(layer_code))
+            # a workbook's row numbers repeat on every sheet: the sheet is part of the row's address
+            same_sheet = " AND r._sheet = q.source_sheet" if has_sheet else ""
+            address = ["layer", "source_file", "source_row", "source_sheet", "reason"]
+            con.register("quarantined", group[address])
             con.execute(
                 f"""INSERT INTO raw.rejects
                       (source_file, source_row, layer, rule_id, reason, record, file_sha256, rejected_at,
@@ -256,7 +258,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
                            now(), 'rule_runner'
                     FROM quarantined q
                     JOIN ({delivered}) r
-                      ON r._source_file = q.source_file AND r._source_row = q.source_row""",
+                      ON r._source_file = q.source_file AND r._source_row = q.source_row{same_sheet}""",
                 [rule_id],
             )
             con.unregister("quarantined")

@@ -9,6 +9,8 @@ from tests.conftest import planted
 from warehouse.connection import connect
 
 ROW_RULES = ["DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ07", "DQ08"]
+# row rules on the project, case and fund records (issue 4)
+RECORD_ROW_RULES = ["DQ07", "DQ10", "DQ11", "DQ12", "DQ13"]
 FINDING_RULES = ["PR01", "PR02", "PR08"]
 # 占补平衡, quota and approval rules on the project records (issue 4)
 RECORD_FINDING_RULES = ["PR03", "PR04", "PR05", "PR06", "PR07", "PR14", "PR15", "PR23"]
@@ -70,7 +72,7 @@ def test_city_rows_are_the_sum_of_their_counties(demo_build):
         assert all(abs(float(city) - float(total)) < 1e-6 for _, city, total in rows), mart
 
 
-@pytest.mark.parametrize("rule_id", ROW_RULES + FINDING_RULES)
+@pytest.mark.parametrize("rule_id", ROW_RULES + RECORD_ROW_RULES[1:] + FINDING_RULES)
 def test_each_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
     violations = query(
         demo_build.warehouse,
@@ -110,18 +112,20 @@ def test_row_rules_quarantine_the_planted_rows_with_a_reason(demo_build, rule_id
     assert all(reason and source_file and source_row for _, reason, source_file, source_row in rows)
 
 
-def test_a_repeated_record_identifier_quarantines_the_later_row(demo_build):
+@pytest.mark.parametrize("rule_id", RECORD_ROW_RULES)
+def test_record_rules_quarantine_exactly_the_planted_rows(demo_build, rule_id):
     expected = {
-        (p["layer"], p["detail"]["source_file"], p["detail"]["source_row"])
+        (p["layer"], p["detail"]["source_file"], p["detail"]["source_row"], p["detail"].get("sheet"))
         for p in demo_build.manifest["records"]["planted"]
-        if p["rule_id"] == "DQ07"
+        if p["rule_id"] == rule_id
     }
     rows = query(
         demo_build.warehouse,
-        "select layer, source_file, source_row from raw.rejects where rule_id = 'DQ07' and layer not in ?",
-        [["DLTB", "DLTBGX", "DLTBGXGC", "YJJBNT", "YJJBNTCBQ", "GBZNT", "LSGNQ"]],
+        """select layer, source_file, source_row, json_extract_string(record, '$._sheet')
+           from raw.rejects where rule_id = ? and layer not in ?""",
+        [rule_id, ["DLTB", "DLTBGX", "DLTBGXGC", "YJJBNT", "YJJBNTCBQ", "GBZNT", "LSGNQ"]],
     )
-    assert set(rows) == expected
+    assert expected and set(rows) == expected
 
 
 def test_quarantined_parcels_never_reach_staging(demo_build):
@@ -139,7 +143,7 @@ def test_every_rule_is_an_asset_check_reporting_exactly_its_planted_cases(demo_b
         for e in demo_build.result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    for rule_id in ROW_RULES + FINDING_RULES + RECORD_FINDING_RULES:
+    for rule_id in ROW_RULES + RECORD_ROW_RULES[1:] + FINDING_RULES + RECORD_FINDING_RULES:
         name = next(n for n in evaluations if n.startswith(rule_id + "_"))
         check = evaluations[name]
         expected = sorted(
