@@ -19,7 +19,7 @@ RANGE_END = "dagster/asset_partition_range_end"
 
 def delivered_years(landing: Path) -> list[str]:
     """The <year> folders holding at least one spatial layer delivery, oldest first."""
-    return sorted({str(d.year) for d in discover(landing)})
+    return sorted({str(d.year) for d in discover(landing) if d.year is not None})
 
 
 def range_tags(years: list[str]) -> dict[str, str]:

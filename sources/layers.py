@@ -82,6 +82,7 @@ class Layer:
     aliases: dict[str, str] = field(default_factory=dict)  # delivered name -> canonical name
     layer_aliases: tuple[str, ...] = ()  # other names the same layer is delivered under
     geometry_required: bool = True
+    yearly: bool = True  # delivered per <year> folder; project boundaries are not
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -121,7 +122,16 @@ LAYERS: tuple[Layer, ...] = (
         "粮食生产功能区",
         {"GNQBH": TEXT, "XZQDM": TEXT, "GNQMJ": REAL, "RDNF": INT},
     ),
-)
+    # Boundary layers of the project records (SOURCES.md §2), keyed by the record's own identifier.
+    Layer(
+        "YDHX", "projects", "approval_boundaries", "用地红线 (land-use approval red lines)",
+        {"批准文号": TEXT}, layer_aliases=("用地红线",), yearly=False,
+    ),
+    Layer(
+        "BCGDXMFW", "projects", "supplement_boundaries", "补充耕地项目范围 (supplement project boundaries)",
+        {"项目编号": TEXT}, layer_aliases=("补充耕地项目范围",), yearly=False,
+    ),
+)  # fmt: skip
 
 LAYERS_BY_CODE: dict[str, Layer] = {layer.code: layer for layer in LAYERS}
 

@@ -205,3 +205,21 @@ def test_the_summary_lists_every_county_and_the_city(demo_build, capsys):
     for county in {e for e, _ in planted(demo_build.manifest, "PR01")}:
         line = next(line for line in out.splitlines() if line.startswith(county))
         assert "NO" in line and "PR01×1" in line
+
+
+def test_project_boundary_layers_reach_staging_keyed_by_their_record(demo_build):
+    # keyed by a delivered record (which may itself be quarantined: its boundary is still delivered)
+    approvals = query(
+        demo_build.warehouse,
+        """select count(*), count(*) filter (where approval_no not in
+                  (select "批准文号" from raw.land_approvals))
+           from staging.stg_projects__approval_boundaries""",
+    )[0]
+    projects = query(
+        demo_build.warehouse,
+        """select count(*), count(*) filter (where project_no not in
+                  (select "项目编号" from raw.supplement_projects))
+           from staging.stg_projects__supplement_boundaries""",
+    )[0]
+    assert approvals[0] > 0 and approvals[1] == 0
+    assert projects[0] > 0 and projects[1] == 0

@@ -12,20 +12,27 @@ from warehouse.connection import warehouse
 from warehouse.region import region
 
 
+def _delivered_as(layer: Layer) -> str:
+    if layer.yearly:
+        return f"{layer.folder}/<year>/{layer.code}.*"
+    return f"{layer.folder}/{layer.layer_aliases[0]}.*"
+
+
 def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", layer.table],
         group_name="raw",
         kinds={"duckdb"},
-        partitions_def=survey_years,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        description=f"{layer.code} {layer.title_zh}: every `{layer.folder}/<year>/{layer.code}.*` delivery "
-        "as read, with its file, row, load time and file hash.",
+        # yearly layers are survey-year partitions; project boundary layers are not per year
+        partitions_def=survey_years if layer.yearly else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if layer.yearly else None,
+        description=f"{layer.code} {layer.title_zh}: every `{_delivered_as(layer)}` delivery as read, "
+        "with its file, row, load time and file hash.",
     )
     def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
         with warehouse(farmland.warehouse_file) as con:
             try:
-                years = {int(key) for key in context.partition_keys}
+                years = {int(key) for key in context.partition_keys} if layer.yearly else None
                 report = load_layer(con, farmland.landing_folder, layer, region().crs_epsg, years=years)
             except DeliveryError as error:
                 # The rest of the delivery is loaded; this file stays out until it is fixed and redelivered.

@@ -20,6 +20,12 @@ with features as (
     union all
     select 'LSGNQ', _source_file, _source_row, _survey_year, GNQBH, left(XZQDM, 6), 'grain_zone', geom
     from raw.lsgnq
+    union all
+    select 'YDHX', _source_file, _source_row, null, "批准文号", null, 'approval_boundary', geom
+    from raw.approval_boundaries
+    union all
+    select 'BCGDXMFW', _source_file, _source_row, null, "项目编号", null, 'supplement_boundary', geom
+    from raw.supplement_boundaries
 )
 
 select

@@ -26,7 +26,7 @@ class Delivery:
     """One delivered layer of one year: a file (or a layer inside a GeoPackage/FileGDB) to load."""
 
     layer: Layer
-    year: int  # the <year> folder it was delivered in
+    year: int | None  # the <year> folder it was delivered in (None for project boundary layers)
     path: Path  # the file (.shp, .parquet, .gpkg) or the .gdb directory
     format: str  # a value of sources.layers.FORMATS
     layer_name: str | None = None  # the layer inside a GeoPackage/FileGDB (None for single-layer files)
@@ -58,7 +58,7 @@ def _candidates(year_dir: Path) -> list[Path]:
     return found
 
 
-def _container_deliveries(path: Path, year: int, folder: str, rel: str) -> list[Delivery]:
+def _container_deliveries(path: Path, year: int | None, folder: str, rel: str) -> list[Delivery]:
     fmt = format_of(path)
     try:
         names = list_layer_names(path)
@@ -89,8 +89,12 @@ def discover(landing: Path) -> list[Delivery]:
         base = landing / folder
         if not base.is_dir():
             continue
-        for year_dir in sorted(p for p in base.iterdir() if p.is_dir() and _YEAR.match(p.name)):
-            year = int(year_dir.name)
+        yearly = any(layer.yearly for layer in LAYERS if layer.folder == folder)
+        if yearly:
+            scopes = [(d, int(d.name)) for d in sorted(base.iterdir()) if d.is_dir() and _YEAR.match(d.name)]
+        else:
+            scopes = [(base, None)]  # projects/: boundary layers beside the record files, not per year
+        for year_dir, year in scopes:
             for path in _candidates(year_dir):
                 rel = path.relative_to(landing).as_posix()
                 if path.suffix.lower() in (".gpkg", ".gdb"):
@@ -105,5 +109,5 @@ def discover(landing: Path) -> list[Delivery]:
                 if not found:
                     log.info("%s: not a %s layer; ignored", rel, folder)
                 deliveries.extend(found)
-    deliveries.sort(key=lambda d: (d.layer.code, d.year, d.source_file))
+    deliveries.sort(key=lambda d: (d.layer.code, d.year or 0, d.source_file))
     return deliveries
