@@ -25,6 +25,7 @@ class ExpectationOutcome:
     name: str
     column: str
     description: str
+    other_column: str | None  # column B of a column-pair expectation
     success: bool
     failed_rows: tuple[int, ...]
 
@@ -99,7 +100,9 @@ class Validator:
             raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
         failed = tuple(int(item[ROW_ID]) for item in (result.result.get("unexpected_index_list") or []))
         column = kwargs.get("column") or kwargs.get("column_A") or ""
-        return ExpectationOutcome(kind, column, describe(kind, kwargs), bool(result.success), failed)
+        return ExpectationOutcome(
+            kind, column, describe(kind, kwargs), kwargs.get("column_B"), bool(result.success), failed
+        )
 
 
 def _raised_exceptions(info: dict[str, Any]) -> list[str]:

@@ -88,6 +88,13 @@ def _value_text(value: Any) -> str | None:
     return str(value)
 
 
+def _observed(outcome: ExpectationOutcome, row: pd.Series) -> str:
+    text = f"{outcome.column} = {_value_text(row[outcome.column])}"
+    if outcome.other_column:
+        text += f" vs {outcome.other_column} = {_value_text(row[outcome.other_column])}"
+    return text
+
+
 def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
     failed_by_row: dict[int, list[ExpectationOutcome]] = {}
     for outcome in outcomes:
@@ -99,7 +106,7 @@ def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutco
     for row_id, failed in sorted(failed_by_row.items()):
         row = indexed.loc[row_id]
         first = failed[0]
-        observed = "; ".join(f"{o.column} = {_value_text(row[o.column])}" for o in failed)
+        observed = "; ".join(_observed(o, row) for o in failed)
         expected = "; ".join(o.description for o in failed)
         detail = {c: _value_text(row[c]) for c in subject_columns}
         detail["failed_checks"] = [o.description for o in failed]
@@ -111,7 +118,9 @@ def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutco
                 "year": None if pd.isna(row["year"]) else int(row["year"]),
                 "entity_type": row["entity_type"],
                 "entity_id": str(row["entity_id"]),
-                "observed": observed if len(failed) > 1 else _value_text(row[first.column]),
+                "observed": observed
+                if len(failed) > 1 or first.other_column
+                else _value_text(row[first.column]),
                 "expected": expected,
                 "detail": json.dumps(detail, ensure_ascii=False),
                 "source_doc": rule.source_doc,
