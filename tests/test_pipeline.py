@@ -13,7 +13,9 @@ ROW_RULES = ["DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ07", "DQ08"]
 RECORD_ROW_RULES = ["DQ07", "DQ10", "DQ11", "DQ12", "DQ13"]
 FINDING_RULES = ["PR01", "PR02", "PR08"]
 # 占补平衡, quota and approval rules on the project records (issue 4)
-RECORD_FINDING_RULES = ["PR03", "PR04", "PR05", "PR06", "PR07", "PR14", "PR15", "PR23"]
+RECORD_FINDING_RULES = [
+    "PR03", "PR04", "PR05", "PR06", "PR07", "PR14", "PR15", "PR16", "PR18", "PR19", "PR20", "PR21", "PR23",
+]  # fmt: skip
 SURVEY_ENTITY_TYPES = {
     "parcel", "change_record", "pbf_polygon", "reserve_polygon", "high_standard_project", "grain_zone",
     "county", "city", "county_class",

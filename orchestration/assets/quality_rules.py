@@ -170,6 +170,8 @@ MART_KEYS = [
         "in_out_balance",
         "occupation_balance",
         "quota_ledger",
+        "consolidation_progress",
+        "funds_summary",
     )
 ]
 FINDINGS_KEY = ["quality", "violations"]

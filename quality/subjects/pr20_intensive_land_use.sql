@@ -1,6 +1,6 @@
 -- 节约集约用地 (000 §三(五)2): every county × year of the land-supply statistics — the 新增 share of the
--- supply (below $max_new_share and below last year's), the 闲置土地 and 批而未供 disposal rates, and from
--- $gdp_rule_from_year the 建设用地 m² per 万元 GDP. A ratio without a denominator is null (not tested).
+-- supply (below max_new_share and below last year's), the 闲置土地 and 批而未供 disposal rates, and from
+-- gdp_rule_from_year the 建设用地 m² per 万元 GDP. A ratio without a denominator is null (not tested).
 with supply as (
     select
         county_code, year,

@@ -1,26 +1,34 @@
 -- 田长制 人田对应 (000 §三(二)1): in the latest 永农 control year, every village holding 永农 (some parcel of
--- its land-use state that year lies within 5 m of a YJJBNT patch) needs a village-level 田长, and every
+-- its land-use state that year lies within pbf_distance_m (5 m) of a YJJBNT patch) needs a village-level 田长, and every
 -- county of the region a county-level 田长, appointed by the end of that year.
 with control_year as (
     select max(control_year) as year from staging.stg_control__permanent_farmland
 ),
 
 permanent_farmland as (
-    select geom from staging.stg_control__permanent_farmland
-    where control_year = (select year from control_year) and geom is not null
+    select control_year, geom from staging.stg_control__permanent_farmland where geom is not null
 ),
 
 parcels as (
-    select village_code, geom from intermediate.int_survey__parcel_versions
+    select village_code, valid_from, valid_to, geom from intermediate.int_survey__parcel_versions
     where geom is not null and village_code is not null
-      and valid_from <= (select year from control_year)
-      and (select year from control_year) < coalesce(valid_to, 10000)
+),
+
+near_pairs as materialized (
+    -- materialized: the distance join stands alone, so DuckDB plans it as an R-tree SPATIAL_JOIN;
+    -- years are matched after (a year condition in the same join would make it a filter over a cross product)
+    select parcels.village_code, parcels.valid_from, parcels.valid_to, permanent_farmland.control_year
+    from parcels
+    inner join permanent_farmland on st_dwithin(parcels.geom, permanent_farmland.geom, $pbf_distance_m)
 ),
 
 holding as (
-    select distinct parcels.village_code
-    from parcels
-    inner join permanent_farmland on st_dwithin(parcels.geom, permanent_farmland.geom, 5.0)
+    -- parcel versions valid in the control year
+    select distinct near_pairs.village_code
+    from near_pairs, control_year
+    where near_pairs.control_year = control_year.year
+      and near_pairs.valid_from <= control_year.year
+      and control_year.year < coalesce(near_pairs.valid_to, 10000)
 ),
 
 chiefs as (
