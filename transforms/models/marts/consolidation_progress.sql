@@ -9,21 +9,15 @@
 
 with
 
-plan_period as (
-    select date '2023-01-01' as starts_on, 60 as months, 2027 as target_year
+targets as (
+    -- 003 §一(二): the city's targets for 2027 and their plan period (ref_consolidation_targets)
+    select target_order, target_key, target_2027, unit
+    from {{ ref('ref_consolidation_targets') }}
 ),
 
-targets as (
-    -- 003 §一(二): the city's targets for 2027, in the order the document lists them
-    select * from (values
-        (1, '工程数量', 65.0, 'works'),
-        (2, '跨乡镇工程数量', 10.0, 'works'),
-        (3, '永农集中连片整治亩', 100000.0, 'mu'),
-        (4, '高标准农田亩', 60000.0, 'mu'),
-        (5, '建设用地复垦亩', 20000.0, 'mu'),
-        (6, '补充耕地亩', 10000.0, 'mu'),
-        (7, '低效用地整治亩', 10000.0, 'mu')
-    ) as t(target_order, target_key, target_2027, unit)
+plan_period as (
+    select min(plan_start) as starts_on, max(plan_months) as months
+    from {{ ref('ref_consolidation_targets') }}
 ),
 
 works as (
