@@ -10,15 +10,14 @@ import csv
 import io
 import json
 import logging
-import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import duckdb
 import pytest
 
+from sources.demo.records.xlsx import write_xlsx
 from sources.errors import DeliveryError
 from sources.extract.records import (
     RecordLoadError,
@@ -72,109 +71,6 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:
-    """A minimal .xlsx (SpreadsheetML in a zip): rows from row 1, None = no cell, a `date` = a date cell.
-
-    Written by hand because the project venv has no workbook writer (openpyxl/xlsxwriter are not
-    dependencies); strings are inline, dates are serial numbers styled with the built-in date format 14,
-    exactly what Excel stores.
-    """
-    merges = merges or {}
-    names = list(sheets)
-    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel_ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
-    doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(
-            "[Content_Types].xml",
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/>'
-            + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="{ct}.worksheet+xml"/>'
-                for i in range(len(names))
-            )
-            + "</Types>",
-        )
-        z.writestr(
-            "_rels/.rels",
-            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
-            f'Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            f"<workbook {ns} {rel_ns}><sheets>"
-            + "".join(
-                f'<sheet name="{escape(n)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                for i, n in enumerate(names)
-            )
-            + "</sheets></workbook>",
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{pkg}">'
-            + "".join(
-                f'<Relationship Id="rId{i + 1}" Type="{doc}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
-                for i in range(len(names))
-            )
-            + f'<Relationship Id="rId{len(names) + 1}" Type="{doc}/styles" Target="styles.xml"/>'
-            "</Relationships>",
-        )
-        z.writestr(
-            "xl/styles.xml",
-            f"<styleSheet {ns}>"
-            '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
-            '<borders count="1"><border/></borders>'
-            '<cellStyleXfs count="1"><xf/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
-            "</styleSheet>",
-        )
-        for i, name in enumerate(names):
-            rows = []
-            for r, row in enumerate(sheets[name], start=1):
-                cells = []
-                for c, value in enumerate(row):
-                    ref = f"{_column_letter(c)}{r}"
-                    if value is None:
-                        continue
-                    if isinstance(value, date):
-                        cells.append(f'<c r="{ref}" s="1"><v>{(value - date(1899, 12, 30)).days}</v></c>')
-                    elif isinstance(value, int | float):
-                        cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
-                    else:
-                        cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>')
-                if cells:
-                    rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-            merged = merges.get(name, [])
-            merge_xml = (
-                f'<mergeCells count="{len(merged)}">'
-                + "".join(f'<mergeCell ref="{m}"/>' for m in merged)
-                + "</mergeCells>"
-                if merged
-                else ""
-            )
-            z.writestr(
-                f"xl/worksheets/sheet{i + 1}.xml",
-                f"<worksheet {ns}><sheetData>{''.join(rows)}</sheetData>{merge_xml}</worksheet>",
-            )
     return path
 
 
