@@ -167,8 +167,23 @@ class Approval:
         )
 
 
+class _QuotaInMu:
+    """数量 and 水田 quota held in whole units (1/UNIT 亩, so sums are exact), read back in 亩."""
+
+    q_u: int
+    w_u: int
+
+    @property
+    def q_mu(self) -> float:
+        return self.q_u / UNIT
+
+    @property
+    def w_mu(self) -> float:
+        return self.w_u / UNIT
+
+
 @dataclass
-class Link:
+class Link(_QuotaInMu):
     number: str
     approval: str
     project: str
@@ -178,17 +193,9 @@ class Link:
     c_kg: int
     fallback_county: str = ""  # the project's county, for a link whose approval does not exist (DQ13)
 
-    @property
-    def q_mu(self) -> float:
-        return self.q_u / UNIT
-
-    @property
-    def w_mu(self) -> float:
-        return self.w_u / UNIT
-
 
 @dataclass
-class Trade:
+class Trade(_QuotaInMu):
     number: str
     seller: str
     buyer: str
@@ -197,14 +204,6 @@ class Trade:
     w_u: int
     c_kg: int
     price: float  # 万元/亩
-
-    @property
-    def q_mu(self) -> float:
-        return self.q_u / UNIT
-
-    @property
-    def w_mu(self) -> float:
-        return self.w_u / UNIT
 
 
 @dataclass
