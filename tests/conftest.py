@@ -48,6 +48,19 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return landing, manifest
 
 
+# The generator's own tests read a smaller demo, generated once for all of them.
+GENERATOR_TEST_SCALE = 60
+
+
+@pytest.fixture(scope="session")
+def small_demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sources.demo.generate import generate
+
+    root = tmp_path_factory.mktemp("small_demo")
+    generate(root, scale=GENERATOR_TEST_SCALE)
+    return root
+
+
 @pytest.fixture(scope="session")
 def demo_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuild]:
     landing, manifest = demo_landing

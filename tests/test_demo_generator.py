@@ -20,8 +20,9 @@ from sources.demo.landclasses import CULTIVATED, is_restorable_class, land_class
 from sources.demo.region import counties
 from sources.demo.tiling import tile_rectangle
 from sources.formats import read_layer
+from tests.conftest import GENERATOR_TEST_SCALE
 
-SCALE = 60
+SCALE = GENERATOR_TEST_SCALE  # the scale of the shared small demo (tests/conftest.py)
 SEED = 20251231
 REGION_COUNTIES = {c.code for c in counties()}
 MU = 0.0015
@@ -37,12 +38,9 @@ EXPECTED_PLANTED = {  # rule → (entity_type, count)
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    from sources.demo.generate import generate
-
-    root = tmp_path_factory.mktemp("demo")
-    generate(root, scale=SCALE, seed=SEED)
-    return root
+def landing(small_demo_landing) -> Path:
+    # the session's small demo (tests/conftest.py), generated once for both generator test modules
+    return small_demo_landing
 
 
 @pytest.fixture(scope="module")

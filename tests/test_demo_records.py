@@ -20,9 +20,10 @@ from sources.demo.records.params import grain_capacity, parameters
 from sources.extract.records import load_all_records
 from sources.formats import read_layer
 from sources.records import RECORD_KINDS, XLSX
+from tests.conftest import GENERATOR_TEST_SCALE
 from warehouse.connection import warehouse
 
-SCALE = 60
+SCALE = GENERATOR_TEST_SCALE  # the scale of the shared small demo (tests/conftest.py)
 SEED = 20251231
 MU = 0.0015
 RECORD_RULES = (
@@ -51,12 +52,9 @@ RECORD_RULES = (
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    from sources.demo.generate import generate
-
-    root = tmp_path_factory.mktemp("demo_records")
-    generate(root, scale=SCALE, seed=SEED)
-    return root
+def landing(small_demo_landing) -> Path:
+    # the session's small demo (tests/conftest.py), generated once for both generator test modules
+    return small_demo_landing
 
 
 @pytest.fixture(scope="module")
