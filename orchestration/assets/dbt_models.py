@@ -24,10 +24,19 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, *options: str):
     yield from dbt.cli(["build", *options], context=context).stream()
 
 
+# dbt var → (rule, parameter) of the rule catalog
+CATALOG_VARS = {
+    "pbf_multiplier": ("PR07", "pbf_multiplier"),
+    "demonstration_multiplier": ("PR07", "demonstration_multiplier"),
+    "pbf_connect_distance_m": ("PR13", "connect_distance_m"),
+    "pbf_min_patch_mu": ("PR13", "min_patch_mu"),
+}
+
+
 def catalog_vars() -> str:
-    """The rule catalog's parameters that marts compute with, as dbt --vars (the catalog governs)."""
-    pr07 = load_catalog()["PR07"].parameters
-    return json.dumps({name: pr07[name] for name in ("pbf_multiplier", "demonstration_multiplier")})
+    """The rule catalog's parameters that models compute with, as dbt --vars (the catalog governs)."""
+    catalog = load_catalog()
+    return json.dumps({var: catalog[rule].parameters[name] for var, (rule, name) in CATALOG_VARS.items()})
 
 
 @dbt_assets(
@@ -46,8 +55,8 @@ def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource):
     select="path:models/staging path:models/intermediate",
 )  # fmt: skip
 def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Staging and intermediate models: typed deliveries, land-use state per year, change flows."""
-    yield from _build(context, dbt)
+    """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays."""
+    yield from _build(context, dbt, "--vars", catalog_vars())
 
 
 @dbt_assets(

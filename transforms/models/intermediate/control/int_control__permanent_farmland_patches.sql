@@ -1,0 +1,88 @@
+-- Connected 永久基本农田 patches (集中连片): polygons of one county and delivery closer than
+-- `pbf_connect_distance_m` (5 m, PR13's parameter: roads, ditches and 田坎 between fields do not break
+-- a patch) belong to one patch, transitively. One row per patch: its stable id (the smallest BSM among
+-- its polygons, zero-padded comparison so numeric BSMs order as numbers), members, Σ JBNTMJ and the
+-- 百亩方 / 千亩方 / 万亩方 class it reaches (ref_contiguous_farmland_classes, 002 §二(四)).
+--
+-- Neighbours come from one ST_DWithin spatial join per county (macros/per_county.sql); the strict
+-- "closer than" is checked on the exact distance. Components by label propagation: every polygon
+-- starts as its own label and takes the smallest label among its neighbours until nothing changes
+-- (a recursive CTE keyed on the polygon, so each round updates labels in place).
+
+with recursive
+
+polygons as (
+    select
+        county_code,
+        control_year,
+        polygon_id,
+        control_year || '|' || lpad(polygon_id, 24, '0') as node,
+        delivered_area_m2,
+        geom
+    from {{ ref('int_control__polygons') }}
+    where layer = 'permanent_farmland'
+),
+
+neighbours as (
+    {% call union_per_county() -%}
+    select a.node as node, b.node as neighbour
+    from polygons as a
+    inner join polygons as b
+        on st_dwithin(a.geom, b.geom, {{ var('pbf_connect_distance_m') }})
+    where a.county_code = '__county__'
+      and b.county_code = '__county__'
+      and (
+          a.control_year = b.control_year
+          and a.node <> b.node
+          and st_distance(a.geom, b.geom) < {{ var('pbf_connect_distance_m') }}
+      ) = true
+    {%- endcall %}
+),
+
+components (node, label) using key (node) as (
+    select node, node from polygons
+    union
+    select neighbours.node, min(labels.label)
+    from neighbours
+    inner join recurring.components as labels
+        on labels.node = neighbours.neighbour
+    inner join recurring.components as current_label
+        on current_label.node = neighbours.node
+    group by neighbours.node, current_label.label
+    having min(labels.label) < current_label.label
+),
+
+members as (
+    select polygons.*, components.label
+    from polygons
+    inner join components using (node)
+),
+
+patches as (
+    select
+        county_code,
+        control_year,
+        arg_min(polygon_id, node)                           as patch_id,
+        count(*)                                            as polygon_count,
+        list(polygon_id order by node)                      as polygon_ids,
+        sum(delivered_area_m2)                              as patch_area_m2
+    from members
+    group by county_code, control_year, label
+),
+
+classified as (
+    select
+        patches.*,
+        {{ to_mu('patches.patch_area_m2') }}                as patch_area_mu,
+        (
+            select classes.class_name
+            from {{ ref('ref_contiguous_farmland_classes') }} as classes
+            where {{ to_mu('patches.patch_area_m2') }} >= classes.min_mu
+            order by classes.min_mu desc
+            limit 1
+        )                                                   as contiguity_class,
+        {{ to_mu('patches.patch_area_m2') }} < {{ var('pbf_min_patch_mu') }} as is_fragmented
+    from patches
+)
+
+select * from classified

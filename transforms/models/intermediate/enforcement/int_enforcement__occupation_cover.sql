@@ -1,0 +1,85 @@
+-- Is each 耕地 → construction change piece covered by an approval? A piece is covered where a red line
+-- (用地红线) of a 建设用地 approval approved on or before the change date (GXSJ) lies over it; 临时用地
+-- and 设施农业用地 red lines do not make construction lawful. What no such red line covers is the
+-- piece's suspected illegal occupation (违法占用耕地, PR10). Red lines approved after the change are
+-- listed too: the officer sees the land was built on before it was approved.
+--
+-- Per county: one spatial join of the pieces with every red line of the county's approvals
+-- (macros/per_county.sql); the date condition is applied after the join.
+
+with
+
+construction_pieces as (
+    select * exclude (geom), geom
+    from {{ ref('int_enforcement__cultivated_loss_pieces') }}
+    where loss_kind = 'construction'
+),
+
+red_lines as (
+    select
+        approvals.approval_no,
+        approvals.county_code,
+        approvals.land_use_type,
+        approvals.approved_on,
+        boundaries.geom
+    from {{ ref('stg_projects__approval_boundaries') }} as boundaries
+    inner join {{ ref('stg_records__land_approvals') }} as approvals
+        on approvals.approval_no = boundaries.approval_no
+    where boundaries.geom is not null
+      and approvals.land_use_type = 'construction'
+),
+
+red_lines_over_pieces as (
+    {% call union_per_county() -%}
+    select
+        construction_pieces.change_year,
+        construction_pieces.piece_bsm,
+        red_lines.approval_no,
+        red_lines.approved_on,
+        red_lines.approved_on <= construction_pieces.updated_on as approved_in_time,
+        red_lines.geom
+    from construction_pieces
+    inner join red_lines
+        on st_intersects(construction_pieces.geom, red_lines.geom)
+    where construction_pieces.county_code = '__county__'
+      and red_lines.county_code = '__county__'
+    {%- endcall %}
+),
+
+cover_per_piece as (
+    select
+        change_year,
+        piece_bsm,
+        st_union_agg(geom) filter (where approved_in_time)                         as cover_geom,
+        list(approval_no order by approval_no) filter (where approved_in_time)     as covering_approvals,
+        list(approval_no || ' (' || approved_on || ')' order by approval_no)
+            filter (where not approved_in_time)                                     as approved_after_change
+    from red_lines_over_pieces
+    group by all
+),
+
+uncovered as (
+    select
+        construction_pieces.* exclude (geom),
+        cover_per_piece.covering_approvals,
+        cover_per_piece.approved_after_change,
+        case
+            when cover_per_piece.cover_geom is null then construction_pieces.piece_planar_m2
+            else st_area(st_difference(construction_pieces.geom, cover_per_piece.cover_geom))
+        end as uncovered_planar
+    from construction_pieces
+    left join cover_per_piece using (change_year, piece_bsm)
+),
+
+final as (
+    select
+        * exclude (uncovered_planar, covering_approvals, approved_after_change),
+        coalesce(covering_approvals, [])                            as covering_approvals,
+        coalesce(approved_after_change, [])                         as approved_after_change,
+        cast(uncovered_planar as decimal(18, 4))                    as uncovered_planar_m2,
+        cast(cultivated_m2 * uncovered_planar / nullif(piece_planar_m2, 0) as decimal(18, 4))
+                                                                    as uncovered_cultivated_m2
+    from uncovered
+)
+
+select * from final
