@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test ui lint lock clean
+.PHONY: setup demo test ui lint lock clean bench
 
 setup: $(STAMP)
 
@@ -33,6 +33,16 @@ ui: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Overlay benchmark (benchmarks/README.md): installs the `bench` extra (GeoPandas) on top of the locked
+# environment, then runs it; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--parcels 20000".
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -qq -c requirements.lock -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.overlays $(BENCH_ARGS)
 
 # Re-resolve the lock file from pyproject.toml (run when dependencies change, then commit it).
 lock:
