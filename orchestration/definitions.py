@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.dbt_models import dbt_resource, indicator_marts, reference_seeds, survey_models
+from orchestration.assets.dbt_models import (
+    dbt_resource,
+    finding_marts,
+    indicator_marts,
+    reference_seeds,
+    survey_models,
+)
 from orchestration.assets.publish import published_snapshot
 from orchestration.assets.quality_rules import QUALITY_ASSETS
 from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
@@ -20,6 +26,7 @@ defs = dg.Definitions(
         survey_models,
         indicator_marts,
         *QUALITY_ASSETS,
+        finding_marts,
         published_snapshot,
     ],
     jobs=[build_warehouse],

@@ -26,20 +26,31 @@ findings as (
     from (select admin_code, rule_id, count(*) as n from quality.violations group by all)
     group by admin_code
 ),
+cases as (
+    select admin_code, open_findings from marts.case_status
+    where year = (select max(year) from marts.case_status)
+),
+risk as (
+    select county_code as admin_code, risk_index from marts.risk_index
+    where quarter_start = (select max(quarter_start) from marts.risk_index)
+),
 names as (select admin_code, admin_name from reference.ref_region)
 select c.admin_code, n.admin_name, c.year, c.cultivated_mu, c.target_mu, c.meets_target,
        p.pbf_mu, p.pbf_target_mu, p.pbf_meets_target, b.in_mu, b.out_mu,
+       s.open_findings, r.risk_index,
        coalesce(f.violations, '') as violations
 from cultivated c
 left join names n using (admin_code)
 left join pbf p using (admin_code)
 left join balance b using (admin_code)
 left join findings f using (admin_code)
+left join cases s using (admin_code)
+left join risk r using (admin_code)
 order by c.admin_level = 'city', c.admin_code
 """
 
 HEADERS = ("code", "name", "year", "耕地 亩", "target", "meets", "永农 亩", "target", "meets",
-           "进 亩", "出 亩", "violations by rule")  # fmt: skip
+           "进 亩", "出 亩", "open cases", "risk", "violations by rule")  # fmt: skip
 
 
 def _fmt(value: object) -> str:

@@ -12,6 +12,7 @@ import duckdb
 import yaml
 
 CATALOG_FILE = Path(__file__).parent / "rules" / "catalog.yml"
+RISK_INDEX_FILE = Path(__file__).parent / "rules" / "risk_index.yml"
 SUBJECTS_DIR = Path(__file__).parent / "subjects"
 
 
@@ -90,6 +91,12 @@ def load_catalog(path: Path = CATALOG_FILE) -> dict[str, Rule]:
     if len(ids) != len(set(ids)):
         raise ValueError(f"duplicate rule ids in {path}")
     return {r.rule_id: r for r in rules}
+
+
+@cache
+def load_risk_index(path: Path = RISK_INDEX_FILE) -> dict[str, Any]:
+    """The 违法用地风险指数 definition (formula in the file's comments, weights under `parameters`)."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def rules_with(consequence: str) -> list[Rule]:

@@ -76,3 +76,23 @@ def test_dbt_var_defaults_match_the_rule_catalog():
 
     defaults = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     assert json.loads(catalog_vars()).items() <= defaults.items()
+
+
+def test_every_policy_rule_is_evaluated_by_the_rule_runner():
+    """The scorecard's pass columns mean 'checked and found nothing': no PR rule may be left unchecked."""
+    from quality.catalog import load_catalog
+
+    unchecked = [r.rule_id for r in load_catalog().values() if r.kind == "PR" and not r.evaluated]
+    assert not unchecked
+
+
+def test_finding_rules_depend_on_the_models_their_subjects_read():
+    from orchestration.assets.quality_rules import policy_findings
+
+    deps = {key.to_user_string() for key in policy_findings.asset_deps[policy_findings.key]}
+    assert {
+        "intermediate/int_enforcement__occupation_cover",
+        "intermediate/int_control__permanent_farmland_patches",
+        "marts/cultivated_land",
+        "staging/stg_records__land_approvals",
+    } <= deps

@@ -1,8 +1,10 @@
-"""The dbt project as three Dagster multi-assets.
+"""The dbt project as four Dagster multi-assets.
 
-The quality gates sit between them: the DQ row quarantine needs the reference seeds and must run
+The quality steps sit between them: the DQ row quarantine needs the reference seeds and must run
 before staging reads raw; the DQ09 reconciliation gate needs the intermediate models and must run
-before the marts. Splitting the dbt selection at those points keeps the asset graph acyclic.
+before the marts; the policy findings read the marts, and the finding marts (models/marts/findings:
+case lifecycle, risk index, scorecard) read the findings. Splitting the dbt selection at those points
+keeps the asset graph acyclic.
 """
 
 import json
@@ -13,7 +15,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator, dbt_environment, ensure_manifest
-from quality.catalog import load_catalog
+from quality.catalog import load_catalog, load_risk_index
 
 MANIFEST = ensure_manifest()
 TRANSLATOR = FarmlandTranslator()
@@ -34,9 +36,13 @@ CATALOG_VARS = {
 
 
 def catalog_vars() -> str:
-    """The rule catalog's parameters that models compute with, as dbt --vars (the catalog governs)."""
+    """The rule catalog's parameters that models compute with, and the risk index's weights, as dbt
+    --vars (the catalog governs; dbt_project.yml only holds defaults for hand runs)."""
     catalog = load_catalog()
-    return json.dumps({var: catalog[rule].parameters[name] for var, (rule, name) in CATALOG_VARS.items()})
+    values = {var: catalog[rule].parameters[name] for var, (rule, name) in CATALOG_VARS.items()}
+    risk = load_risk_index()["parameters"]
+    values |= {"risk_index_weights": risk["weights"], "risk_index_scale": risk["scale"]}
+    return json.dumps(values)
 
 
 @dbt_assets(
@@ -59,12 +65,25 @@ def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
     yield from _build(context, dbt, "--vars", catalog_vars())
 
 
+INDICATOR_MARTS = "models/marts"
+FINDING_MARTS = "models/marts/findings"
+
+
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="indicator_marts",
-    select="path:models/marts",
+    select=f"path:{INDICATOR_MARTS}", exclude=f"path:{FINDING_MARTS}",
 )  # fmt: skip
 def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     """The indicator marts analysts query (INDICATORS.md)."""
+    yield from _build(context, dbt, "--vars", catalog_vars())
+
+
+@dbt_assets(
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="finding_marts",
+    select=f"path:{FINDING_MARTS}",
+)  # fmt: skip
+def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+    """Marts built on the policy findings: the case lifecycle, the risk index, the county scorecard."""
     yield from _build(context, dbt, "--vars", catalog_vars())
 
 

@@ -2,7 +2,9 @@
 
 import dagster as dg
 
+from orchestration.assets.dbt_models import FINDING_MARTS, MANIFEST
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
+from orchestration.dbt_project import model_keys
 from orchestration.resources import WarehouseResource
 from warehouse.config import published_path
 from warehouse.publish import publish
@@ -12,7 +14,7 @@ from warehouse.publish import publish
     key=["warehouse", "published_snapshot"],
     group_name="publish",
     kinds={"duckdb"},
-    deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY)],
+    deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY), *model_keys(MANIFEST, FINDING_MARTS)],
     description="Read-only copy of reference, marts and quality for analysts, replaced atomically at the "
     "end of a successful run (never a half-finished state, never a write lock on readers).",
 )

@@ -8,11 +8,15 @@ Every evaluated rule is also an asset check on the asset it guards, with the rul
 metadata, so an operator sees in the Dagster UI what failed and where.
 """
 
+import re
+
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.assets.dbt_models import FINDING_MARTS, INDICATOR_MARTS, MANIFEST
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
+from orchestration.dbt_project import model_keys
 from orchestration.resources import WarehouseResource
 from quality.catalog import Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
@@ -160,28 +164,26 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
 
 
-MART_KEYS = [
-    dg.AssetKey(["marts", name])
-    for name in (
-        "land_use_area",
-        "land_transition",
-        "cultivated_land",
-        "permanent_farmland",
-        "in_out_balance",
-        "occupation_balance",
-        "quota_ledger",
-        "consolidation_progress",
-        "funds_summary",
-    )
-]
+MART_KEYS = model_keys(MANIFEST, INDICATOR_MARTS, exclude=FINDING_MARTS)
 FINDINGS_KEY = ["quality", "violations"]
+
+
+def subject_keys(rules: list[Rule]) -> list[dg.AssetKey]:
+    """The dbt models the rules' subject queries read (staging, intermediate, marts), so that the
+    lineage in Dagster shows which models each finding rests on."""
+    names = {
+        (schema, name)
+        for rule in rules
+        for schema, name in re.findall(r"\b(staging|intermediate|marts)\.(\w+)", rule.subject_sql)
+    }
+    return [dg.AssetKey([schema, name]) for schema, name in sorted(names)]
 
 
 @dg.asset(
     key=FINDINGS_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=MART_KEYS,
+    deps=sorted(set(MART_KEYS) | set(subject_keys(FINDING_RULES)), key=lambda key: key.path),
     check_specs=[_check_spec(r, FINDINGS_KEY) for r in FINDING_RULES],
     description="Policy findings (PR rules) on the marts: each names the county, project, approval or "
     "parcel and the clause it breaks. quality.violations also holds the DQ rules' violations.",

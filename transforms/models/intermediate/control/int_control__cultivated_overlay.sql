@@ -1,6 +1,6 @@
 -- 耕地 under the protection layers: every cultivated parcel version against every protection polygon
 -- (永农, 高标准农田, 功能区, and their common core) of its county that it overlaps, with the area in
--- common. The survey years come in later (int_control__cultivated_in_force_by_year): a parcel version
+-- common. The survey years come in later (int_control__cultivated_protection_by_year): a parcel version
 -- is overlaid once, however many years it stays unchanged, so a new change survey only adds the
 -- overlays of the parcels it created.
 --

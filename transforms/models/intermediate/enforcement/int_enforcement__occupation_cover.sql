@@ -16,17 +16,19 @@ construction_pieces as (
 ),
 
 red_lines as (
+    -- one geometry per approval, its parts (several polygons under one 批准文号) unioned
     select
         approvals.approval_no,
         approvals.county_code,
         approvals.land_use_type,
         approvals.approved_on,
-        boundaries.geom
+        st_union_agg(boundaries.geom) as geom
     from {{ ref('stg_projects__approval_boundaries') }} as boundaries
     inner join {{ ref('stg_records__land_approvals') }} as approvals
         on approvals.approval_no = boundaries.approval_no
     where boundaries.geom is not null
       and approvals.land_use_type = 'construction'
+    group by all
 ),
 
 red_lines_over_pieces as (

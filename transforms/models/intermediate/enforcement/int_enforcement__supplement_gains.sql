@@ -20,12 +20,14 @@ projects as (
         projects.accepted_on,
         year(projects.accepted_on)      as accepted_year,
         projects.new_cultivated_mu      as declared_mu,
-        boundaries.geom
+        -- a boundary may come in parts (several polygons under one 项目编号): one geometry per project
+        st_union_agg(boundaries.geom)   as geom
     from {{ ref('stg_records__supplement_projects') }} as projects
     inner join {{ ref('stg_projects__supplement_boundaries') }} as boundaries
         on boundaries.project_no = projects.project_no
     where boundaries.geom is not null
       and year(projects.accepted_on) in (select year from survey_years)
+    group by all
 ),
 
 gain_pieces as (

@@ -1,0 +1,315 @@
+"""Spatial enforcement on the demo: overlays checked against an independent shapely computation,
+永农 patches, the case lifecycle, the risk index and the county scorecard (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from warehouse.connection import connect
+
+TOLERANCE_M2 = 0.01
+
+
+def query(path, sql, params=None):
+    con = connect(path, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def geometries(path, sql) -> tuple[list[tuple], np.ndarray]:
+    """Rows of `sql` whose last column is ST_AsWKB(geom): (the other columns, shapely geometries)."""
+    rows = query(path, sql)
+    return [r[:-1] for r in rows], shapely.from_wkb([bytes(r[-1]) for r in rows])
+
+
+@pytest.fixture(scope="module")
+def state_2025(demo_build):
+    """The 2025 land-use state's cultivated parcels: (county, TBDLMJ) and polygons."""
+    return geometries(
+        demo_build.warehouse,
+        """select s.county_code, cast(s.land_class_area_m2 as double), st_aswkb(v.geom)
+           from intermediate.int_survey__land_use_state as s
+           join intermediate.int_survey__parcel_versions as v using (parcel_version_id)
+           where s.survey_year = 2025 and s.is_cultivated""",
+    )
+
+
+@pytest.fixture(scope="module")
+def protection_2025(demo_build):
+    """The protection polygons in force in 2025, by layer: (county, polygon id, delivered area), polygons."""
+    rows, geoms = geometries(
+        demo_build.warehouse,
+        """select p.layer, p.county_code, p.polygon_id, cast(p.delivered_area_m2 as double), st_aswkb(p.geom)
+           from intermediate.int_control__polygons p
+           join intermediate.int_control__polygons_in_force f
+             using (layer, polygon_id, control_year)
+           where f.year = 2025""",
+    )
+    layers = defaultdict(lambda: ([], []))
+    for (layer, *rest), geom in zip(rows, geoms, strict=True):
+        layers[layer][0].append(tuple(rest))
+        layers[layer][1].append(geom)
+    return {k: (v[0], np.array(v[1])) for k, v in layers.items()}
+
+
+def cultivated_under(parcels, polygons) -> dict[str, float]:
+    """Per county: Σ over cultivated parcels × polygons of the same county of
+    area(parcel ∩ polygon) × TBDLMJ / area(parcel) — 耕地 under the polygons, computed with shapely."""
+    (attrs, parcel_geoms), (poly_attrs, poly_geoms) = parcels, polygons
+    tree = shapely.STRtree(poly_geoms)
+    i, j = tree.query(parcel_geoms, predicate="intersects")
+    same = np.array([attrs[a][0] == poly_attrs[b][0] for a, b in zip(i, j, strict=True)], dtype=bool)
+    i, j = i[same], j[same]
+    overlap = shapely.area(shapely.intersection(parcel_geoms[i], poly_geoms[j]))
+    share = np.array([attrs[a][1] for a in i]) / shapely.area(parcel_geoms[i])
+    totals: dict[str, float] = defaultdict(float)
+    for a, value in zip(i, overlap * share, strict=True):
+        totals[attrs[a][0]] += value
+    return dict(totals)
+
+
+@pytest.mark.parametrize(
+    ("layer", "column"),
+    [
+        ("permanent_farmland", "cultivated_in_pbf_mu"),
+        ("high_standard_farmland", "cultivated_in_high_standard_mu"),
+        ("grain_zone", "cultivated_in_grain_zone_mu"),
+    ],
+)
+def test_cultivated_land_under_each_layer_agrees_with_shapely(
+    demo_build, state_2025, protection_2025, layer, column
+):
+    expected = cultivated_under(state_2025, protection_2025[layer])
+    found = dict(
+        query(
+            demo_build.warehouse,
+            f"""select admin_code, {column} / 0.0015 from marts.field_overlay
+                where admin_level = 'county' and year = 2025""",
+        )
+    )
+    assert expected
+    off = {
+        c: (found.get(c, 0.0), m2) for c, m2 in expected.items() if abs(found.get(c, 0.0) - m2) > TOLERANCE_M2
+    }
+    assert not off
+
+
+def test_all_four_overlay_agrees_with_shapely(demo_build, state_2025, protection_2025):
+    """耕地 ∩ 永农 ∩ 高标准 ∩ 功能区: the core polygons built independently, then cultivated land on them."""
+    core_attrs, core_geoms = [], []
+    layers = protection_2025
+    (hs, hs_g), (pbf, pbf_g), (gz, gz_g) = (
+        layers["high_standard_farmland"], layers["permanent_farmland"], layers["grain_zone"]
+    )  # fmt: skip
+    i, j = shapely.STRtree(pbf_g).query(hs_g, predicate="intersects")
+    for a, b in zip(i, j, strict=True):
+        if hs[a][0] != pbf[b][0]:
+            continue
+        piece = shapely.intersection(hs_g[a], pbf_g[b])
+        for k in shapely.STRtree(gz_g).query(piece, predicate="intersects"):
+            if gz[k][0] == hs[a][0]:
+                core = shapely.intersection(piece, gz_g[k])
+                if core.area > 0:
+                    core_attrs.append((hs[a][0],))
+                    core_geoms.append(core)
+    expected = cultivated_under(state_2025, (core_attrs, np.array(core_geoms)))
+    found = dict(
+        query(
+            demo_build.warehouse,
+            "select admin_code, all_four_mu / 0.0015 from marts.field_overlay "
+            "where admin_level = 'county' and year = 2025",
+        )
+    )
+    assert sum(expected.values()) > 0
+    assert all(abs(found[c] - expected.get(c, 0.0)) <= TOLERANCE_M2 for c in found)
+
+
+def test_permanent_farmland_patches_match_an_independent_component_search(demo_build):
+    rows, geoms = geometries(
+        demo_build.warehouse,
+        """select county_code, polygon_id, cast(delivered_area_m2 as double), st_aswkb(geom)
+           from intermediate.int_control__polygons where layer = 'permanent_farmland'""",
+    )
+    parent = list(range(len(rows)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=5.0)
+    for a, b in zip(i, j, strict=True):
+        if a < b and rows[a][0] == rows[b][0] and shapely.distance(geoms[a], geoms[b]) < 5.0:
+            parent[find(a)] = find(b)
+    members: dict[int, list[int]] = defaultdict(list)
+    for k in range(len(rows)):
+        members[find(k)].append(k)
+    expected = {
+        min((rows[k][1] for k in ks), key=lambda bsm: (len(bsm), bsm)): sorted(rows[k][1] for k in ks)
+        for ks in members.values()
+    }
+    found = {
+        patch: sorted(ids)
+        for patch, ids in query(
+            demo_build.warehouse,
+            "select patch_id, polygon_ids from intermediate.int_control__permanent_farmland_patches",
+        )
+    }
+    assert found == expected
+
+
+def test_the_planted_pairs_are_one_patch_at_3_m_and_two_at_8_m(demo_build):
+    pairs = demo_build.manifest["pbf_patches"]
+    patch_of = {
+        member: patch
+        for patch, ids in query(
+            demo_build.warehouse,
+            "select patch_id, polygon_ids from intermediate.int_control__permanent_farmland_patches",
+        )
+        for member in ids
+    }
+    connected, separate = ([str(b) for b in pairs[k]] for k in ("connected_pair", "separate_pair"))
+    assert patch_of[connected[0]] == patch_of[connected[1]]
+    assert patch_of[separate[0]] != patch_of[separate[1]]
+
+
+def test_permanent_farmland_mart_counts_the_fragmented_patches_and_the_quarantined_polygon(demo_build):
+    pr13 = [p for p in demo_build.manifest["planted"] if p["rule_id"] == "PR13"]
+    by_county: dict[str, int] = defaultdict(int)
+    for p in pr13:
+        by_county[p["admin_code"]] += 1
+    rows = dict(
+        query(
+            demo_build.warehouse,
+            "select admin_code, patches_under_20mu from marts.permanent_farmland "
+            "where admin_level = 'county' and year = 2025",
+        )
+    )
+    assert {c: n for c, n in rows.items() if n} == dict(by_county)
+    dq05 = [p for p in demo_build.manifest["planted"] if p["rule_id"] == "DQ05" and p["layer"] == "YJJBNT"]
+    quarantined = dict(
+        query(
+            demo_build.warehouse,
+            "select admin_code, pbf_quarantined_polygons from marts.permanent_farmland "
+            "where admin_level = 'county' and year = 2025 and pbf_quarantined_polygons > 0",
+        )
+    )
+    assert dq05 and quarantined == {dq05[0]["admin_code"]: len(dq05)}
+
+
+def test_findings_name_the_entity_the_area_and_the_clause(demo_build):
+    rows = query(
+        demo_build.warehouse,
+        """select rule_id, entity_id, detail, source_doc, source_clause from quality.violations
+           where rule_id in ('PR09', 'PR10', 'PR11', 'PR12', 'PR13', 'PR17', 'PR24', 'PR25')""",
+    )
+    area_keys = {
+        "PR09": "inside_pbf_m2", "PR10": "uncovered_m2", "PR11": "cultivated_mu", "PR12": "inside_m2",
+        "PR13": "patch_area_mu", "PR17": "gained_mu", "PR24": "cultivated_inside_mu",
+        "PR25": "facility_inside_mu",
+    }  # fmt: skip
+    assert {r[0] for r in rows} == set(area_keys)
+    for rule_id, entity_id, detail, doc, clause in rows:
+        assert entity_id and doc and clause, rule_id
+        assert json.loads(detail)[area_keys[rule_id]] is not None, rule_id
+
+
+def test_the_case_lifecycle_carries_the_planted_colours(demo_build):
+    truth = demo_build.manifest["records"]["truth"]["case_lifecycle"]
+    rows = query(
+        demo_build.warehouse,
+        "select rule_id, entity_id, year, colour, case_no from marts.case_lifecycle",
+    )
+    found: dict[tuple[str, str], dict] = defaultdict(lambda: {"colours": {}, "case": None})
+    for rule_id, entity_id, year, colour, case_no in rows:
+        found[(rule_id, entity_id)]["colours"][str(year)] = colour
+        found[(rule_id, entity_id)]["case"] = case_no
+    expected = {
+        (t["rule_id"], str(t["entity_id"])): {"colours": t["colours"], "case": t["case_number"]}
+        for t in truth
+    }
+    assert dict(found) == expected
+    assert {c for t in truth for c in t["colours"].values()} == {"yellow", "red", "blue", "green"}
+
+
+def test_case_status_counts_what_is_new_open_and_closed(demo_build):
+    rows = query(
+        demo_build.warehouse,
+        """select s.admin_code, s.year, s.new_findings, s.open_findings, s.yellow + s.red + s.blue,
+                  (select count(*) from marts.case_lifecycle l
+                   where l.county_code = s.admin_code and l.year = s.year and l.is_new)
+           from marts.case_status s where s.admin_level = 'county'""",
+    )
+    assert rows
+    for _, _, new, open_, non_green, new_in_lifecycle in rows:
+        assert open_ == non_green and new == new_in_lifecycle
+
+
+def test_risk_index_ranks_counties_by_their_score_within_0_and_100(demo_build):
+    rows = query(demo_build.warehouse, "select quarter, score, risk_index, rank from marts.risk_index")
+    assert rows
+    by_quarter: dict[str, list] = defaultdict(list)
+    for quarter, score, index, rank in rows:
+        assert 0 <= index <= 100
+        assert (score == 0) == (index == 0)
+        by_quarter[quarter].append((score, index, rank))
+    for quarter, entries in by_quarter.items():
+        ordered = sorted(entries, key=lambda e: e[2])
+        assert [e[0] for e in ordered] == sorted((e[0] for e in entries), reverse=True), quarter
+        assert [e[1] for e in ordered] == sorted((e[1] for e in entries), reverse=True), quarter
+
+
+def test_the_scorecard_fails_a_rule_exactly_where_it_found_something(demo_build):
+    columns = [f"pr{n:02d}_pass" for n in range(1, 26)]
+    rows = query(
+        demo_build.warehouse,
+        f"select admin_code, admin_level, year, violations, {', '.join(columns)} from marts.county_scorecard",
+    )
+    findings = query(
+        demo_build.warehouse,
+        """select rule_id, admin_code, year from quality.violations
+           where rule_id like 'PR%' and year is not null""",
+    )
+    failing = {(r.lower(), a, y) for r, a, y in findings}
+    region = dict(query(demo_build.warehouse, "select admin_code, region_code from reference.ref_region"))
+    failing |= {(r, region[a], y) for r, a, y in failing if a in region and region[a] != a}
+    assert rows
+    for admin, _, year, _, *passes in rows:
+        for column, passed in zip(columns, passes, strict=True):
+            assert passed == ((column[:4], admin, year) not in failing), (admin, year, column)
+
+
+def test_every_overlay_runs_one_spatial_join_per_county(demo_build):
+    """The R-tree join is planned for every county; no pair-testing nested loop sneaks in."""
+    from warehouse.config import TRANSFORMS_DIR
+
+    counties = query(
+        demo_build.warehouse, "select count(*) from reference.ref_region where admin_level = 'county'"
+    )[0][0]
+    compiled = Path(TRANSFORMS_DIR) / "target" / "compiled" / "farmland" / "models" / "intermediate"
+    models = [
+        p
+        for folder in ("control", "enforcement")
+        for p in sorted((compiled / folder).glob("*.sql"))
+        if re.search(r"on st_(intersects|dwithin)\(", p.read_text(encoding="utf-8"))
+    ]
+    assert len(models) >= 6
+    con = connect(demo_build.warehouse, read_only=True)
+    try:
+        for path in models:
+            sql = re.sub(r"(?m)^\s*--.*$", "", path.read_text(encoding="utf-8"))
+            plan = "\n".join(row[1] for row in con.execute("explain " + sql).fetchall())
+            assert plan.count("SPATIAL_JOIN") >= counties, path.name
+            assert "NESTED_LOOP_JOIN" not in plan and "BLOCKWISE_NL_JOIN" not in plan, path.name
+    finally:
+        con.close()
