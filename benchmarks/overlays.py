@@ -202,7 +202,7 @@ def _dbt(workdir: Path, *args: str) -> None:
         )
 
 
-def setup(workdir: Path, parcels: int, seed: int, models: list[str], reuse: bool) -> dict[str, Any]:
+def setup(workdir: Path, parcels: int, seed: int, reuse: bool) -> dict[str, Any]:
     """Build the scratch warehouse and the Python inputs; returns what the children need (setup.json)."""
     from benchmarks.county import generate, write_deliveries
     from sources.demo.region import CRS_EPSG
@@ -236,7 +236,9 @@ def setup(workdir: Path, parcels: int, seed: int, models: list[str], reuse: bool
         stats = county.stats
     else:
         dbt_seconds, stats = previous["dbt_run_seconds"], previous["county"]
-    # Always recompiled: the model SQL may have changed since the warehouse was built.
+    # Always recompiled (all overlays, so that setup.json serves any later child): the model SQL may
+    # have changed since the warehouse was built.
+    models = list(BY_MODEL)
     _dbt(workdir, "compile", "--quiet", "--vars", vars_, "--select", *models)
     manifest = json.loads((workdir / "dbt_target" / "manifest.json").read_text())
     nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
@@ -596,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown overlay(s): {', '.join(sorted(unknown))}")
     print(f"setting up {args.parcels} parcels (seed {args.seed}) in {workdir} …", flush=True)
-    meta = setup(workdir, args.parcels, args.seed, models, args.reuse)
+    meta = setup(workdir, args.parcels, args.seed, args.reuse)
     if args.profile:
         print(profile(workdir, args.profile))
         return 0

@@ -251,6 +251,15 @@ def geopandas_approval_ground(d: dict[str, Any]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------- floor
 
 
+def _intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (into left, into right) of intersecting geometries; the tree is built on the smaller
+    side, as DuckDB's spatial join builds its R-tree on the smaller input."""
+    if len(left) <= len(right):
+        j, i = shapely.STRtree(left).query(right, predicate="intersects")
+        return i, j
+    return shapely.STRtree(right).query(left, predicate="intersects")
+
+
 def _county_groups(*codes: np.ndarray) -> list[tuple[str, list[np.ndarray]]]:
     return [(c, [np.flatnonzero(k == c) for k in codes]) for c in np.unique(np.concatenate(codes))]
 
@@ -260,7 +269,7 @@ def floor_cultivated_overlay(d: dict[str, Columns]) -> dict[str, np.ndarray]:
     found = []
     for _county, (pi, qi) in _county_groups(parcels["county_code"], polygons["county_code"]):
         p, q = parcels["geom"][pi], polygons["geom"][qi]
-        a, b = shapely.STRtree(q).query(p, predicate="intersects")
+        a, b = _intersecting(p, q)
         area = shapely.area(shapely.intersection(p[a], q[b]))
         keep = area > 0
         found.append((pi[a[keep]], qi[b[keep]], area[keep]))
@@ -289,7 +298,7 @@ def floor_layer_overlaps(d: dict[str, Columns]) -> dict[str, np.ndarray]:
     for _county, (ci,) in _county_groups(polygons["county_code"]):
         for a_layer, b_layer in LAYER_PAIRS:
             ai, bi = ci[layer[ci] == a_layer], ci[layer[ci] == b_layer]
-            a, b = shapely.STRtree(geom[bi]).query(geom[ai], predicate="intersects")
+            a, b = _intersecting(geom[ai], geom[bi])
             a, b = ai[a], bi[b]
             same = year[a] == year[b]
             a, b = a[same], b[same]
@@ -355,7 +364,7 @@ def floor_cultivated_loss_pieces(d: dict[str, Columns]) -> dict[str, np.ndarray]
     for key in np.unique(piece_key):
         pi, qi = np.flatnonzero(piece_key == key), np.flatnonzero(pbf_key == key)
         p, q = pieces["geom"][pi], pbf["geom"][qi]
-        a, b = shapely.STRtree(q).query(p, predicate="intersects")
+        a, b = _intersecting(p, q)
         area = shapely.area(shapely.intersection(p[a], q[b]))
         keep = area > 0
         inside += np.bincount(pi[a[keep]], weights=area[keep], minlength=len(inside))
@@ -382,7 +391,7 @@ def floor_occupation_cover(d: dict[str, Columns]) -> dict[str, np.ndarray]:
     for _county, (pi, ri) in _county_groups(pieces["county_code"], red["county_code"]):
         ri = ri[construction[ri]]
         p, q = pieces["geom"][pi], red["geom"][ri]
-        a, b = shapely.STRtree(q).query(p, predicate="intersects")
+        a, b = _intersecting(p, q)
         in_time = red["approved_on"][ri[b]] <= pieces["updated_on"][pi[a]]
         a, b = a[in_time], b[in_time]
         order = np.argsort(a, kind="stable")  # the red lines of one piece side by side
@@ -423,7 +432,7 @@ def floor_approval_ground(d: dict[str, Columns]) -> dict[str, np.ndarray]:
     for _county, (ri, vi) in _county_groups(red["county_code"][special], parcels["county_code"]):
         ri = special[ri]
         r, v = red["geom"][ri], parcels["geom"][vi]
-        a, b = shapely.STRtree(v).query(r, predicate="intersects")
+        a, b = _intersecting(r, v)
         vb = vi[b]
         inside = parcels["land_class_area_m2"][vb] * shapely.area(shapely.intersection(r[a], v[b]))
         inside /= shapely.area(v[b])
