@@ -70,7 +70,9 @@ inside_per_piece as (
         piece_bsm,
         sum(inside_planar_m2)                       as inside_pbf_planar_m2,
         list(polygon_id order by polygon_id)        as pbf_polygon_ids
-    from inside_permanent_farmland
+    -- `offset 0`: without it DuckDB inlines ST_Area(ST_Intersection(…)) into this filter and computes
+    -- every intersection twice (see int_control__cultivated_overlay)
+    from (select * from inside_permanent_farmland offset 0) as inside_permanent_farmland
     where inside_planar_m2 > 0
     group by all
 ),
