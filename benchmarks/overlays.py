@@ -417,19 +417,39 @@ def _child(workdir: Path, impl: str, model: str, threads: int = 1, baseline: boo
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def measure(workdir: Path, impl: str, model: str, threads: int, repeat: int) -> dict[str, float]:
-    """Best wall time over `repeat` children, their largest peak RSS, minus the baseline child's."""
-    base = _child(workdir, impl, model, threads, baseline=True)
-    runs = [_child(workdir, impl, model, threads) for _ in range(repeat)]
-    best = min(runs, key=lambda r: r["seconds"])
-    return {
-        "seconds": round(best["seconds"], 3),
-        "cpu_seconds": round(min(r["cpu_seconds"] for r in runs), 3),
-        **({"plan_seconds": round(best["plan_seconds"], 3)} if best["plan_seconds"] is not None else {}),
-        "mb": round(max(r["peak_mb"] for r in runs) - base["peak_mb"], 1),
-        "child_peak_mb": round(max(r["peak_mb"] for r in runs), 1),
-        "baseline_peak_mb": round(base["peak_mb"], 1),
+# (label, implementation, DuckDB threads: 0 = DuckDB's default)
+IMPLEMENTATIONS = (
+    ("duckdb_1t", "duckdb", 1),
+    ("duckdb_default", "duckdb", 0),
+    ("geopandas", "geopandas", 1),
+    ("floor", "floor", 1),
+)
+
+
+def measure(workdir: Path, model: str, repeat: int) -> dict[str, dict[str, float]]:
+    """Per implementation: the best wall and CPU time over `repeat` children and their largest peak RSS
+    minus the baseline child's. The implementations take turns round by round, so that a burst of
+    load from other processes on a shared machine hits all of them rather than one."""
+    base = {
+        label: _child(workdir, impl, model, threads, baseline=True)
+        for label, impl, threads in IMPLEMENTATIONS
     }
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in IMPLEMENTATIONS}
+    for _ in range(repeat):
+        for label, impl, threads in IMPLEMENTATIONS:
+            runs[label].append(_child(workdir, impl, model, threads))
+    measured = {}
+    for label, got in runs.items():
+        best = min(got, key=lambda r: r["seconds"])
+        measured[label] = {
+            "seconds": round(best["seconds"], 3),
+            "cpu_seconds": round(min(r["cpu_seconds"] for r in got), 3),
+            **({"plan_seconds": round(best["plan_seconds"], 3)} if best["plan_seconds"] is not None else {}),
+            "mb": round(max(r["peak_mb"] for r in got) - base[label]["peak_mb"], 1),
+            "child_peak_mb": round(max(r["peak_mb"] for r in got), 1),
+            "baseline_peak_mb": round(base[label]["peak_mb"], 1),
+        }
+    return measured
 
 
 def _results(workdir: Path, overlay: Overlay, impls: list[str]) -> dict[str, pd.DataFrame]:
@@ -613,12 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for model in models:
         overlay = BY_MODEL[model]
-        measured = {
-            "duckdb_1t": measure(workdir, "duckdb", model, 1, args.repeat),
-            "duckdb_default": measure(workdir, "duckdb", model, 0, args.repeat),
-            "geopandas": measure(workdir, "geopandas", model, 1, args.repeat),
-            "floor": measure(workdir, "floor", model, 1, args.repeat),
-        }
+        measured = measure(workdir, model, args.repeat)
         frames = _results(workdir, overlay, ["duckdb_1t", "duckdb_default", "geopandas", "floor"])
         agree = {
             "duckdb_default": agreement(overlay, frames["duckdb_1t"], frames["duckdb_default"]),
