@@ -11,8 +11,12 @@
 -- join's ST_DWithin only lets such pairs in as candidates; the exact distance throws them out. Each
 -- pair is measured once and the neighbour list is materialised, so the spatial join runs once, not
 -- once per round of the recursion. Components by label propagation: every polygon starts as its own
--- label and takes the smallest label among its neighbours until nothing changes (a recursive CTE keyed
--- on the polygon, so each round updates labels in place).
+-- label; a polygon whose label dropped in the last round hands it on to its neighbours (only those:
+-- the others have nothing new to tell), and hands on the label's own current label, which may already
+-- be smaller and lets a small label travel several polygons in one round. A neighbour takes the
+-- smallest label it is handed if that is below its own, until nothing changes (a recursive CTE keyed
+-- on the polygon, so each round updates labels in place). Labels only fall and stay within the
+-- component, so every polygon ends with the component's smallest node.
 
 with recursive
 
@@ -53,14 +57,17 @@ neighbours as materialized (
 components (node, label) using key (node) as (
     select node, node from polygons
     union
-    select neighbours.node, min(labels.label)
-    from neighbours
-    inner join recurring.components as labels
-        on labels.node = neighbours.neighbour
+    -- `components`: the polygons whose label fell in the last round; `recurring.components`: all labels
+    select neighbours.neighbour, min(label_of_label.label)
+    from components as changed
+    inner join recurring.components as label_of_label
+        on label_of_label.node = changed.label
+    inner join neighbours
+        on neighbours.node = changed.node
     inner join recurring.components as current_label
-        on current_label.node = neighbours.node
-    group by neighbours.node, current_label.label
-    having min(labels.label) < current_label.label
+        on current_label.node = neighbours.neighbour
+    group by neighbours.neighbour, current_label.label
+    having min(label_of_label.label) < current_label.label
 ),
 
 members as (
