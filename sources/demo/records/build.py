@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sources.demo.checks import DemoInvariantError
-from sources.demo.records import ledger
+from sources.demo.records import ground, ledger
 from sources.demo.records.cases import build_cases, build_roster, withheld
 from sources.demo.records.delivery import (
     GBK,
@@ -307,6 +307,79 @@ def _quota_entries(q: Quota, payments_truth: dict) -> list[dict]:
     return entries
 
 
+def _ground_entries(q: Quota, survey: Survey) -> list[dict]:
+    """Manifest entries of PR10, PR17, PR24, PR25 as the ground says (ground.py re-measures it)."""
+    entries = []
+    occupying = {a.piece.bsm: a for a in q.approvals if a.use == "建设用地" and a.piece is not None}
+    for o in ground.pr10_findings(survey, q.approvals):
+        p, a = o.piece, occupying.get(o.piece.bsm)
+        entries.append(
+            planted(
+                "PR10",
+                "change_record",
+                str(p.after_bsm),
+                p.county,
+                p.year,
+                "DLTBGXGC",
+                {
+                    "piece_bsm": p.bsm,
+                    "uncovered_m2": round(o.uncovered_m2, 2),
+                    "cultivated_mu": o.cultivated_mu,
+                    "village": p.village,
+                    "changed_on": p.changed_on.isoformat(),
+                    "approval": a.number if a else None,
+                    "approved_on": a.approved.isoformat() if a else None,
+                },
+            )
+        )
+    s = q.planted["PR17"]
+    gained = ground.supplement_gains(survey, [s])[s.code]
+    entries.append(
+        planted(
+            "PR17",
+            "supplement_project",
+            s.code,
+            s.county,
+            s.accepted.year,
+            SUPPLEMENTS.table,
+            {
+                "declared_mu": s.new_mu,
+                "gained_mu": gained,
+                "relative_difference": round(ground.relative_difference(s.new_mu, gained), 4),
+            },
+        )
+    )
+    a = q.planted["PR24"]
+    entries.append(
+        planted(
+            "PR24",
+            "approval",
+            a.number,
+            a.county,
+            ground.LATEST,
+            APPROVALS.table,
+            {
+                "occupied_mu": a.occupied_mu,
+                "cultivated_inside_mu": ground.cultivated_inside_mu(survey, a.bounds),
+                "reclaim_by": a.reclaim_by.isoformat(),
+            },
+        )
+    )
+    a = q.planted["PR25"]
+    entries.append(
+        planted(
+            "PR25",
+            "approval",
+            a.number,
+            a.county,
+            a.approved.year,
+            APPROVALS.table,
+            {"filed_mu": a.filed_mu, "facility_inside_mu": ground.facility_inside_mu(survey, a.bounds)},
+        )
+    )
+    return entries
+
+
 # ------------------------------------------------------------------------------------------- checks
 
 
@@ -357,7 +430,7 @@ def check_quota(q: Quota, payments_truth: dict) -> None:
             found = ledger.negative_dates(evts)
             _require(found == expected, f"PR15: negative balances at {sorted(found)}, expected {expected}")
     for a in q.approvals:
-        if a.use == "建设用地" and a.piece is not None:
+        if a.use == "建设用地" and a.piece is not None and a is not q.planted["PR10-late"]:
             _require(a.approved <= a.piece.changed_on, f"{a.number} approved after its change piece")
 
 
@@ -373,6 +446,8 @@ def build_records(demo, seed: int) -> Records:
     quota_files, entries = _quota_files(q)
     records.files += quota_files
     records.planted += entries
+    ground.check_ground(survey, q)
+    records.planted += _ground_entries(q, survey)
 
     standards = fee_standards(counties, _stream(seed, 2))
     payments, payments_truth = build_payments(q, standards, _stream(seed, 3))
@@ -554,6 +629,8 @@ def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, work
         [s for s in q.supplements if s.linkable], clean_links, q.trades, approval_county, proportional=False
     )
     ex = q.planted["PR06-exception"]
+    near = q.planted["PR17-near"]
+    near_gained = ground.supplement_gains(survey, [near])[near.code]
     return {
         "definitions": {
             "scope_pr03_to_pr07": "用地类型 = 建设用地 (临时用地 and 设施农业用地 need no 占补平衡 "
@@ -565,6 +642,15 @@ def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, work
             "village_holding_pbf": "a village some of whose parcels lie within 5 m of a YJJBNT polygon",
             "supplement_before_2023": "projects accepted 2019–2021 lie on base 耕地; no change survey "
             "to check them",
+            "pr10": "a 耕地 → construction piece is a finding when ≥ "
+            f"{ground.pr10_threshold():g} m² of it (planar) lies outside the union of the red lines of its "
+            "county's 建设用地 approvals approved on or before its GXSJ",
+            "pr17_near_miss": {
+                "项目编号": near.code,
+                "declared_mu": near.new_mu,
+                "gained_mu": near_gained,
+                "relative_difference": round(ground.relative_difference(near.new_mu, near_gained), 4),
+            },
             "pr06_exception": {
                 "批准文号": ex.number,
                 "承诺兑现期限": ex.deadline.isoformat(),
