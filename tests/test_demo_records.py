@@ -2,8 +2,8 @@
 no rejects, the records agree with the survey (red lines cover every 耕地 → construction piece but the
 planted PR10 ones, supplement boundaries cover the farmland their acceptance year gained, 合计 rows add
 up), generation is deterministic, and a minimal re-implementation of each record rule finds exactly the
-planted entities — the spatial ones (PR10, PR17, PR24, PR25) measured with shapely on the written
-layers."""
+planted entities — the spatial ones (PR10, PR17, PR24, PR25) measured with shapely on the written layers —
+and the enforcement cases tied to the survey's findings follow the lifecycle the manifest states."""
 
 from __future__ import annotations
 
@@ -722,6 +722,22 @@ def test_dates_are_within_the_delivery(con):
 
 # --------------------------------------------------------------------- rules read off the ground (issue 5)
 
+CONSTRUCTION_TYPES = (  # 002 §三(四)3: the six 耕地"非农化" types
+    "违规占用耕地绿化造林",
+    "占用耕地超标准建设绿色通道",
+    "违规占用耕地挖湖造景",
+    "乱占永久基本农田扩大自然保护地",
+    "违规占用耕地从事非农建设",
+    "违法违规批地用地",
+)
+NON_GRAIN_TYPES = (  # … and the four 耕地"非粮化" types
+    "占用永久基本农田种植苗木花卉草皮",
+    "占用永久基本农田种植水果茶叶等多年生经济作物",
+    "占用永久基本农田挖塘养殖",
+    "闲置荒芜永久基本农田",
+)
+OTHER_TYPE = "其他违法占地"
+
 
 def _survey_layer(landing: Path, manifest: dict, year: int, name: str) -> dict:
     rel = next(f for f in manifest["files"] if f.split("/")[1] == str(year) and Path(f).stem == name)
@@ -904,10 +920,108 @@ def test_pr25_facility_farmland_within_its_filing(con, manifest, red_lines, late
     assert all(r <= 1.05 for n, r in ratio.items() if n != e["entity_id"])
 
 
+# ------------------------------------------------------------------------------------- case lifecycle
+
+
+def _findings(landing: Path, manifest: dict) -> list[dict]:
+    """PR09 and PR11 of the survey, PR10 of the records: one finding per entity, opened on its change date
+    (PR11: 1 January of the first year the parcel is listed or, 撂荒 being a finding wherever it lies,
+    shows as WG), with the village and 耕地 of its latest entry."""
+    records = {str(p["BGHTBBSM"]): p for p in _change_pieces(landing, manifest)}
+    states = {year: _state(landing, manifest, year) for year in range(2022, LATEST + 1)}
+    listed = defaultdict(list)
+    for e in manifest["planted"]:
+        if (e["rule_id"], e["entity_type"]) in (("PR09", "change_record"), ("PR11", "parcel")):
+            listed[(e["rule_id"], str(e["entity_id"]))].append(e)
+    for e in planted(manifest, "PR10"):
+        listed[("PR10", e["entity_id"])].append(e)
+    out = []
+    for (rule, entity), entries in listed.items():
+        latest = max(entries, key=lambda e: e["year"])
+        d = latest["detail"]
+        if rule == "PR11":
+            parcel = states[latest["year"]][int(entity)]
+            village = d.get("village", parcel["ZLDWDM"][:12])
+            cultivated = d.get("cultivated_mu", parcel["TBDLMJ"] * MU)
+            idle = [
+                y
+                for y, state in states.items()
+                if int(entity) in state
+                and state[int(entity)]["DLBM"] in CULTIVATED
+                and state[int(entity)]["ZZSXDM"] == "WG"
+            ]
+            opened = date(min([e["year"] for e in entries] + idle), 1, 1)
+        else:
+            piece = records[entity]
+            village = d.get("village", piece["BGQZLDWDM"][:12])
+            cultivated = d.get("cultivated_mu", piece["BGQTBDLMJ"] * MU)
+            opened = date.fromisoformat(d["changed_on"]) if "changed_on" in d else piece["GXSJ"]
+        types = (CONSTRUCTION_TYPES if rule == "PR10" else NON_GRAIN_TYPES) + (OTHER_TYPE,)
+        out.append(
+            {
+                "rule_id": rule, "entity_id": entity, "village": village, "cultivated": cultivated,
+                "opened": opened, "until": date(opened.year + 1, 12, 31), "types": types,
+            }
+        )  # fmt: skip
+    return sorted(out, key=lambda f: (f["opened"], f["entity_id"]))
+
+
+def test_enforcement_cases_follow_the_findings(con, landing, manifest):
+    cases = rows(
+        con,
+        """select 案件编号, 村代码, 问题类型, 发现日期, "其中耕地(亩)", 状态, 整改完成日期, 销号日期
+           from raw.enforcement_cases
+           where 发现日期 <= coalesce(整改完成日期, 发现日期) and 发现日期 <= coalesce(销号日期, 发现日期)
+             and coalesce(整改完成日期, 发现日期) <= coalesce(销号日期, 整改完成日期, 发现日期)
+           qualify row_number() over (partition by 案件编号 order by _source_row) = 1""",
+    )
+    findings = _findings(landing, manifest)
+    assert {f["rule_id"] for f in findings} >= {"PR10", "PR11"}
+    taken, expected = set(), []
+    for f in findings:
+        candidates = [
+            c
+            for c in cases
+            if c[1] == f["village"] and c[2] in f["types"] and f["opened"] <= c[3] <= f["until"]
+        ]
+        # No case the generator did not make for the finding could have matched it.
+        assert len(candidates) <= 1, (f, candidates)
+        free = [c for c in candidates if c[0] not in taken]
+        case = min(free, key=lambda c: (abs(c[4] - f["cultivated"]), c[3], c[0]), default=None)
+        colours = {}
+        for year in range(f["opened"].year, LATEST + 1):
+            end = date(year, 12, 31)
+            if case is None or case[3] > end:
+                colours[str(year)] = "yellow"
+            elif case[7] is not None and case[7] <= end:
+                colours[str(year)] = "green"
+            elif case[6] is not None and case[6] <= end:
+                colours[str(year)] = "blue"
+            else:
+                colours[str(year)] = "blue" if year == LATEST and case[5] == "整改中" else "red"
+        if case is not None:
+            taken.add(case[0])
+        expected.append(
+            {
+                "rule_id": f["rule_id"],
+                "entity_id": f["entity_id"],
+                "case_number": case[0] if case else None,
+                "colours": colours,
+            }
+        )
+    truth = manifest["records"]["truth"]["case_lifecycle"]
+    assert truth == expected
+    latest = {t["colours"][str(LATEST)] for t in truth}
+    assert latest == {"yellow", "red", "blue", "green"}
+    assert {t["colours"][str(LATEST)] for t in truth if t["rule_id"] == "PR10"} == {"red", "blue", "green"}
+    survey = [t for t in truth if t["rule_id"] != "PR10"]
+    assert any(t["case_number"] for t in survey) and not all(t["case_number"] for t in survey)
+
+
 @pytest.mark.parametrize("scale", [80, 300])
 def test_spatial_plants_at_other_scales(scale):
-    """The generator re-measures PR10, PR17, PR24, PR25 and refuses to build a demo that says otherwise;
-    here: the plants are there at the pipeline's scale and the default one."""
+    """The generator re-measures PR10, PR17, PR24, PR25 and the lifecycle and refuses to build a demo
+    that says otherwise; here: the plants are there at the pipeline's scale and the default one."""
     from sources.demo.generate import build
     from sources.demo.records import build_records
 
@@ -916,3 +1030,5 @@ def test_spatial_plants_at_other_scales(scale):
     for e in records.planted:
         counts[e["rule_id"]] += 1
     assert (counts["PR10"], counts["PR17"], counts["PR24"], counts["PR25"]) == (3, 1, 1, 1)
+    latest = {t["colours"][str(LATEST)] for t in records.truth["case_lifecycle"]}
+    assert latest == {"yellow", "red", "blue", "green"}
