@@ -17,9 +17,7 @@ def test_a_shapefile_without_prj_fails_its_layer_and_keeps_the_rest(landing_copy
     result = build(landing, warehouse)
 
     assert not result.success
-    failures = {
-        e.step_key: e.step_failure_data.error.message for e in result.all_events if e.is_step_failure
-    }
+    failures = {e.step_key: e.step_failure_data.error.message for e in result.all_events if e.is_step_failure}
     assert list(failures) == ["raw__yjjbntcbq"]
     message = failures["raw__yjjbntcbq"]
     assert "YJJBNTCBQ.shp declares no coordinate reference system" in message and "EPSG:4528" in message
