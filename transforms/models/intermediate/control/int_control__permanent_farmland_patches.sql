@@ -5,7 +5,7 @@
 -- 百亩方 / 千亩方 / 万亩方 class it reaches (ref_contiguous_farmland_classes, 002 §二(四)).
 --
 -- Neighbours come from one ST_DWithin spatial join per county (macros/per_county.sql); the strict
--- "closer than" is checked on the exact distance. Components by label propagation: every polygon
+-- "closer than" is checked on the exact distance (polygon_distance: DuckDB's own polygon distance is 0). Components by label propagation: every polygon
 -- starts as its own label and takes the smallest label among its neighbours until nothing changes
 -- (a recursive CTE keyed on the polygon, so each round updates labels in place).
 
@@ -34,7 +34,7 @@ neighbours as (
       and (
           a.control_year = b.control_year
           and a.node <> b.node
-          and st_distance(a.geom, b.geom) < {{ var('pbf_connect_distance_m') }}
+          and {{ polygon_distance('a.geom', 'b.geom') }} < {{ var('pbf_connect_distance_m') }}
       ) = true
     {%- endcall %}
 ),
