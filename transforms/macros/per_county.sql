@@ -31,11 +31,3 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The distance between two polygons. DuckDB spatial 1.5.5 returns 0 from ST_Distance for any two
-    polygons (and ST_DWithin true), even 8 m apart; the distance between their boundaries is right, and
-    is the polygons' distance whenever they do not intersect (checked in tests/test_spatial_enforcement.py).
-    ST_DWithin still serves to find candidate pairs: its R-tree step compares the boxes. -#}
-{% macro polygon_distance(a, b) -%}
-    case when st_intersects({{ a }}, {{ b }}) then 0.0
-         else st_distance(st_boundary({{ a }}), st_boundary({{ b }})) end
-{%- endmacro %}

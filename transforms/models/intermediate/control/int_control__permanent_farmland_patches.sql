@@ -5,7 +5,13 @@
 -- 百亩方 / 千亩方 / 万亩方 class it reaches (ref_contiguous_farmland_classes, 002 §二(四)).
 --
 -- Neighbours come from one ST_DWithin spatial join per county (macros/per_county.sql); the strict
--- "closer than" is checked on the exact distance (polygon_distance: DuckDB's own polygon distance is 0). Components by label propagation: every polygon
+-- "closer than" is checked on the exact distance, with ST_Distance_GEOS: spatial 1.5.5's own
+-- ST_Distance / ST_DWithin return 0 / true for two polygons with collinear edges however far apart
+-- (two fields side by side along one straight road, 8 m apart, came out 0 m apart and one patch). The
+-- join's ST_DWithin only lets such pairs in as candidates; the exact distance throws them out. The
+-- distance is taken to the millimetre: coordinates come in centimetres, and a road exactly 5.00 m wide
+-- must not be read as 4.999999999999999 m. Each pair is measured once and the neighbour list is
+-- materialised, so the spatial join runs once, not once per round of the recursion. Components by label propagation: every polygon
 -- starts as its own label and takes the smallest label among its neighbours until nothing changes
 -- (a recursive CTE keyed on the polygon, so each round updates labels in place).
 
@@ -23,7 +29,7 @@ polygons as (
     where layer = 'permanent_farmland'
 ),
 
-neighbours as (
+close_pairs as materialized (
     {% call union_per_county() -%}
     select a.node as node, b.node as neighbour
     from polygons as a
@@ -33,10 +39,16 @@ neighbours as (
       and b.county_code = '__county__'
       and (
           a.control_year = b.control_year
-          and a.node <> b.node
-          and {{ polygon_distance('a.geom', 'b.geom') }} < {{ var('pbf_connect_distance_m') }}
+          and a.node < b.node
+          and round(st_distance_geos(a.geom, b.geom), 3) < {{ var('pbf_connect_distance_m') }}
       ) = true
     {%- endcall %}
+),
+
+neighbours as materialized (
+    select node, neighbour from close_pairs
+    union all
+    select neighbour, node from close_pairs
 ),
 
 components (node, label) using key (node) as (
