@@ -332,3 +332,77 @@ def test_every_overlay_runs_one_spatial_join_per_county(demo_build):
             assert not pair_tests, path.name
     finally:
         con.close()
+
+
+def test_uncovered_occupation_agrees_with_shapely(demo_build):
+    """PR10's measure: each 耕地 → construction piece minus the red lines of 建设用地 approvals approved
+    on or before its change date, recomputed with shapely."""
+    pieces, piece_geoms = geometries(
+        demo_build.warehouse,
+        """select p.change_year, p.piece_bsm, p.updated_on, p.county_code, st_aswkb(g.geom)
+           from intermediate.int_enforcement__occupation_cover p
+           join staging.stg_survey__change_pieces g using (change_year, piece_bsm)""",
+    )
+    lines, line_geoms = geometries(
+        demo_build.warehouse,
+        """select a.approved_on, a.county_code, st_aswkb(b.geom)
+           from staging.stg_projects__approval_boundaries b
+           join staging.stg_records__land_approvals a using (approval_no)
+           where a.land_use_type = 'construction'""",
+    )
+    tree = shapely.STRtree(line_geoms)
+    expected = {}
+    for (year, bsm, changed_on, county), geom in zip(pieces, piece_geoms, strict=True):
+        cover = [
+            line_geoms[k]
+            for k in tree.query(geom, predicate="intersects")
+            if lines[k][0] <= changed_on and lines[k][1] == county
+        ]
+        rest = shapely.difference(geom, shapely.union_all(cover)) if cover else geom
+        expected[(year, bsm)] = rest.area
+    found = {
+        (year, bsm): float(m2)
+        for year, bsm, m2 in query(
+            demo_build.warehouse,
+            """select change_year, piece_bsm, uncovered_planar_m2
+               from intermediate.int_enforcement__occupation_cover""",
+        )
+    }
+    assert expected and set(found) == set(expected)
+    assert all(abs(found[k] - expected[k]) <= TOLERANCE_M2 for k in expected)
+    assert sum(1 for v in expected.values() if v > 1.0) == len(
+        [p for p in demo_build.manifest["records"]["planted"] if p["rule_id"] == "PR10"]
+    )
+
+
+def test_change_pieces_inside_permanent_farmland_agree_with_shapely(demo_build):
+    """PR09's measure: the planar area of each piece leaving 耕地 inside 永农 in force in its change year."""
+    pieces, piece_geoms = geometries(
+        demo_build.warehouse,
+        """select p.change_year, p.piece_bsm, p.county_code, st_aswkb(g.geom)
+           from intermediate.int_enforcement__cultivated_loss_pieces p
+           join staging.stg_survey__change_pieces g using (change_year, piece_bsm)""",
+    )
+    pbf, pbf_geoms = geometries(
+        demo_build.warehouse,
+        """select county_code, in_force_from, st_aswkb(geom)
+           from intermediate.int_control__polygons where layer = 'permanent_farmland'""",
+    )
+    tree = shapely.STRtree(pbf_geoms)
+    found = {
+        (year, bsm): float(m2)
+        for year, bsm, m2 in query(
+            demo_build.warehouse,
+            """select change_year, piece_bsm, inside_pbf_planar_m2
+               from intermediate.int_enforcement__cultivated_loss_pieces""",
+        )
+    }
+    inside_somewhere = 0
+    for (year, bsm, county), geom in zip(pieces, piece_geoms, strict=True):
+        hits = [
+            k for k in tree.query(geom, predicate="intersects") if pbf[k][0] == county and pbf[k][1] <= year
+        ]
+        area = sum(shapely.intersection(geom, pbf_geoms[k]).area for k in hits)
+        inside_somewhere += area > 1.0
+        assert abs(found[(year, bsm)] - area) <= TOLERANCE_M2, (year, bsm)
+    assert inside_somewhere >= 2  # the PR09 plants, at least
