@@ -206,6 +206,14 @@ def test_permanent_farmland_mart_counts_the_fragmented_patches_and_the_quarantin
         )
     )
     assert dq05 and quarantined == {dq05[0]["admin_code"]: len(dq05)}
+    in_overlay = dict(
+        query(
+            demo_build.warehouse,
+            "select admin_code, quarantined_control_polygons from marts.field_overlay "
+            "where admin_level = 'county' and year = 2025 and quarantined_control_polygons > 0",
+        )
+    )
+    assert in_overlay == quarantined
 
 
 def test_findings_name_the_entity_the_area_and_the_clause(demo_build):
