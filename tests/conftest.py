@@ -78,8 +78,14 @@ def landing_copy(demo_landing, tmp_path: Path) -> tuple[Path, dict]:
     return copy, json.loads(json.dumps(manifest))
 
 
-def planted(manifest: dict, rule_id: str, section: str = "survey") -> set[tuple[str, int | None]]:
+def planted(
+    manifest: dict, rule_id: str, section: str = "survey", layer: str | None = None
+) -> set[tuple[str, int | None]]:
     """The (entity, year) pairs the generator planted for a rule: in the survey layers, or in the
-    project / fund / statistics records (section "records")."""
+    project / fund / statistics records (section "records"); only those of one `layer` if given."""
     entries = manifest["planted"] if section == "survey" else manifest["records"]["planted"]
-    return {(str(p["entity_id"]), p.get("year")) for p in entries if p["rule_id"] == rule_id}
+    return {
+        (str(p["entity_id"]), p.get("year"))
+        for p in entries
+        if p["rule_id"] == rule_id and layer in (None, p.get("layer"))
+    }

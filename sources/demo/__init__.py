@@ -14,8 +14,11 @@ Modules, one job each:
     replay          state(Y) = state(Y−1) − BGQTBBSM + DLTBGX
     calibrate       lands each county's 耕地 on its designed outcome (PR01)
     planting        the planted data-quality violations (DQ01–DQ08) and PR11 parcels
+    grade_update    the 耕地质量等别 update that worsens one county's mean grade (PR22)
     control         YJJBNT, YJJBNTCBQ, GBZNT, LSGNQ (PR02 outcome)
-    design          the planted policy outcomes (PR01, PR02, PR08) in one place
+    control_plants  the 永农 polygons and 高标准农田 blocks planted for PR09, PR11–PR13 and DQ05
+    design          the planted policy outcomes (PR01, PR02, PR08, PR09, PR11–PR13, PR22) in one place
+    findings        PR09, PR11, PR12, PR13, PR22 evaluated on the generated data (the manifest entries)
     truth, checks   the true figures, and self-checks that only the planted rules fail
     output          writing each layer in its delivery format
     manifest        demo_manifest.json

@@ -9,6 +9,8 @@ Kinds of change (the piece that changes gets `new_dlbm`):
 - in:   other agricultural land → 耕地 (restoration; JKHF/GCHF parcels first): whole parcel or split
 - cons: 耕地 → construction (宅基地, 工业, 公路, …): whole parcel or split
 - misc: no effect on 耕地 totals (园地 → 林地, 旱改水 0103 → 0101, 宅基地 → 城镇住宅, planting change)
+- grade: 耕地 keeps its class and every area, its 耕地等别 worsens (planned by grade_update.py for the
+  planted PR22 county-year only, after calibration)
 
 Amounts are set by area so that 进出平衡 (PR08) comes out as planned: in = 1.6–2.4 × out everywhere
 except the one planted county-year, where in ≈ 0.35 × out (or nothing, when even the smallest split

@@ -31,6 +31,8 @@ from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED, is_restorable_class
 
+GRADE_UPDATE_STEP = 2  # grades a 耕地质量等别 update lowers a parcel by (GDDB + 2: worse)
+
 
 def _cut(parent: Table, fraction: np.ndarray, rng: np.random.Generator) -> tuple[Table, Table]:
     """Split parent rectangles across their longer side: (changed piece, kept piece) bounds."""
@@ -75,6 +77,10 @@ def _changed_attributes(
     attrs["ZZSXDM"] = np.where((kind == "out") & restorable_new, "JKHF", attrs["ZZSXDM"]).astype(object)
     keeps_mark = (kind == "misc") & restorable_new & np.isin(parent["ZZSXDM"].astype(str), ["JKHF", "GCHF"])
     attrs["ZZSXDM"] = np.where(keeps_mark, parent["ZZSXDM"], attrs["ZZSXDM"]).astype(object)
+    # The 耕地质量等别 update (kind "grade", PR22): the class stays, the grade worsens.
+    attrs["GDDB"] = np.where(kind == "grade", parent["GDDB"] + GRADE_UPDATE_STEP, attrs["GDDB"]).astype(
+        np.int64
+    )
     attrs["DLBM"] = new
     return attrs
 

@@ -2,25 +2,38 @@
 
 A failed check raises DemoInvariantError rather than writing a demo whose manifest would be wrong.
 They cover the rules whose outcome depends on this generator's data (reconciliation DQ09, PR01, PR02,
-PR08, PR09, PR11, PR12, PR13, PR22); the planted DQ parcels are correct by construction and are
-re-verified from the written files by tests/test_demo_generator.py.
+PR08, PR09, PR11, PR12, PR13, PR22): for the survey/control rules, what findings.py finds in the data
+(and the manifest lists) must be exactly what was designed. The planted DQ parcels are correct by
+construction and are re-verified from the written files by tests/test_demo_generator.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sources.demo.design import PR01_COUNTY, PR02_COUNTY, PR08_COUNTY_YEAR
+from sources.demo import findings
+from sources.demo.control_plants import Plants
+from sources.demo.design import (
+    PR01_COUNTY,
+    PR02_COUNTY,
+    PR08_COUNTY_YEAR,
+    PR12_NEW_SHARE,
+    PR12_UPGRADE_SHARE,
+    PR22_COUNTY_YEAR,
+)
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.rects import RectSet, near_any, of, overlap_pairs
+from sources.demo.rects import RectSet, of, overlap_pairs
 from sources.demo.region import MU_PER_M2
 from sources.demo.truth import flows, reconciliation_errors
 
 PR08_CLEAR_RATIO = 1.3  # in ≥ 1.3 × out where 进出平衡 holds; out ≥ 1.3 × in where it is planted to fail
 PR13_MIN_M2 = 20 / MU_PER_M2
+PR13_APART_M = 10.0  # the planted small polygons keep this far from every other 永农 polygon
 PR22_TOLERANCE = 0.01  # the rule's threshold is 0.05; stay well clear of it
-GRAIN_CODES = ("LS", "LYFL", "XG")
+PR22_PLANTED = (0.08, 0.12)  # the planted rise
+PR09_PARTIAL = (0.3, 0.7)  # share of the partly covered piece inside 永农
+SHARE_SLACK = 0.05  # planted PR12 shares may differ this much from the design (1 m block insets)
 TARGET_YEAR = 2025
 
 
@@ -60,17 +73,18 @@ def check_in_out(rows: list[dict], planted: tuple[str, int]) -> None:
 
 
 def check_quality_grade(states: list[Table], quarantined: np.ndarray) -> None:
-    """PR22: the area-weighted mean 耕地等别 of a county never worsens year on year."""
-    means: dict[str, list[float]] = {}
-    for state in states:
-        keep = np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
-        for code in np.unique(state["COUNTY"]):
-            m = keep & (state["COUNTY"] == code)
-            w = state["TBDLMJ_C"][m].astype(float)
-            means.setdefault(code, []).append(float((state["GDDB"][m] * w).sum() / w.sum()))
-    for code, series in means.items():
-        worst = max(b - a for a, b in zip(series, series[1:], strict=False))
-        _require(worst <= PR22_TOLERANCE, f"PR22: mean 耕地等别 of {code} worsens: {series}")
+    """PR22: the mean 耕地等别 of the designed county-year rises by 0.08–0.12; every other county-year's
+    stays put or improves (within PR22_TOLERANCE)."""
+    years = (2022, 2023, 2024, 2025)
+    for code, series in findings.grade_series(states, quarantined).items():
+        for year, (a, b) in zip(years[1:], zip(series, series[1:], strict=False), strict=True):
+            if (code, year) == PR22_COUNTY_YEAR:
+                low, high = PR22_PLANTED
+                _require(low <= b - a <= high, f"PR22 planted rise of {code} in {year} is {b - a:.4f}")
+            else:
+                _require(
+                    b - a <= PR22_TOLERANCE, f"PR22: mean 耕地等别 of {code} worsens in {year}: {series}"
+                )
 
 
 def check_reconciliation(areas: dict, records: list[Table]) -> None:
@@ -87,44 +101,85 @@ def check_all(
     records: list[Table],
     areas: dict,
     quarantined_bsm: np.ndarray,
-    yjjbnt: Table,
-    lsgnq: Table,
-    gbznt: Table,
+    control: dict[str, Table],
+    plants: Plants,
+    pr11_expected: set[tuple[str, int]],
 ) -> None:
-    """Run every self-check on a generated demo (`records`: DLTBGXGC of 2023–2025 in order)."""
+    """Run every self-check on a generated demo (`records`: DLTBGXGC of 2023–2025 in order;
+    `pr11_expected`: the (BSM, year) pairs designed to break PR11)."""
     check_reconciliation(areas, records)
     check_targets(manifest["truth"]["targets"], manifest["truth"]["cultivated_mu"])
     check_in_out(manifest["truth"]["in_out"], PR08_COUNTY_YEAR)
     check_quality_grade(states, quarantined_bsm)
-    check_control(states, records, yjjbnt, lsgnq, gbznt)
+    check_layers(records, control, plants)
+    check_planted(manifest["planted"], records, plants, pr11_expected)
 
 
-def check_control(
-    states: list[Table], records: list[Table], yjjbnt: Table, lsgnq: Table, gbznt: Table
-) -> None:
-    yj, zones = RectSet(of(yjjbnt)), RectSet(of(lsgnq))
-    # PR09: no piece leaving 耕地 for other agricultural land lies in 永农 (nor any piece leaving 耕地).
+def _entries(planted: list[dict], rule: str) -> list[dict]:
+    return [e for e in planted if e["rule_id"] == rule]
+
+
+def check_layers(records: list[Table], control: dict[str, Table], plants: Plants) -> None:
+    """Layer integrity, and nothing near 永农 that the rules could flag beyond the plants."""
+    yjjbnt, gbznt = control["YJJBNT"], control["GBZNT"]
+    yj = RectSet(of(yjjbnt))  # all polygons, the quarantined bow-tie too: it must not matter
+    # No piece leaving 耕地 (for any class) touches 永农, but the two PR09 pieces.
+    planted_pieces = {bsm for _, bsm in plants.pr09_pieces.values()}
     for gc in records:
-        leaving = np.isin(gc["BGQDLBM"].astype(str), CULTIVATED) & ~np.isin(
-            gc["BGHDLBM"].astype(str), CULTIVATED
+        leaving = np.flatnonzero(
+            np.isin(gc["BGQDLBM"].astype(str), CULTIVATED) & ~np.isin(gc["BGHDLBM"].astype(str), CULTIVATED)
         )
-        hits = near_any(of(gc, leaving), yj, 0.0)
-        _require(not hits.any(), "PR09: a change piece leaving 耕地 touches YJJBNT")
-    # PR11: 耕地 touching 永农 or a 功能区 is grain land (LS/LYFL/XG) unless it is a planted WG parcel.
-    for state in states:
-        cultivated = np.isin(state["DLBM"].astype(str), CULTIVATED)
-        non_grain = cultivated & ~np.isin(state["ZZSXDM"].astype(str), GRAIN_CODES)
-        rows = np.flatnonzero(non_grain)
-        touching = near_any(of(state, rows), yj, 0.0) | near_any(of(state, rows), zones, 0.0)
-        _require(not touching.any(), "PR11: a non-grain 耕地 parcel touches YJJBNT or LSGNQ")
-    # PR12: GBZNT blocks wholly inside 永农 (新建) / a 功能区 (改造提升).
-    for jslx, layer in (("新建", yj), ("改造提升", zones)):
-        rows = np.flatnonzero(gbznt["JSLX"] == jslx)
-        i, _, area = overlap_pairs(of(gbznt, rows), layer)
-        inside = np.bincount(i, weights=area, minlength=len(rows))
-        planar = (gbznt["x1"][rows] - gbznt["x0"][rows]) * (gbznt["y1"][rows] - gbznt["y0"][rows])
-        _require(bool(np.all(inside >= 0.999 * planar)), f"PR12: a {jslx} block is not inside its zone")
-    # PR13 and layer integrity: boxes ≥ 20 亩 and non-overlapping.
-    _require(bool(np.all(yjjbnt["JBNTMJ_C"] / 100 >= PR13_MIN_M2)), "PR13: a 永农 box is under 20 亩")
-    i, j, area = overlap_pairs(yj, yj)
-    _require(not np.any((i != j) & (area > 0)), "YJJBNT boxes overlap")
+        i, _, _ = overlap_pairs(of(gc, leaving), yj)
+        touching = set(gc["BGHTBBSM"][leaving[np.unique(i)]].tolist())
+        _require(touching <= planted_pieces, f"PR09: change pieces leaving 耕地 touch YJJBNT: {touching}")
+    # Non-overlapping layers; every 永农 polygon ≥ 20 亩 but the four planted for PR13.
+    for name, layer in (("YJJBNT", yj), ("GBZNT", RectSet(of(gbznt)))):
+        i, j, area = overlap_pairs(layer, layer)
+        _require(not np.any((i != j) & (area > 0)), f"{name} polygons overlap")
+    small = set(plants.pbf["PR13-connected"] + plants.pbf["PR13-separate"])
+    big = ~np.isin(yjjbnt["BSM"], list(small))
+    _require(
+        bool(np.all(yjjbnt["JBNTMJ_C"][big] / 100 >= PR13_MIN_M2)), "PR13: a 永农 polygon is under 20 亩"
+    )
+    # The small ones keep PR13_APART_M from every other polygon (their own pair aside).
+    rows = np.flatnonzero(~big)
+    i, j, _ = overlap_pairs(of(yjjbnt, rows), yj, PR13_APART_M)
+    for a, b in zip(yjjbnt["BSM"][rows[i]].tolist(), yjjbnt["BSM"][j].tolist(), strict=True):
+        pair = next(v for v in (plants.pbf["PR13-connected"], plants.pbf["PR13-separate"]) if a in v)
+        _require(b in pair, f"PR13: planted polygon {a} lies within {PR13_APART_M} m of {b}")
+    # So the connected pair (3 m apart) is a patch of its own, and one large enough.
+    pair = np.isin(yjjbnt["BSM"], plants.pbf["PR13-connected"])
+    _require(yjjbnt["JBNTMJ_C"][pair].sum() / 100 >= PR13_MIN_M2, "PR13: the connected pair is under 20 亩")
+
+
+def check_planted(
+    planted: list[dict], records: list[Table], plants: Plants, pr11_expected: set[tuple[str, int]]
+) -> None:
+    """The findings of PR09, PR11, PR12, PR13 and PR22 (the manifest entries) are exactly the designed."""
+    pr09 = {e["entity_id"]: e for e in _entries(planted, "PR09")}
+    expected = {str(bsm): (role, year) for role, (year, bsm) in plants.pr09_pieces.items()}
+    _require(set(pr09) == set(expected), f"PR09 findings {sorted(pr09)} ≠ planted {sorted(expected)}")
+    for bsm, (role, year) in expected.items():
+        gc = records[year - 2023]
+        row = int(np.flatnonzero(gc["BGHTBBSM"] == int(bsm))[0])
+        planar = float((gc["x1"][row] - gc["x0"][row]) * (gc["y1"][row] - gc["y0"][row]))
+        share = pr09[bsm]["detail"]["inside_m2"] / planar
+        low, high = (0.9999, 1.0001) if role == "PR09-whole" else PR09_PARTIAL
+        _require(pr09[bsm]["year"] == year and low <= share <= high, f"{role}: {share:.4f} inside 永农")
+
+    found = {(e["entity_id"], e["year"]) for e in _entries(planted, "PR11")}
+    _require(found == pr11_expected, f"PR11 findings {sorted(found ^ pr11_expected)} differ from the plan")
+
+    pr12 = {e["entity_id"]: e["detail"] for e in _entries(planted, "PR12")}
+    _require(set(pr12) == set(plants.blocks.values()), f"PR12 findings {sorted(pr12)} ≠ {plants.blocks}")
+    for jslx, design in (("新建", PR12_NEW_SHARE), ("改造提升", PR12_UPGRADE_SHARE)):
+        share = pr12[plants.blocks[jslx]]["share_inside"]
+        _require(abs(share - design) <= SHARE_SLACK, f"PR12 {jslx} block {share} inside, not ~{design}")
+
+    pr13 = {e["entity_id"]: e["detail"] for e in _entries(planted, "PR13")}
+    separate = plants.pbf["PR13-separate"]
+    _require(set(pr13) == {str(b) for b in separate}, f"PR13 findings {sorted(pr13)} ≠ {separate}")
+    _require(all(len(d["members"]) == 1 for d in pr13.values()), "PR13: the separate pair is one patch")
+
+    pr22 = {(e["entity_id"], e["year"]) for e in _entries(planted, "PR22")}
+    _require(pr22 == {PR22_COUNTY_YEAR}, f"PR22 findings {pr22} ≠ {PR22_COUNTY_YEAR}")

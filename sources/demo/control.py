@@ -1,15 +1,17 @@
 """The 2025 control layers (管控图层), drawn independently of parcel edges:
 
 - LSGNQ 粮食生产功能区: a few large boxes per county over its most cultivated ground;
-- YJJBNT 永久基本农田: a brick pattern of ~250 m boxes (each ≥ 20 亩, so PR13 never fires) separated by
-  4–8 m "roads", chosen by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (海盐 330424
-  ~1.5% short of its target: the planted PR02 failure);
+- YJJBNT 永久基本农田: a brick pattern of ~250 m boxes (each ≥ 20 亩) separated by 4–8 m "roads", chosen
+  by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (海盐 330424 ~1.5% short of its
+  target: the planted PR02 failure), plus the planted polygons of control_plants.py, which count towards
+  the goal (all but the DQ05 bow-tie, an extra box the warehouse quarantines);
 - YJJBNTCBQ 储备区: further well-cultivated boxes not in YJJBNT;
 - GBZNT 高标准农田: YJJBNT boxes shrunk by 1 m, so 新建 blocks lie 100% in 永农 and 改造提升 blocks
-  (chosen among boxes inside a 功能区) 100% in a 功能区 — PR12 never fires.
+  (chosen among boxes inside a 功能区) 100% in a 功能区, built 2022–2025 (after the 永农 they lie in was
+  designated), plus the two planted PR12 blocks.
 
-YJJBNT keeps clear (by 5 m) of every change piece leaving 耕地 (PR09 and 永农 occupation stay clean)
-and of the planted and 非粮 parcels (PR11 stays clean).
+The brick pattern keeps clear (by 5 m) of every change piece leaving 耕地 (PR09 and 永农 occupation) and
+of the planted and 非粮 parcels (PR11), and by KEEPOUT of the planted polygons, so only those break a rule.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sources.demo import control_plants as cp
 from sources.demo.design import PR02_COUNTY, PR02_SHORTFALL
 from sources.demo.frame import Table, take
 from sources.demo.geodesy import rectangle_area_cents
@@ -33,6 +36,9 @@ CLEARANCE = 5.0  # metres YJJBNT keeps from forbidden rectangles
 RESERVE_SHARE = 0.03  # 储备区 area as a share of the county's 永农 goal
 DEMO_ZONE_SHARE = 0.10  # 示范区 (SFSFQ = Y)
 GBZNT_SHARE = 0.12  # share of 永农 boxes that are 高标准农田 project blocks
+# JSNF range [from, to) of the blocks: none built before the 永农 under it was designated (HDNF 2022),
+# or PR12, which looks at the 永农 in force in the JSNF year, would find it outside.
+BLOCK_YEARS = (2022, 2026)
 _LSGNQ_GRID = (4, 3)
 _LSGNQ_PER_COUNTY = 3
 
@@ -113,22 +119,46 @@ def build_yjjbnt(
     quarantined: np.ndarray,
     rng: np.random.Generator,
     bsm: BsmAllocator,
-) -> tuple[Table, Table, dict]:
-    """(YJJBNT, YJJBNTCBQ, stats). `quarantined` masks base rows the warehouse will drop."""
+    plants: cp.Plants,
+) -> tuple[Table, Table, dict, list[tuple[str, str, tuple]]]:
+    """(YJJBNT, YJJBNTCBQ, stats, planted blocks [(JSLX, county, bounds)]). `quarantined` masks base rows
+    the warehouse will drop; `plants` brings the polygons fixed by the survey and receives the BSMs of
+    every planted polygon by role."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
-    yj_parts, cbq_parts, stats = [], [], {}
+    valid_parcels = RectSet(of(base, ~quarantined))
+    fixed = [b.bounds for b in plants.boxes]
+    yj_parts, cbq_parts, stats, blocks = [], [], {}, []
     for county in counties():
         cells = _county_boxes(county, rng)
-        eligible = ~near_any(cells, forbidden_set, CLEARANCE)
+        cell_set = RectSet(cells)  # one spatial index for every query on this county's cells
+        eligible = ~near_any(cell_set, forbidden_set, CLEARANCE) & ~cp.keep_out(cell_set, fixed)
         share, dominant = _cultivated_share(cells, parcels, cultivated)
         area_c = rectangle_area_cents(*cells)
+        specials = [b for b in plants.boxes if b.county == county.code]
+        if county.code == cp.PR12_NEW_COUNTY:
+            cell, block = cp.new_block(cells, eligible, share, county.bounds, fixed, rng)
+            eligible &= ~cp.keep_out(cell_set, [block])
+            eligible[cell] = False
+            specials.append(cp.PlantedBox("PR12-new", county.code, _cell(cells, cell)))
+            blocks.append(("新建", county.code, block))
+        if county.code == cp.PR13_COUNTY:
+            cell, boxes = cp.fragment_boxes(cells, eligible, share, rng)
+            eligible[cell] = False
+            specials += [cp.PlantedBox(role, county.code, box) for role, box in boxes]
+        special_c = rectangle_area_cents(*_bounds_of(specials)) if specials else np.zeros(0, np.int64)
         factor = PR02_SHORTFALL if county.code == PR02_COUNTY else rng.uniform(1.015, 1.03)
-        goal_c = target_m2(county.code, "permanent_farmland") * factor * 100
+        goal_c = target_m2(county.code, "permanent_farmland") * factor * 100 - special_c.sum()
         idx = np.flatnonzero(eligible)
         order = idx[np.lexsort((rng.random(len(idx)), -share[idx]))]
         chosen = _select(order, area_c, goal_c)
         rest = order[len(chosen) :]  # the next best-cultivated boxes form the reserve
+        if county.code == cp.DQ05_COUNTY:
+            valid = _concat_bounds([_take_bounds(cells, chosen), _bounds_of(specials)])
+            near_valid = near_any(valid_parcels, valid, 5.0)
+            cell = cp.bow_tie_cell(cells, rest, valid_parcels, near_valid)
+            specials.append(cp.PlantedBox("DQ05", county.code, _cell(cells, cell)))
+            rest = rest[rest != cell]
         reserve = (
             _select(rest, area_c, min(RESERVE_SHARE * goal_c, area_c[rest].sum())) if len(rest) else rest
         )
@@ -136,32 +166,66 @@ def build_yjjbnt(
             "cultivated_share": float((share[chosen] * area_c[chosen]).sum() / area_c[chosen].sum()),
             "boxes": len(chosen),
         }
-        yj_parts.append(_yjjbnt_rows(county.code, cells, chosen, dominant, area_c, base, rng, bsm))
+        bricks = np.sort(chosen)
+        rows = _yjjbnt_rows(county.code, _take_bounds(cells, bricks), dominant[bricks], area_c[bricks],
+                            base, rng, bsm, specials, parcels, cultivated)  # fmt: skip
+        for box, number in zip(specials, rows["BSM"][len(chosen) :], strict=True):
+            plants.pbf.setdefault(box.role, []).append(int(number))
+        yj_parts.append(rows)
         cbq_parts.append(_cbq_rows(county.code, cells, reserve, area_c, rng, bsm))
-    return _concat(yj_parts), _concat(cbq_parts), stats
+    return _concat(yj_parts), _concat(cbq_parts), stats, blocks
+
+
+def _cell(cells: Bounds, row: int) -> tuple[float, float, float, float]:
+    return tuple(float(c[row]) for c in cells)
+
+
+def _take_bounds(cells: Bounds, rows: np.ndarray) -> Bounds:
+    return tuple(c[rows] for c in cells)
+
+
+def _bounds_of(boxes: list[cp.PlantedBox]) -> Bounds:
+    return tuple(np.array([b.bounds[k] for b in boxes], dtype=float) for k in range(4))
+
+
+def _concat_bounds(parts: list[Bounds]) -> Bounds:
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
 
 
 def _bounds_rows(cells: Bounds, rows: np.ndarray) -> Table:
     return {k: cells[n][rows] for n, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
-def _yjjbnt_rows(code, cells, rows, dominant, area_c, base, rng, bsm) -> Table:
-    rows = np.sort(rows)
-    n = len(rows)
-    under = dominant[rows]
+def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels, cultivated) -> Table:
+    """The county's YJJBNT rows: the brick boxes (`under`: the parcel mostly beneath each), then the
+    planted polygons in order (their DLBM and GDDB read off the parcel mostly beneath them too)."""
+    bounds = bricks
+    if specials:
+        _, special_under = _cultivated_share(_bounds_of(specials), parcels, cultivated)
+        bounds = _concat_bounds([bricks, _bounds_of(specials)])
+        under = np.concatenate([under, special_under])
+        area_c = np.concatenate([area_c, rectangle_area_cents(*_bounds_of(specials))])
+    n = len(bounds[0])
     dlbm = base["DLBM"][under]
     gddb = np.where(np.isin(dlbm.astype(str), CULTIVATED), base["GDDB"][under], -1)
+    hdnf = np.full(n, cp.DESIGNATED, dtype=np.int64)
+    wkb = np.full(n, None, dtype=object)
+    for k, box in enumerate(specials, start=len(bricks[0])):
+        hdnf[k] = box.hdnf
+        if box.role == "DQ05":
+            wkb[k] = cp.bow_tie(*box.bounds)
     return {
         "BSM": bsm.take(code, n),
         "JBNTTBBH": np.arange(1, n + 1).astype(str).astype(object),
         "XZQDM": np.full(n, code, dtype=object),
         "DLBM": dlbm,
-        "JBNTMJ_C": area_c[rows],
+        "JBNTMJ_C": area_c,
         "GDDB": gddb.astype(np.int64),
         "SFSFQ": np.where(rng.random(n) < DEMO_ZONE_SHARE, "Y", "N").astype(object),
-        "HDNF": np.full(n, 2022, dtype=np.int64),
-        **_bounds_rows(cells, rows),
-    }
+        "HDNF": hdnf,
+        "x0": bounds[0], "y0": bounds[1], "x1": bounds[2], "y1": bounds[3],
+        "WKB": wkb,
+    }  # fmt: skip
 
 
 def _cbq_rows(code, cells, rows, area_c, rng, bsm) -> Table:
@@ -180,11 +244,17 @@ def _concat(parts: list[Table]) -> Table:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def build_gbznt(yjjbnt: Table, lsgnq: Table, rng: np.random.Generator) -> Table:
-    """High-standard farmland blocks: YJJBNT boxes shrunk by 1 m; 改造提升 only where a 功能区 holds the
-    whole box."""
+def build_gbznt(
+    yjjbnt: Table, lsgnq: Table, rng: np.random.Generator, plants: cp.Plants, planted: list[tuple]
+) -> Table:
+    """High-standard farmland blocks: brick-pattern YJJBNT boxes shrunk by 1 m (改造提升 only where a
+    功能区 holds the whole box), none near the planted 改造提升 block; then the planted blocks
+    [(JSLX, county, bounds)], whose XMBH `plants.blocks` receives."""
     n = len(yjjbnt["BSM"])
-    chosen = np.flatnonzero(rng.random(n) < GBZNT_SHARE)
+    special = np.isin(yjjbnt["BSM"], [b for bsms in plants.pbf.values() for b in bsms])
+    chosen = np.flatnonzero((rng.random(n) < GBZNT_SHARE) & ~special)
+    planted_bounds = tuple(np.array([p[2][k] for p in planted]) for k in range(4))
+    chosen = chosen[~near_any(of(yjjbnt, chosen), planted_bounds, 1.0)]
     boxes = of(yjjbnt, chosen)
     i, j, area = overlap_pairs(boxes, of(lsgnq))
     planar = (boxes[2] - boxes[0]) * (boxes[3] - boxes[1])
@@ -195,20 +265,24 @@ def build_gbznt(yjjbnt: Table, lsgnq: Table, rng: np.random.Generator) -> Table:
     x0, y0, x1, y1 = (
         np.round(v, 2) for v in (table["x0"] + 1, table["y0"] + 1, table["x1"] - 1, table["y1"] - 1)
     )
-    year = rng.integers(2021, 2026, len(chosen)).astype(np.int64)
-    codes = table["XZQDM"]
+    x0, y0, x1, y1 = (np.concatenate([v, planted_bounds[k]]) for k, v in enumerate((x0, y0, x1, y1)))
+    year = np.concatenate([rng.integers(*BLOCK_YEARS, len(chosen)), np.full(len(planted), cp.BLOCK_YEAR)])
+    codes = np.concatenate([table["XZQDM"], np.array([p[1] for p in planted], dtype=object)])
+    jslx = np.concatenate([np.where(upgrade, "改造提升", "新建"), [p[0] for p in planted]]).astype(object)
     # Project numbers run per county and year: rank within the (county, year) group.
     group = np.array([f"{c}-{y}" for c, y in zip(codes, year, strict=True)], dtype=object)
     order = np.argsort(group, kind="stable")
     first = np.searchsorted(group[order], group[order], side="left")
-    seq = np.empty(len(chosen), dtype=np.int64)
-    seq[order] = np.arange(len(chosen)) - first + 1
-    xmbh = [f"GBZ{g}-{s:03d}" for g, s in zip(group, seq, strict=True)]
+    seq = np.empty(len(group), dtype=np.int64)
+    seq[order] = np.arange(len(group)) - first + 1
+    xmbh = np.array([f"GBZ{g}-{s:03d}" for g, s in zip(group, seq, strict=True)], dtype=object)
+    for (kind, _, _), number in zip(planted, xmbh[len(chosen) :], strict=True):
+        plants.blocks[kind] = str(number)
     return {
-        "XMBH": np.array(xmbh, dtype=object),
-        "XZQDM": codes.copy(),
-        "JSNF": year,
-        "JSLX": np.where(upgrade, "改造提升", "新建").astype(object),
+        "XMBH": xmbh,
+        "XZQDM": codes,
+        "JSNF": year.astype(np.int64),
+        "JSLX": jslx,
         "JSMJ_C": rectangle_area_cents(x0, y0, x1, y1),
         "x0": x0, "y0": y0, "x1": x1, "y1": y1,
     }  # fmt: skip
@@ -221,7 +295,9 @@ def build_control(
     quarantined: np.ndarray,
     rng: np.random.Generator,
     bsm: BsmAllocator,
+    plants: cp.Plants,
 ) -> ControlLayers:
-    yjjbnt, cbq, stats = build_yjjbnt(base, forbidden, quarantined, rng, bsm)
-    gbznt = build_gbznt(yjjbnt, lsgnq, rng)
+    yjjbnt, cbq, stats, blocks = build_yjjbnt(base, forbidden, quarantined, rng, bsm, plants)
+    county, block = cp.upgrade_block(lsgnq)
+    gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, ("改造提升", county, block)])
     return ControlLayers(lsgnq, yjjbnt, cbq, gbznt, stats)

@@ -22,14 +22,19 @@ from sources.demo.calibrate import calibrate
 from sources.demo.change_plan import CHANGE_YEARS, loss_order, plan_changes
 from sources.demo.change_records import build_year
 from sources.demo.control import build_control, build_lsgnq
+from sources.demo.control_plants import Plants, plan_survey_boxes
+from sources.demo.design import PR11_PBF_DESIGNATED
+from sources.demo.findings import survey_entries
 from sources.demo.frame import Table
+from sources.demo.grade_update import plant_grade_update
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.manifest import build_manifest, parcel_entries, write_manifest
+from sources.demo.manifest import build_manifest, parcel_entries, pbf_entries, write_manifest
 from sources.demo.output import write_control, write_survey
-from sources.demo.planting import apply, choose
+from sources.demo.planting import PR11_FLS_PBF, PR11_FLS_ZONE, Planting, apply, choose
 from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
+from sources.demo.region import counties
 from sources.demo.replay import replay
 from sources.demo.truth import cultivated_cents, in_out, land_use_area
 
@@ -50,6 +55,17 @@ class Demo:
     manifest: dict
     timings: dict[str, float] = field(default_factory=dict)
     control_stats: dict = field(default_factory=dict)  # per county: 永农 boxes, share over 耕地
+    plants: Plants | None = None  # the designed survey/control cases (control_plants.py)
+
+
+def _pr11_design(base: Table, planting: Planting) -> set[tuple[str, int]]:
+    """(BSM, year) pairs designed to break PR11: the WG and the FLS-in-功能区 parcels every year, the
+    FLS parcel under 永农 from the year its polygon was designated."""
+    years = (2022, *CHANGE_YEARS)
+    every = np.concatenate([planting.rows["PR11"], planting.rows[PR11_FLS_ZONE]])
+    out = {(str(base["BSM"][r]), y) for r in every for y in years}
+    row = planting.rows[PR11_FLS_PBF][0]
+    return out | {(str(base["BSM"][row]), y) for y in years if y >= PR11_PBF_DESIGNATED}
 
 
 def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
@@ -88,10 +104,13 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     free[planting.all_rows()] = False
     calibrate(base, before, free, stream(5))
     notes = apply(base, planting)
+    # The PR22 grade update moves no area, so it comes after calibration, on parcels still free.
+    plant_grade_update(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))
     states = replay(base, list(years.values()))
     lap("calibrate+plant")
 
-    # Control layers keep clear of pieces leaving 耕地 and of every planted / 非粮 parcel.
+    # Control layers keep clear of pieces leaving 耕地 and of every planted / 非粮 parcel, but for the
+    # polygons planted over some of them (control_plants.py).
     leaving = [
         np.isin(gc["BGQDLBM"].astype(str), CULTIVATED) & ~np.isin(gc["BGHDLBM"].astype(str), CULTIVATED)
         for _, gc in years.values()
@@ -99,7 +118,10 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     forbidden_parts = [of(gc, mask) for (_, gc), mask in zip(years.values(), leaving, strict=True)]
     forbidden_parts.append(of(base, planting.all_rows()))
     forbidden = tuple(np.concatenate([p[k] for p in forbidden_parts]) for k in range(4))
-    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm)
+    fls_pbf = int(planting.rows[PR11_FLS_PBF][0])
+    bounds = {c.code: c.bounds for c in counties()}
+    plants = plan_survey_boxes(base, years, planting.all_rows(), fls_pbf, bounds, stream(9))
+    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants)
     lap("control")
 
     areas = {
@@ -107,27 +129,33 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
         for year, state in zip((2022, *CHANGE_YEARS), states, strict=True)
     }
     flows_in_out = {year: in_out(gc) for year, (_, gc) in years.items()}
-    manifest = build_manifest(
-        scale=scale,
-        seed=seed,
-        files=[],
-        parcel_planted=parcel_entries(base, notes),
-        areas=areas,
-        in_out=flows_in_out,
-        yjjbnt=control.yjjbnt,
-    )
-    checks.check_all(
-        manifest, states, [gc for _, gc in years.values()], areas, quarantined_bsm, control.yjjbnt,
-        control.lsgnq, control.gbznt,
-    )  # fmt: skip
-    lap("truth+checks")
     layers = {
         "YJJBNT": control.yjjbnt,
         "YJJBNTCBQ": control.cbq,
         "GBZNT": control.gbznt,
         "LSGNQ": control.lsgnq,
     }
-    return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats)
+    manifest = build_manifest(
+        scale=scale,
+        seed=seed,
+        files=[],
+        planted=parcel_entries(base, notes)
+        + pbf_entries(control.yjjbnt)
+        + survey_entries(states, years, base, quarantined_bsm, layers),
+        areas=areas,
+        in_out=flows_in_out,
+        yjjbnt=control.yjjbnt,
+        pbf_patches={
+            "connected_pair": sorted(plants.pbf["PR13-connected"]),
+            "separate_pair": sorted(plants.pbf["PR13-separate"]),
+        },
+    )
+    checks.check_all(
+        manifest, states, [gc for _, gc in years.values()], areas, quarantined_bsm, layers, plants,
+        _pr11_design(base, planting),
+    )  # fmt: skip
+    lap("truth+checks")
+    return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats, plants)
 
 
 def generate(

@@ -11,6 +11,7 @@ import polars as pl
 
 from sources.demo.base import BASE_YEAR
 from sources.demo.change_plan import CHANGE_YEARS
+from sources.demo.findings import pbf_valid
 from sources.demo.frame import Table
 from sources.demo.region import REGION_CODE, counties, targets
 from sources.demo.truth import cents_to_mu, cultivated_cents
@@ -20,7 +21,7 @@ TARGET_YEAR = 2025
 
 
 def parcel_entries(base: Table, notes: list[dict]) -> list[dict]:
-    """Planted parcel violations (from planting.apply) as manifest entries."""
+    """Planted parcel violations of the DQ rules (from planting.apply) as manifest entries."""
     return [
         {
             "rule_id": n["rule_id"],
@@ -32,6 +33,22 @@ def parcel_entries(base: Table, notes: list[dict]) -> list[dict]:
             "detail": n["detail"],
         }
         for n in notes
+    ]
+
+
+def pbf_entries(yjjbnt: Table) -> list[dict]:
+    """DQ05 on the control layer: the 永农 polygon delivered as a bow-tie ring."""
+    return [
+        {
+            "rule_id": "DQ05",
+            "entity_type": "pbf_polygon",
+            "entity_id": str(yjjbnt["BSM"][r]),
+            "admin_code": str(yjjbnt["XZQDM"][r]),
+            "year": TARGET_YEAR,
+            "layer": "YJJBNT",
+            "detail": {"geometry": "self-intersecting (bow-tie) ring"},
+        }
+        for r in np.flatnonzero(~pbf_valid(yjjbnt))
     ]
 
 
@@ -126,7 +143,9 @@ def cultivated_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
 
 
 def pbf_cents(yjjbnt: Table) -> dict[str, int]:
-    return {c.code: int(yjjbnt["JBNTMJ_C"][yjjbnt["XZQDM"] == c.code].sum()) for c in counties()}
+    """County → Σ JBNTMJ (cents) of the polygons the warehouse keeps (the DQ05 bow-tie is quarantined)."""
+    valid = pbf_valid(yjjbnt)
+    return {c.code: int(yjjbnt["JBNTMJ_C"][valid & (yjjbnt["XZQDM"] == c.code)].sum()) for c in counties()}
 
 
 def build_manifest(
@@ -134,20 +153,21 @@ def build_manifest(
     scale: int,
     seed: int,
     files: list[str],
-    parcel_planted: list[dict],
+    planted: list[dict],
     areas: dict[int, pl.DataFrame],
     in_out: dict[int, pl.DataFrame],
     yjjbnt: Table,
+    pbf_patches: dict[str, list[int]],
 ) -> dict:
+    """The manifest: `planted` holds the entries of the DQ plants and of the survey/control rules
+    (findings.py); the target and 进出平衡 rules' entries are derived here from the true figures.
+    `pbf_patches` names the planted PR13 pairs: {"connected_pair": [BSM, BSM], "separate_pair": […]}."""
     cultivated_2025 = cultivated_cents(areas[TARGET_YEAR])
     pr01 = target_outcomes("PR01", "cultivated_land", cultivated_2025)
     pr02 = target_outcomes("PR02", "permanent_farmland", pbf_cents(yjjbnt))
     io_rows = in_out_rows(in_out)
     planted = (
-        parcel_planted
-        + target_entries(pr01, "DLTB")
-        + target_entries(pr02, "YJJBNT")
-        + in_out_entries(io_rows)
+        planted + target_entries(pr01, "DLTB") + target_entries(pr02, "YJJBNT") + in_out_entries(io_rows)
     )
     planted.sort(key=lambda e: (e["rule_id"], e["year"], e["entity_type"], e["entity_id"]))
     return {
@@ -158,6 +178,7 @@ def build_manifest(
         "seed": seed,
         "files": sorted(files),
         "planted": planted,
+        "pbf_patches": pbf_patches,
         "truth": {
             "land_use_area": land_use_rows(areas),
             "cultivated_mu": cultivated_rows(areas),

@@ -2,11 +2,14 @@
 
 Planted parcels are base parcels that no change survey touches, lying away from the 粮食生产功能区 and
 (because the permanent-farmland boxes are drawn around them) from 永久基本农田, so they cannot shift
-any other rule's outcome. The DQ rules' parcels are quarantined by the warehouse; the truth excludes
-them, including both parcels of the DQ06 overlap pair.
+any other rule's outcome (the two PR11 FLS parcels below are the exceptions, on purpose). The DQ
+rules' parcels are quarantined by the warehouse; the truth excludes them, including both parcels of the
+DQ06 overlap pair.
 
 Also chosen here, not as violations: the few 耕地 parcels planted with non-grain crops (ZZSXDM FLS),
-which must lie outside 永农 and 功能区 or PR11 would flag them, and the PR11 parcels (ZZSXDM WG, 撂荒).
+which must lie outside 永农 and 功能区 or PR11 would flag them. And the PR11 parcels: two 撂荒 (ZZSXDM
+WG, a finding wherever they lie), one FLS parcel inside a 功能区 (kept clear of 永农 like every planted
+parcel) and one FLS parcel that control_plants.py puts a 永农 polygon over, in part.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sources.demo.attributes import terrace_split
 from sources.demo.frame import Table
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.rects import Bounds, near_any, of
+from sources.demo.rects import Bounds, near_any, of, overlap_pairs
 
 DQ_RULES = ("DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ08")
 UNKNOWN_CLASSES = ("0199", "9999")
@@ -29,6 +32,9 @@ AREA_ERROR = 1.01  # DQ03: TBMJ 1% above the polygon's area (tolerance 0.2%)
 ARITHMETIC_ERROR_C = 300  # DQ04: 3 m² off
 OVERLAP_STRIP = 10.0  # DQ06: metres parcel A grows into its neighbour B
 FLS_SHARE = 0.02  # share of a county's 耕地 parcels planted with non-grain crops (outside 永农/功能区)
+PR11_FLS_PBF = "PR11-FLS-pbf"  # Planting.rows keys of the two planted FLS parcels
+PR11_FLS_ZONE = "PR11-FLS-zone"
+ZONE_SHARE = 0.9  # the FLS parcel in a 功能区 lies at least this much inside it where the demo allows
 _CONTROL_MARGIN = 10.0  # metres kept between planted parcels and 功能区 boxes
 
 
@@ -120,6 +126,20 @@ def choose(
     if not len(planting.fls):  # at tiny scales still show one 非粮 parcel
         planting.fls = _pick(np.flatnonzero(free & ~taken), cultivated, 1, rng, small)
     taken[planting.fls] = True
+
+    # PR11 非粮 on protected land: one FLS parcel that a 永农 polygon will partly cover (away from the
+    # 功能区 like the others), and one lying in a 功能区, as much inside it as any untouched 耕地 is.
+    pick(PR11_FLS_PBF, cultivated, 1)
+    i, j, area = overlap_pairs(of(base), lsgnq)
+    share = np.bincount(i, weights=area, minlength=n) / (
+        (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
+    )
+    in_zone = np.flatnonzero(~touched & ~taken & cultivated & (share > 0))
+    if not len(in_zone):
+        raise RuntimeError("no untouched 耕地 in a 粮食生产功能区 to plant PR11 on")
+    best = in_zone[share[in_zone] >= min(ZONE_SHARE, share[in_zone].max())]
+    planting.rows[PR11_FLS_ZONE] = rng.choice(best, 1)
+    taken[planting.rows[PR11_FLS_ZONE]] = True
     return planting
 
 
@@ -178,8 +198,9 @@ def apply(base: Table, planting: Planting) -> list[dict]:
     note("DQ08", forest_row, {"field": "GDDB", "value": 5, "on_class": str(base["DLBM"][forest_row])})
     base["GDPDJB"][slope_row] = "7"
     note("DQ08", slope_row, {"field": "GDPDJB", "value": "7"})
-    for row in planting.rows["PR11"]:
-        base["ZZSXDM"][row] = "WG"
-        note("PR11", row, {"field": "ZZSXDM", "value": "WG", "note": "撂荒 耕地, in every state 2022–2025"})
+    # PR11 findings are listed per survey year from the final states and control layers (findings.py).
+    base["ZZSXDM"][planting.rows["PR11"]] = "WG"
     base["ZZSXDM"][planting.fls] = "FLS"
+    base["ZZSXDM"][planting.rows[PR11_FLS_PBF]] = "FLS"
+    base["ZZSXDM"][planting.rows[PR11_FLS_ZONE]] = "FLS"
     return out

@@ -30,3 +30,4 @@
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+

@@ -16,8 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from sources.demo.checks import DemoInvariantError
-from sources.demo.records import ledger
-from sources.demo.records.cases import build_cases, build_roster, withheld
+from sources.demo.records import ground, ledger, lifecycle
+from sources.demo.records.cases import (
+    CASE_CLOSED,
+    CASE_OPEN,
+    CASE_RECTIFIED,
+    build_cases,
+    build_roster,
+    plan_fates,
+    planted_villages,
+    withheld,
+)
 from sources.demo.records.delivery import (
     GBK,
     UTF8_BOM,
@@ -307,6 +316,85 @@ def _quota_entries(q: Quota, payments_truth: dict) -> list[dict]:
     return entries
 
 
+def _ground_entries(q: Quota, survey: Survey) -> tuple[list[dict], list[lifecycle.Finding]]:
+    """Manifest entries of PR10, PR17, PR24, PR25 as the ground says (ground.py re-measures it), and the
+    PR10 findings for the case lifecycle."""
+    entries, findings = [], []
+    occupying = {a.piece.bsm: a for a in q.approvals if a.use == "建设用地" and a.piece is not None}
+    for o in ground.pr10_findings(survey, q.approvals):
+        p, a = o.piece, occupying.get(o.piece.bsm)
+        entries.append(
+            planted(
+                "PR10",
+                "change_record",
+                str(p.after_bsm),
+                p.county,
+                p.year,
+                "DLTBGXGC",
+                {
+                    "piece_bsm": p.bsm,
+                    "uncovered_m2": round(o.uncovered_m2, 2),
+                    "cultivated_mu": o.cultivated_mu,
+                    "village": p.village,
+                    "changed_on": p.changed_on.isoformat(),
+                    "approval": a.number if a else None,
+                    "approved_on": a.approved.isoformat() if a else None,
+                },
+            )
+        )
+        findings.append(
+            lifecycle.Finding(
+                "PR10", str(p.after_bsm), p.county, p.village, p.changed_on, o.cultivated_mu, 0.0, p.after
+            )
+        )
+    s = q.planted["PR17"]
+    gained = ground.supplement_gains(survey, [s])[s.code]
+    entries.append(
+        planted(
+            "PR17",
+            "supplement_project",
+            s.code,
+            s.county,
+            s.accepted.year,
+            SUPPLEMENTS.table,
+            {
+                "declared_mu": s.new_mu,
+                "gained_mu": gained,
+                "relative_difference": round(ground.relative_difference(s.new_mu, gained), 4),
+            },
+        )
+    )
+    a = q.planted["PR24"]
+    entries.append(
+        planted(
+            "PR24",
+            "approval",
+            a.number,
+            a.county,
+            ground.LATEST,
+            APPROVALS.table,
+            {
+                "occupied_mu": a.occupied_mu,
+                "cultivated_inside_mu": ground.cultivated_inside_mu(survey, a.bounds),
+                "reclaim_by": a.reclaim_by.isoformat(),
+            },
+        )
+    )
+    a = q.planted["PR25"]
+    entries.append(
+        planted(
+            "PR25",
+            "approval",
+            a.number,
+            a.county,
+            a.approved.year,
+            APPROVALS.table,
+            {"filed_mu": a.filed_mu, "facility_inside_mu": ground.facility_inside_mu(survey, a.bounds)},
+        )
+    )
+    return entries, findings
+
+
 # ------------------------------------------------------------------------------------------- checks
 
 
@@ -357,11 +445,30 @@ def check_quota(q: Quota, payments_truth: dict) -> None:
             found = ledger.negative_dates(evts)
             _require(found == expected, f"PR15: negative balances at {sorted(found)}, expected {expected}")
     for a in q.approvals:
-        if a.use == "建设用地" and a.piece is not None:
+        if a.use == "建设用地" and a.piece is not None and a is not q.planted["PR10-late"]:
             _require(a.approved <= a.piece.changed_on, f"{a.number} approved after its change piece")
 
 
 # ------------------------------------------------------------------------------------------ assembly
+
+
+def check_lifecycle(truth: list[dict], pr10: dict[str, str]) -> None:
+    """The findings cover every colour in the latest year, and each PR10 finding ends as designed."""
+    latest = str(ground.LATEST)
+    seen = {row["colours"][latest] for row in truth}
+    _require(seen == {"yellow", "red", "blue", "green"}, f"case lifecycle: only {sorted(seen)} in {latest}")
+    for row in truth:
+        if row["rule_id"] == "PR10":
+            _require(row["colours"][latest] == pr10[row["entity_id"]], f"case lifecycle: PR10 {row}")
+
+
+# PR10 findings and what becomes of their cases: the late approval's case is closed (the land was
+# approved after all), the half-approved one rectified, the unapproved one left open.
+PR10_FATES = {
+    "PR10-late": (CASE_CLOSED, "green"),
+    "PR10-partial": (CASE_RECTIFIED, "blue"),
+    "PR10-none": (CASE_OPEN, "red"),
+}
 
 
 def build_records(demo, seed: int) -> Records:
@@ -369,9 +476,19 @@ def build_records(demo, seed: int) -> Records:
     counties = survey.county_codes()
     records = Records()
 
-    q = build_quota(survey, _stream(seed, 1))
+    # The cases' stream first names the PR18 and DQ10 villages, which the PR10 pieces keep away from,
+    # as they do from the survey's findings.
+    case_rng = _stream(seed, 4)
+    pr18_village, dq10_village = planted_villages(survey, case_rng)
+    survey_findings = lifecycle.survey_findings(demo, survey)
+    avoid = {pr18_village, dq10_village} | {f.village for f in survey_findings}
+
+    q = build_quota(survey, _stream(seed, 1), avoid)
     quota_files, entries = _quota_files(q)
     records.files += quota_files
+    records.planted += entries
+    ground.check_ground(survey, q)
+    entries, pr10_findings = _ground_entries(q, survey)
     records.planted += entries
 
     standards = fee_standards(counties, _stream(seed, 2))
@@ -397,7 +514,14 @@ def build_records(demo, seed: int) -> Records:
         )
     )
 
-    cases, case_plants = build_cases(survey, _stream(seed, 4))
+    findings = pr10_findings + survey_findings
+    by_piece = {str(q.planted[r].piece.after_bsm): r for r in PR10_FATES}
+    fates = plan_fates(
+        findings,
+        {("PR10", f.entity_id): PR10_FATES[by_piece[f.entity_id]][0] for f in pr10_findings},
+        pr18_village,
+    )
+    cases, case_plants, _ = build_cases(survey, case_rng, (pr18_village, dq10_village), findings, fates)
     case_file = CsvFile(
         CASES.table,
         f"projects/{CASES.title_zh}.csv",
@@ -502,6 +626,10 @@ def build_records(demo, seed: int) -> Records:
 
     records.planted.sort(key=lambda e: (e["rule_id"], e["year"], e["entity_type"], e["entity_id"]))
     records.truth = _truth(q, payments_truth, standards, survey, works_truth)
+    # The warehouse never sees the DQ10 case (quarantined): it matches nothing.
+    valid = [c for c in cases if c is not dq10]
+    records.truth["case_lifecycle"] = lifecycle.lifecycle(findings, valid)
+    check_lifecycle(records.truth["case_lifecycle"], {e: PR10_FATES[r][1] for e, r in by_piece.items()})
     return records
 
 
@@ -554,6 +682,8 @@ def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, work
         [s for s in q.supplements if s.linkable], clean_links, q.trades, approval_county, proportional=False
     )
     ex = q.planted["PR06-exception"]
+    near = q.planted["PR17-near"]
+    near_gained = ground.supplement_gains(survey, [near])[near.code]
     return {
         "definitions": {
             "scope_pr03_to_pr07": "用地类型 = 建设用地 (临时用地 and 设施农业用地 need no 占补平衡 "
@@ -565,6 +695,18 @@ def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, work
             "village_holding_pbf": "a village some of whose parcels lie within 5 m of a YJJBNT polygon",
             "supplement_before_2023": "projects accepted 2019–2021 lie on base 耕地; no change survey "
             "to check them",
+            "pr10": "a 耕地 → construction piece is a finding when ≥ "
+            f"{ground.pr10_threshold():g} m² of it (planar) lies outside the union of the red lines of its "
+            "county's 建设用地 approvals approved on or before its GXSJ",
+            "pr17_near_miss": {
+                "项目编号": near.code,
+                "declared_mu": near.new_mu,
+                "gained_mu": near_gained,
+                "relative_difference": round(ground.relative_difference(near.new_mu, near_gained), 4),
+            },
+            "case_lifecycle": "findings PR09/PR10/PR11 matched to 违法用地案件 (records/lifecycle.py); "
+            "colour at each year end: yellow no case found yet, red found and not rectified (blue in "
+            "2025 if 整改中), blue rectified and not closed, green closed",
             "pr06_exception": {
                 "批准文号": ex.number,
                 "承诺兑现期限": ex.deadline.isoformat(),

@@ -7,12 +7,18 @@ next; some are still open. A case is open at the end of year Y when it was found
 everywhere except at the planted village, whose case found in October 2025 is open at year end while the
 village is paid in full. Planted DQ10: a case whose 销号日期 precedes its 发现日期.
 
+Cases of the survey's findings (lifecycle.py): the PR10 pieces of the records and the PR09/PR11 findings
+of the survey each get their own case — or none — so that, in the latest year, the findings show every
+colour of the lifecycle (yellow no case, red 立案, blue 整改, green 销号). No other case lies in a
+finding's village, so none can be matched to a finding by accident.
+
 Roster: one 市 田长, one per county (but the planted PR21 county), one per township, one per village
 holding 永农 (but the planted PR21 village).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,6 +44,7 @@ PROBLEM_TYPES = (
     "闲置荒芜永久基本农田",
     "其他违法占地",
 )
+NON_AGRICULTURAL, NON_GRAIN, OTHER = PROBLEM_TYPES[:6], PROBLEM_TYPES[6:10], PROBLEM_TYPES[10]
 DISCOVERY_SOURCES = ("卫片执法", "巡查", "举报", "铁塔探头")
 OPEN = ("立案", "整改中")
 YEARS = (2023, 2024, 2025)
@@ -110,17 +117,31 @@ def _case(rng, county: str, village: str, found: date) -> Case:
     )
 
 
-def build_cases(survey: Survey, rng: np.random.Generator) -> tuple[list[Case], dict[str, object]]:
-    """(cases in file order, planted: PR18 village/case, DQ10 case)."""
+def planted_villages(survey: Survey, rng: np.random.Generator) -> tuple[str, str]:
+    """(PR18 village, DQ10 village): villages holding 耕地 every year, which get no other case. Drawn
+    first from the cases' stream, before the records that must keep away from them are made."""
     farmland = survey.village_farmland
-    reserved: set[str] = set()
     everywhere = sorted(
         v for v in farmland[2025] if all(farmland[y].get(v, (0, 0))[0] >= MIN_VILLAGE_C for y in YEARS)
     )
-    # The planted villages hold 耕地 every year and get no other case.
     pr18_village = everywhere[int(rng.integers(len(everywhere)))]
     dq10_village = next(v for v in everywhere[len(everywhere) // 2 :] if v[:6] != pr18_village[:6])
-    reserved |= {pr18_village, dq10_village}
+    return pr18_village, dq10_village
+
+
+def build_cases(
+    survey: Survey,
+    rng: np.random.Generator,
+    planted_at: tuple[str, str],
+    findings: Sequence = (),
+    fates: dict | None = None,
+) -> tuple[list[Case], dict[str, Case], dict[tuple[str, str], Case]]:
+    """(cases in file order, planted: PR18 and DQ10 cases, (rule, entity id) → the case made for a
+    finding). `planted_at` = planted_villages(); `findings` (lifecycle.Finding) with their `fates`
+    (plan_fates) get their own cases, and no other case goes to their villages."""
+    farmland = survey.village_farmland
+    pr18_village, dq10_village = planted_at
+    reserved = {pr18_village, dq10_village} | {f.village for f in findings}
     cases: list[Case] = []
     for year in YEARS:
         for county in counties():
@@ -168,7 +189,110 @@ def build_cases(survey: Survey, rng: np.random.Generator) -> tuple[list[Case], d
         key = (c.county, c.found.year)
         per_key[key] = per_key.get(key, 0) + 1
         c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
-    return cases, {"PR18": pr18, "DQ10": dq10}
+    # Cases taken up from the survey's findings are filed after the register's routine cases: they take
+    # the next numbers of their county and year, so no routine case changes its number.
+    tied = {key: c for key, c in _finding_cases(findings, fates or {}, rng).items() if c is not None}
+    for c in sorted(tied.values(), key=lambda c: (c.county, c.found, c.village)):
+        key = (c.county, c.found.year)
+        per_key[key] = per_key.get(key, 0) + 1
+        c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
+    cases += tied.values()
+    cases.sort(key=lambda c: (c.county, c.found.year, c.found, c.village))
+    return cases, {"PR18": pr18, "DQ10": dq10}, tied
+
+
+# ------------------------------------------------------------------------------- cases of findings
+
+# What becomes of a finding: no case (yellow); a case 立案 and nothing done (red); 整改中 (red, blue in
+# the latest year by its status); 已整改 (blue once rectified); 已销号 (green once closed).
+NO_CASE, CASE_OPEN, CASE_RECTIFYING, CASE_RECTIFIED, CASE_CLOSED = (
+    "no case", "open", "rectifying", "rectified", "closed"
+)  # fmt: skip
+SURVEY_FATES = (
+    NO_CASE,
+    CASE_CLOSED,
+    CASE_RECTIFYING,
+    CASE_OPEN,
+)  # in turn, findings of the survey in their order
+MIN_RUNWAY = 20  # days a case needs between 发现 and the horizon to be rectified (and closed)
+
+
+def plan_fates(findings: Sequence, given: dict, avoid_village: str) -> dict:
+    """(rule, entity id) → fate: `given` for the record's own findings (PR10), the survey's in turn
+    through SURVEY_FATES. One case per village at most, none in `avoid_village` (the PR18 village, whose
+    only open case must stay the planted one), so that no case can match a finding it was not made for."""
+    fates, used, turn = {}, {avoid_village}, 0
+    for f in sorted(findings, key=lambda f: f.order()):
+        key = (f.rule_id, f.entity_id)
+        if key in given:
+            fate = given[key]
+        else:
+            fate = SURVEY_FATES[turn % len(SURVEY_FATES)]
+            turn += 1
+        if f.village in used:
+            fate = NO_CASE
+        if fate != NO_CASE:
+            used.add(f.village)
+        fates[key] = fate
+    return fates
+
+
+def _problem(f) -> str:
+    if f.rule_id == "PR10":
+        return "违规占用耕地从事非农建设"
+    if f.rule_id == "PR11":
+        return "闲置荒芜永久基本农田" if f.what == "WG" else "占用永久基本农田种植苗木花卉草皮"
+    if f.what.startswith("02"):
+        return "占用永久基本农田种植水果茶叶等多年生经济作物"
+    if f.what == "1104":
+        return "占用永久基本农田挖塘养殖"
+    if f.what[:2] in ("03", "04"):
+        return "占用永久基本农田种植苗木花卉草皮"
+    return OTHER
+
+
+def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) -> dict:
+    """(rule, entity id) → the case made for the finding (None when it stays unfiled)."""
+    out: dict = {}
+    for f in sorted(findings, key=lambda f: f.order()):
+        key = (f.rule_id, f.entity_id)
+        fate = fates.get(key, NO_CASE)
+        start, end = f.window
+        found = min(start + days(rng.integers(15, 45)), end, HORIZON)
+        runway = (HORIZON - found).days
+        if fate in (CASE_RECTIFIED, CASE_CLOSED) and runway < MIN_RUNWAY:
+            fate = CASE_OPEN
+        if fate == NO_CASE or found < start:
+            out[key] = None
+            continue
+        rectified = closed = None
+        if fate == CASE_CLOSED:
+            rectified = found + days(min(runway // 2, 420))
+            closed = rectified + days(min((HORIZON - rectified).days * 2 // 3, 240))
+        elif fate == CASE_RECTIFIED:
+            rectified = found + days(min(runway * 3 // 4, 420))
+        status = {
+            CASE_OPEN: "立案",
+            CASE_RECTIFYING: "整改中",
+            CASE_RECTIFIED: "已整改",
+            CASE_CLOSED: "已销号",
+        }[fate]
+        cultivated = round(f.cultivated_mu, 2)
+        out[key] = Case(
+            "",
+            "巡查" if f.rule_id == "PR11" else "卫片执法",
+            found,
+            f.village[:6],
+            f.village,
+            _problem(f),
+            round(max(cultivated * float(rng.uniform(1.0, 1.2)), cultivated), 2),
+            cultivated,
+            round(min(f.pbf_mu, cultivated), 2),
+            status,
+            rectified,
+            closed,
+        )
+    return out
 
 
 def withheld(cases: list[Case], planted_pr18: Case) -> set[tuple[str, int]]:

@@ -3,12 +3,16 @@
 Consistent with the survey:
 - every 耕地 → construction piece of DLTBGXGC gets a 建设用地 approval, approved on or before the piece's
   GXSJ, whose red line (用地红线) is the piece grown by 1 m (clipped to its county); 占用耕地面积 is the
-  piece's BGQTBDLMJ in 亩, 其中水田 the same when it was 0101, 占用耕地平均等别 its BGQGDDB;
+  piece's BGQTBDLMJ in 亩, 其中水田 the same when it was 0101, 占用耕地平均等别 its BGQGDDB — but for
+  the three PR10 pieces (ground.py: approved too late, half covered, no approval at all);
 - every other-land → 耕地 piece is a supplement project accepted (验收) in that survey year whose boundary
-  is the piece, 新增耕地面积 = BGHTBDLMJ × 0.0015; every 旱地 → 水田 piece a 旱地改水田 project (新增水田);
+  is the piece, 新增耕地面积 = BGHTBDLMJ × 0.0015 (but for the PR17 plant and its near miss, ground.py);
+  every 旱地 → 水田 piece a 旱地改水田 project (新增水田, no 新增耕地);
 - older projects (accepted 2019–2021, before the change surveys) lie on base 耕地 parcels nothing touches:
   the quota pool counties drew on from the start;
-- 耕地 → 1202 pieces are 设施农业用地 filings, and two 临时用地 approvals sit on untouched 耕地.
+- 耕地 → 1202 pieces are 设施农业用地 filings (备案面积 = the piece; PR25 plants one under-filed), and up
+  to two 临时用地 approvals sit on untouched 耕地 away from 永农 (one restored past its deadline, one
+  still running) beside the PR24 plant, whose red line lies on land that is not 耕地.
 
 Clean by default: approvals are linked before they are approved (先补后占) to supplements already 入库
 with at least the occupied 数量 / 水田 / 产能 (capacity of the occupied grade from ref_grain_capacity), a
@@ -21,8 +25,10 @@ quota); PR06 three ways in a second county (a late supplement on a non-承诺制
 承诺制 approval linked after its 承诺兑现期限 — violation; a 承诺制 approval linked to a late supplement
 before its deadline — clean, the 001 §三(十) exception); PR14 (上划 of half the share); PR15 (a county
 sells more than it holds one day before its last project is 入库); PR23 (永农 at 省 level); DQ07 (a
-repeated 项目编号 and 批准文号), DQ10 (验收 before 立项), DQ13 (a link to a missing approval).
-PR07's fee is planted in fees.py on an approval chosen here.
+repeated 项目编号 and 批准文号), DQ10 (验收 before 立项), DQ13 (a link to a missing approval); PR10, PR17,
+PR24 and PR25 with ground.py (one approval never delivered, a 新增耕地面积 overstated with its 入库 and
+上划 following it, a temporary approval, a 备案面积). PR07's fee is planted in fees.py on an approval
+chosen here.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from datetime import date
 import numpy as np
 
 from sources.demo.geodesy import rectangle_area_cents
+from sources.demo.records import ground
 from sources.demo.records.model import clamp, days, random_day
 from sources.demo.records.params import capacity_per_mu, parameters
 from sources.demo.records.survey import Parcel, Piece, Survey, cents_to_mu
@@ -443,11 +450,18 @@ class QuotaBuilder:
             )
         return out
 
-    def facility_approvals(self) -> list[Approval]:
+    def facility_approvals(self) -> tuple[list[Approval], Approval]:
+        """设施农业用地 filings of the 耕地 → 1202 pieces, 备案面积 = the piece's area, red line = the piece
+        grown by the margin — or the piece itself where the margin would reach so much neighbouring 1202
+        that the filing looked over-built; and the planted PR25 filing (the earliest), which declares
+        only part of what stands inside its red line. Returns (filings, the planted one)."""
         rng = self.rng
         out = []
         for piece in self.survey.to_facility:
             occupied = to_units(piece.before_mu)
+            bounds = self.redline(piece.bounds, piece.county)
+            if ground.facility_inside_mu(self.survey, bounds) > ground.CLEAN_FACILITY_RATIO * piece.area_mu:
+                bounds = piece.bounds
             out.append(
                 Approval(
                     number="",
@@ -461,52 +475,59 @@ class QuotaBuilder:
                     occupied_u=occupied,
                     paddy_u=occupied if piece.before == "0101" else 0,
                     grade=piece.grade_before,
-                    bounds=self.redline(piece.bounds, piece.county),
+                    bounds=bounds,
                     piece=piece,
                     filed_mu=piece.area_mu,
                 )
             )
-        return out
+        if not out:
+            raise RuntimeError("the survey offers no 耕地 → 1202 piece for PR25; generate at a larger scale")
+        pr25 = min(out, key=lambda a: (a.approved, a.piece.bsm))
+        pr25.filed_mu = round(
+            ground.PR25_FILED_SHARE * ground.facility_inside_mu(self.survey, pr25.bounds), 4
+        )
+        pr25.role = "PR25"
+        return out, pr25
 
-    def temporary_approvals(self) -> list[Approval]:
-        """Two 临时用地 approvals on untouched 耕地 away from 永农: one past its 复垦期限 (the land is still
-        耕地, more than it occupied), one still running."""
-        rng = self.rng
+    def temporary_approvals(self) -> tuple[list[Approval], Approval]:
+        """临时用地 on 耕地 away from 永农 and the 功能区 (untouched 非粮 parcels: the only 耕地 the survey
+        keeps clear of both, so there may be fewer than two): one past its 复垦期限 and restored (the land
+        is 耕地 again, more than it occupied), one still running; and the planted PR24 approval of 2021,
+        past its 复垦期限, whose red line lies on land that is not 耕地 at all. Returns (approvals, PR24).
+
+        Dates are offset by the parcel's BSM rather than drawn, so adding temporary land leaves the
+        random stream of every later record as it was."""
+        clean, abandoned = ground.temporary_ground(self.survey, self.used_parcels)
         out = []
-        candidates = [p for p in self.survey.free_cultivated if p.bsm not in self.used_parcels]
-        far = ~self.survey.near_pbf([p.bounds for p in candidates], 20.0)
-        candidates = [p for p, ok in zip(candidates, far, strict=True) if ok]
-        chosen: list[Parcel] = []
-        for parcel in sorted(candidates, key=lambda p: (p.county, p.bsm)):
-            if parcel.county not in {c.county for c in chosen}:
-                chosen.append(parcel)
-            if len(chosen) == 2:
-                break
-        for parcel, approved, years in zip(
-            chosen, (date(2022, 5, 16), date(2025, 3, 10)), (2, 2), strict=False
-        ):
+        for parcel, approved in zip(clean, (date(2022, 5, 16), date(2025, 3, 10)), strict=False):
             self.used_parcels.add(parcel.bsm)
-            x0, y0, x1, y1 = parcel.bounds
-            bounds = (x0, y0, round(x0 + 0.3 * (x1 - x0), 2), y1)
-            area_c = int(rectangle_area_cents(*(np.array([v]) for v in bounds))[0])
-            occupied = to_units(round(0.9 * cents_to_mu(area_c * parcel.keep), 4))
-            approved = approved + days(rng.integers(0, 20))
-            out.append(
-                Approval(
-                    number="",
-                    name=f"{self.place(parcel.village)}输变电工程施工临时用地",
-                    use="临时用地",
-                    county=parcel.county,
-                    approved=approved,
-                    level=COUNTY,
-                    occupied_u=occupied,
-                    paddy_u=occupied if parcel.dlbm == "0101" else 0,
-                    grade=parcel.grade,
-                    bounds=bounds,
-                    reclaim_by=date(approved.year + years, approved.month, min(approved.day, 28)),
-                )
-            )
-        return out
+            bounds = ground.strip(parcel.bounds, ground.TEMPORARY_STRIP)
+            occupied = to_units(round(0.9 * ground.box_mu(bounds) * parcel.keep, 4))
+            out.append(self._temporary(parcel, bounds, approved + days(parcel.bsm % 20), occupied))
+        self.used_parcels.add(abandoned.bsm)
+        bounds = ground.strip(abandoned.bounds, ground.PR24_STRIP)
+        occupied = to_units(round(ground.PR24_OCCUPIED_SHARE * ground.box_mu(bounds), 4))
+        pr24 = self._temporary(abandoned, bounds, ground.PR24_APPROVED + days(abandoned.bsm % 20), occupied)
+        pr24.name = f"{self.place(abandoned.village)}高速公路施工便道临时用地"
+        pr24.grade = ground.PR24_GRADE
+        pr24.role = "PR24"
+        out.append(pr24)
+        return out, pr24
+
+    def _temporary(self, parcel: Parcel, bounds, approved: date, occupied: int) -> Approval:
+        return Approval(
+            number="",
+            name=f"{self.place(parcel.village)}输变电工程施工临时用地",
+            use="临时用地",
+            county=parcel.county,
+            approved=approved,
+            level=COUNTY,
+            occupied_u=occupied,
+            paddy_u=occupied if parcel.dlbm == "0101" else 0,
+            grade=parcel.grade,
+            bounds=bounds,
+            reclaim_by=date(approved.year + ground.TEMPORARY_YEARS, approved.month, min(approved.day, 28)),
+        )
 
 
 _CONSTRUCTION_NAMES = {
@@ -541,7 +562,8 @@ def _first(candidates, what: str):
     return found
 
 
-def build_quota(survey: Survey, rng: np.random.Generator) -> Quota:
+def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[str] = frozenset()) -> Quota:
+    """The quota records; `avoid_villages` (planted cases and survey findings) host no PR10 piece."""
     b = QuotaBuilder(survey, rng)
     supplements = b.survey_supplements()
     approvals = b.construction_approvals()
@@ -590,6 +612,10 @@ def build_quota(survey: Survey, rng: np.random.Generator) -> Quota:
         "a 垦造耕地 project for PR14",
     )
     pr14.provincial_u = math.floor(pr14.new_u * b.provincial_share / 2)
+    # PR17: two more projects re-declare their 新增耕地 — one beyond the tolerance, one a near miss.
+    pr17, pr17_near = ground.plant_pr17(
+        supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, b.provincial
+    )
 
     # Roles of the approvals.
     a_list = sorted(by_county[host_a], key=lambda a: (a.approved, a.number))
@@ -643,17 +669,25 @@ def build_quota(survey: Survey, rng: np.random.Generator) -> Quota:
     picks["promise"].name = _PROMISE_NAMES[2].format(c=county_by_code(picks["promise"].county).name)
     exception.level = b.national if exception.pbf_u else PROVINCE
 
-    facilities = b.facility_approvals()
-    temporary = b.temporary_approvals()
+    # The pool of older projects is sized from each county's own occupation of 耕地, approved or not.
+    needs: dict[str, float] = {c: 0.0 for c in counties}
+    for a in approvals:
+        needs[a.county] += a.occupied_mu
+
+    # PR10: three of the clean approvals left, away from the counties of the quota plants.
+    pr10 = ground.choose_pr10(approvals, no_sell | {pr15}, set(avoid_villages))
+    for role, a in pr10.items():
+        a.role = role
+    ground.plant_pr10(pr10, b.redline)
+
+    facilities, pr25 = b.facility_approvals()
+    temporary, pr24 = b.temporary_approvals()
     for a in approvals + facilities + temporary:
         a.number = _fresh_number(b, a)
         if not a.name:
             a.name = _construction_name(a.piece, a.approved.year, rng)
-
-    # The pool: older projects sized from each county's own occupation.
-    needs: dict[str, float] = {c: 0.0 for c in counties}
-    for a in approvals:
-        needs[a.county] += a.occupied_mu
+    # Numbered with the rest so that no other 批准文号 moves; then never delivered.
+    approvals = [a for a in approvals if a is not pr10["PR10-none"]]
     for county in counties:
         factor = POOL_FACTOR_BUYER if county in no_sell else POOL_FACTOR_SELLER
         want = factor * needs[county]
@@ -687,6 +721,11 @@ def build_quota(survey: Survey, rng: np.random.Generator) -> Quota:
         "DQ10": dq10,
         "late": late,
         "final": final,
+        **pr10,
+        "PR17": pr17,
+        "PR17-near": pr17_near,
+        "PR24": pr24,
+        "PR25": pr25,
     }
     _number_links(quota)
     return quota

@@ -4,7 +4,9 @@
   other land → 耕地 (a supplement project accepted that year covers each), 旱地 → 水田 (旱改水 projects),
   耕地 → 设施农用地 1202 (facility-farmland filings);
 - base parcels nothing ever touches or plants on (where older supplement projects and temporary-use
-  land go);
+  land go: grain 耕地, non-grain 耕地 outside 永农, land that is not 耕地);
+- what land lies inside a rectangle in a year's state, measured as the warehouse does (TBDLMJ × planar
+  share), for the red lines and boundaries the records draw;
 - per village and year: 耕地 and the 耕地 inside 永久基本农田 (the compensation ledger), and which villages
   hold 永农 at all (the 田长 roster).
 """
@@ -19,7 +21,7 @@ import numpy as np
 
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, land_classes
-from sources.demo.rects import near_any, of, overlap_pairs
+from sources.demo.rects import RectSet, near_any, of, overlap_pairs
 from sources.demo.region import counties, villages
 
 FIRST_YEAR = 2023
@@ -48,6 +50,7 @@ class Piece:
     grade_before: int  # -1 = none
     grade_after: int
     bounds: tuple[float, float, float, float]
+    after_bsm: int = 0  # BGHTBBSM: the parcel the piece became (how the warehouse names a change record)
 
     @property
     def before_mu(self) -> float:
@@ -83,6 +86,7 @@ class Survey:
         self.demo = demo
         planted = {int(p["entity_id"]) for p in demo.manifest["planted"] if p["entity_type"] == "parcel"}
         self.excluded_bsm = planted | set(int(b) for b in demo.quarantined_bsm)
+        self._index: dict[int, tuple[np.ndarray, RectSet]] = {}
 
     # ------------------------------------------------------------------------------------ change pieces
 
@@ -112,6 +116,7 @@ class Survey:
                         grade_before=int(gc["BGQGDDB"][i]),
                         grade_after=int(gc["BGHGDDB"][i]),
                         bounds=tuple(float(gc[k][i]) for k in ("x0", "y0", "x1", "y1")),
+                        after_bsm=int(gc["BGHTBBSM"][i]),
                     )
                 )
         out.sort(key=lambda p: (p.year, p.county, p.bsm))
@@ -141,33 +146,102 @@ class Survey:
     # -------------------------------------------------------------------------------- untouched parcels
 
     @cached_property
-    def free_cultivated(self) -> list[Parcel]:
-        """Base 耕地 parcels no change survey touches and nothing is planted on, sown to grain."""
+    def _untouched_rows(self) -> np.ndarray:
+        """Base rows no change survey touches and nothing is planted on (the same in every state)."""
         base = self.demo.base
         touched = set()
         for _, gc in self.demo.years.values():
             touched.update(int(b) for b in gc["BGQTBBSM"])
-        codes = villages().code
-        out = []
-        for i in range(len(base["BSM"])):
-            bsm = int(base["BSM"][i])
-            if bsm in touched or bsm in self.excluded_bsm or str(base["DLBM"][i]) not in CULTIVATED:
-                continue
-            if base["ZZSXDM"][i] not in GRAIN_CODES or base["WKB"][i] is not None:
-                continue
-            out.append(
-                Parcel(
-                    bsm=bsm,
-                    county=str(base["COUNTY"][i]),
-                    village=str(codes[base["VILLAGE"][i]]),
-                    dlbm=str(base["DLBM"][i]),
-                    grade=int(base["GDDB"][i]),
-                    keep=float(base["TBDLMJ_C"][i]) / float(base["TBMJ_C"][i]),
-                    bounds=tuple(float(base[k][i]) for k in ("x0", "y0", "x1", "y1")),
-                    area_c=int(base["TBMJ_C"][i]),
-                )
-            )
-        return out
+        return np.array(
+            [
+                i
+                for i in range(len(base["BSM"]))
+                if int(base["BSM"][i]) not in touched
+                and int(base["BSM"][i]) not in self.excluded_bsm
+                and base["WKB"][i] is None
+            ],
+            dtype=np.int64,
+        )
+
+    def _parcel(self, i: int) -> Parcel:
+        base = self.demo.base
+        return Parcel(
+            bsm=int(base["BSM"][i]),
+            county=str(base["COUNTY"][i]),
+            village=str(villages().code[base["VILLAGE"][i]]),
+            dlbm=str(base["DLBM"][i]),
+            grade=int(base["GDDB"][i]),
+            keep=float(base["TBDLMJ_C"][i]) / float(base["TBMJ_C"][i]),
+            bounds=tuple(float(base[k][i]) for k in ("x0", "y0", "x1", "y1")),
+            area_c=int(base["TBMJ_C"][i]),
+        )
+
+    @cached_property
+    def free_cultivated(self) -> list[Parcel]:
+        """Base 耕地 parcels no change survey touches and nothing is planted on, sown to grain."""
+        base = self.demo.base
+        return [
+            self._parcel(i)
+            for i in self._untouched_rows
+            if str(base["DLBM"][i]) in CULTIVATED and base["ZZSXDM"][i] in GRAIN_CODES
+        ]
+
+    @cached_property
+    def free_non_grain(self) -> list[Parcel]:
+        """Untouched base 耕地 sown to non-grain crops (FLS): the survey keeps these outside 永农 and the
+        功能区, so they are the 耕地 that temporary use may take."""
+        base = self.demo.base
+        return [
+            self._parcel(i)
+            for i in self._untouched_rows
+            if str(base["DLBM"][i]) in CULTIVATED and base["ZZSXDM"][i] == "FLS"
+        ]
+
+    @cached_property
+    def free_uncultivated(self) -> list[Parcel]:
+        """Untouched base parcels that are neither 耕地 nor construction land (grass, woods, orchards,
+        water, bare land…)."""
+        base, classes = self.demo.base, land_classes()
+        return [
+            self._parcel(i)
+            for i in self._untouched_rows
+            if str(base["DLBM"][i]) not in CULTIVATED
+            and str(base["DLBM"][i]) in classes
+            and not classes[str(base["DLBM"][i])].is_construction
+        ]
+
+    def near_protection(self, bounds: list[tuple[float, float, float, float]], margin: float) -> np.ndarray:
+        """Mask: the rectangle comes within `margin` of a 永农 box or a 粮食生产功能区."""
+        if not bounds:
+            return np.zeros(0, dtype=bool)
+        arr = tuple(np.array([b[k] for b in bounds]) for k in range(4))
+        near = near_any(arr, of(self.demo.control["YJJBNT"]), margin)
+        return near | near_any(arr, of(self.demo.control["LSGNQ"]), margin)
+
+    # ------------------------------------------------------------------------------- what lies inside
+
+    def state(self, year: int) -> Table:
+        """The parcel state at the end of `year` (2022 = the base year)."""
+        return self.demo.states[year - 2022]
+
+    def _indexed(self, year: int) -> tuple[np.ndarray, RectSet]:
+        if year not in self._index:
+            state = self.state(year)
+            rows = np.flatnonzero(~np.isin(state["BSM"], np.asarray(self.demo.quarantined_bsm)))
+            self._index[year] = (rows, RectSet(of(state, rows)))
+        return self._index[year]
+
+    def land_inside(self, year: int, bounds: tuple[float, float, float, float], classes) -> float:
+        """m² of the land classes `classes` inside a rectangle in the state of `year`, as the warehouse
+        measures it: Σ TBDLMJ × the planar share of each parcel inside (quarantined parcels left out)."""
+        rows, rects = self._indexed(year)
+        state = self.state(year)
+        _, j, area = overlap_pairs(tuple(np.array([v]) for v in bounds), rects)
+        r = rows[j]
+        keep = np.isin(state["DLBM"][r].astype(str), list(classes)) & (area > 0)
+        x0, y0, x1, y1 = (state[k][r][keep] for k in ("x0", "y0", "x1", "y1"))
+        share = area[keep] / ((x1 - x0) * (y1 - y0))
+        return float((state["TBDLMJ_C"][r][keep] / 100 * share).sum())
 
     def near_pbf(self, bounds: list[tuple[float, float, float, float]], margin: float) -> np.ndarray:
         """Mask: the rectangle comes within `margin` of a 永农 box."""
@@ -177,9 +251,6 @@ class Survey:
         return near_any(arr, of(self.demo.control["YJJBNT"]), margin)
 
     # --------------------------------------------------------------------------------------- villages
-
-    def _state(self, year: int) -> Table:
-        return self.demo.states[year - 2022]
 
     @cached_property
     def village_farmland(self) -> dict[int, dict[str, tuple[int, int]]]:
@@ -192,7 +263,7 @@ class Survey:
         quarantined = np.asarray(self.demo.quarantined_bsm)
         out: dict[int, dict[str, tuple[int, int]]] = {}
         for year in range(FIRST_YEAR, 2026):
-            state = self._state(year)
+            state = self.state(year)
             rows = np.flatnonzero(
                 np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
             )

@@ -7,6 +7,8 @@
 -- overlaps of two layers are the planar intersection scaled by the first layer's delivered / planar
 -- area; 耕地 under a layer is 图斑地类面积 (int_control__cultivated_overlay). The 耕地 figures need the
 -- year's survey state and are NULL unless the year passed the delivery gate (DQ09).
+-- Control polygons a DQ rule quarantined (e.g. DQ05, a self-intersecting ring) are not in the overlay;
+-- quarantined_control_polygons counts those of the year's deliveries, so the gap is never silent.
 
 with
 
@@ -98,6 +100,20 @@ cultivated_under_layers as (
     group by all
 ),
 
+quarantined_polygons as (
+    -- delivered protection polygons kept out of staging by a DQ rule, per county and delivery year
+    select county_code as admin_code, control_year as year, count(*) as quarantined_control_polygons
+    from (
+        {%- for layer, code in [('yjjbnt', 'YJJBNT'), ('gbznt', 'GBZNT'), ('lsgnq', 'LSGNQ')] %}
+        select left(trim(delivered."XZQDM"), 6) as county_code, delivered._survey_year as control_year
+        from {{ source('raw', layer) }} as delivered
+        where not {{ not_quarantined('delivered', code) }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    )
+    group by all
+),
+
 county_years as (
     select admin_code, year from layer_areas
     union
@@ -115,13 +131,15 @@ county_rows as (
         {%- endfor %}
         {%- for measure in ['pbf_m2', 'high_standard_m2', 'grain_zone_m2', 'new_high_standard_m2',
                             'high_standard_in_pbf_m2', 'grain_zone_in_pbf_m2', 'new_high_standard_in_pbf_m2'] %}
-        coalesce({{ measure }}, 0)                                   as {{ measure }}{{ ',' if not loop.last }}
+        coalesce({{ measure }}, 0)                                   as {{ measure }},
         {%- endfor %}
+        coalesce(quarantined_polygons.quarantined_control_polygons, 0) as quarantined_control_polygons
     from county_years
     left join layer_areas using (admin_code, year)
     left join overlap_areas using (admin_code, year)
     left join cultivated using (admin_code, year)
     left join cultivated_under_layers using (admin_code, year)
+    left join quarantined_polygons using (admin_code, year)
     where county_years.admin_code in (select admin_code from counties)
 ),
 
@@ -131,7 +149,7 @@ county_rows as (
                     'grain_zone_in_pbf_m2', 'new_high_standard_in_pbf_m2'] %}
 
 city_rows as (
-    {{ city_rows('county_rows', ['year'], measures) }}
+    {{ city_rows('county_rows', ['year'], measures + ['quarantined_control_polygons']) }}
 ),
 
 admin_rows as (
@@ -150,7 +168,8 @@ final as (
         {%- endfor %}
         {{ as_double('high_standard_in_pbf_m2 / nullif(high_standard_m2, 0)') }}         as high_standard_in_pbf_rate,
         {{ as_double('new_high_standard_in_pbf_m2 / nullif(new_high_standard_m2, 0)') }} as new_high_standard_in_pbf_rate,
-        {{ as_double('all_four_m2 / nullif(cultivated_in_pbf_m2, 0)') }}                  as all_four_share_of_pbf_cultivated
+        {{ as_double('all_four_m2 / nullif(cultivated_in_pbf_m2, 0)') }}                  as all_four_share_of_pbf_cultivated,
+        cast(quarantined_control_polygons as bigint)                                       as quarantined_control_polygons
     from admin_rows
 )
 

@@ -8,15 +8,17 @@
 -- "closer than" is checked on the exact distance, with ST_Distance_GEOS: spatial 1.5.5's own
 -- ST_Distance / ST_DWithin return 0 / true for two polygons with collinear edges however far apart
 -- (two fields side by side along one straight road, 8 m apart, came out 0 m apart and one patch). The
--- join's ST_DWithin only lets such pairs in as candidates; the exact distance throws them out. Each
--- pair is measured once and the neighbour list is materialised, so the spatial join runs once, not
--- once per round of the recursion. Components by label propagation: every polygon starts as its own
--- label; a polygon whose label dropped in the last round hands it on to its neighbours (only those:
--- the others have nothing new to tell), and hands on the label's own current label, which may already
--- be smaller and lets a small label travel several polygons in one round. A neighbour takes the
--- smallest label it is handed if that is below its own, until nothing changes (a recursive CTE keyed
--- on the polygon, so each round updates labels in place). Labels only fall and stay within the
--- component, so every polygon ends with the component's smallest node.
+-- join's ST_DWithin only lets such pairs in as candidates; the exact distance throws them out. The
+-- distance is taken to the millimetre: coordinates come in centimetres, and a road exactly 5.00 m wide
+-- must not be read as 4.999999999999999 m. Each pair is measured once and the neighbour list is
+-- materialised, so the spatial join runs once, not once per round of the recursion. Components by
+-- label propagation: every polygon starts as its own label; a polygon whose label dropped in the last
+-- round hands it on to its neighbours (only those: the others have nothing new to tell), and hands on
+-- the label's own current label, which may already be smaller and lets a small label travel several
+-- polygons in one round. A neighbour takes the smallest label it is handed if that is below its own,
+-- until nothing changes (a recursive CTE keyed on the polygon, so each round updates labels in
+-- place). Labels only fall and stay within the component, so every polygon ends with the component's
+-- smallest node.
 
 with recursive
 
@@ -43,7 +45,7 @@ close_pairs as materialized (
       and (
           a.control_year = b.control_year
           and a.node < b.node
-          and st_distance_geos(a.geom, b.geom) < {{ var('pbf_connect_distance_m') }}
+          and round(st_distance_geos(a.geom, b.geom), 3) < {{ var('pbf_connect_distance_m') }}
       ) = true
     {%- endcall %}
 ),
