@@ -142,7 +142,8 @@ def geopandas_permanent_farmland_patches(d: dict[str, Any], distance: float) -> 
         other = left != right
         left, right = left[other], right[other]
         gap = group.geometry.iloc[left].distance(group.geometry.iloc[right], align=False).to_numpy()
-        close = gap < distance  # the model's strict "closer than": ST_DWithin also keeps exactly 5 m
+        # the model's rule: strictly closer than the distance, measured to the millimetre
+        close = np.round(gap, 3) < distance
         labels = _components(len(group), left[close], right[close])
         ids = group["polygon_id"].to_numpy(dtype=object)
         node = _node(np.full(len(group), year), ids)
@@ -342,7 +343,7 @@ def floor_permanent_farmland_patches(d: dict[str, Columns], distance: float) -> 
         a, b = shapely.STRtree(g).query(g, predicate="dwithin", distance=distance)
         once = a < b  # each unordered pair once
         a, b = a[once], b[once]
-        close = shapely.distance(g[a], g[b]) < distance
+        close = np.round(shapely.distance(g[a], g[b]), 3) < distance  # to the millimetre, like the model
         group_labels = _components(len(g), a[close], b[close])
         labels[members] = group_labels + offset
         offset += group_labels.max() + 1
