@@ -12,17 +12,10 @@ import numpy as np
 import pytest
 import shapely
 
+from tests.test_pipeline import query
 from warehouse.connection import connect
 
 TOLERANCE_M2 = 0.01
-
-
-def query(path, sql, params=None):
-    con = connect(path, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def geometries(path, sql) -> tuple[list[tuple], np.ndarray]:

@@ -9,20 +9,9 @@
 with
 
 red_lines as (
-    -- a red line may come in parts (several polygons under one 批准文号): one geometry per approval,
-    -- or a parcel under two parts would count twice
-    select
-        approvals.approval_no,
-        approvals.county_code,
-        approvals.land_use_type,
-        approvals.approved_on,
-        st_union_agg(boundaries.geom) as geom
-    from {{ ref('stg_projects__approval_boundaries') }} as boundaries
-    inner join {{ ref('stg_records__land_approvals') }} as approvals
-        on approvals.approval_no = boundaries.approval_no
-    where boundaries.geom is not null
-      and approvals.land_use_type in ('temporary', 'facility_agriculture')
-    group by all
+    select approval_no, county_code, land_use_type, approved_on, geom
+    from {{ ref('int_enforcement__approval_red_lines') }}
+    where land_use_type in ('temporary', 'facility_agriculture')
 ),
 
 parcel_versions as (

@@ -16,19 +16,9 @@ construction_pieces as (
 ),
 
 red_lines as (
-    -- one geometry per approval, its parts (several polygons under one 批准文号) unioned
-    select
-        approvals.approval_no,
-        approvals.county_code,
-        approvals.land_use_type,
-        approvals.approved_on,
-        st_union_agg(boundaries.geom) as geom
-    from {{ ref('stg_projects__approval_boundaries') }} as boundaries
-    inner join {{ ref('stg_records__land_approvals') }} as approvals
-        on approvals.approval_no = boundaries.approval_no
-    where boundaries.geom is not null
-      and approvals.land_use_type = 'construction'
-    group by all
+    select approval_no, county_code, approved_on, geom
+    from {{ ref('int_enforcement__approval_red_lines') }}
+    where land_use_type = 'construction'
 ),
 
 red_lines_over_pieces as (
