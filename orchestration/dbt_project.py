@@ -71,21 +71,3 @@ class FarmlandTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         return dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
-
-
-def model_keys(manifest: Path, folder: str, *, exclude: str | None = None) -> list[dg.AssetKey]:
-    """Asset keys of the dbt models under `folder` (e.g. "models/marts"), optionally minus a subfolder."""
-    import json
-
-    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
-    translator = FarmlandTranslator()
-    return sorted(
-        (
-            translator.get_asset_key(node)
-            for node in nodes
-            if node["resource_type"] == "model"
-            and node["original_file_path"].startswith(folder + "/")
-            and not (exclude and node["original_file_path"].startswith(exclude + "/"))
-        ),
-        key=lambda key: key.path,
-    )

@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt_models import FINDING_MARTS, MANIFEST
+from orchestration.assets.dbt_models import finding_marts
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
-from orchestration.dbt_project import model_keys
 from orchestration.resources import WarehouseResource
 from warehouse.config import published_path
 from warehouse.publish import publish
@@ -14,7 +13,7 @@ from warehouse.publish import publish
     key=["warehouse", "published_snapshot"],
     group_name="publish",
     kinds={"duckdb"},
-    deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY), *model_keys(MANIFEST, FINDING_MARTS)],
+    deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY), *sorted(finding_marts.keys, key=lambda key: key.path)],
     description="Read-only copy of reference, marts and quality for analysts, replaced atomically at the "
     "end of a successful run (never a half-finished state, never a write lock on readers).",
 )

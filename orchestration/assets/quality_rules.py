@@ -13,10 +13,9 @@ import re
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from orchestration.assets.dbt_models import FINDING_MARTS, INDICATOR_MARTS, MANIFEST
+from orchestration.assets.dbt_models import indicator_marts
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
-from orchestration.dbt_project import model_keys
 from orchestration.resources import WarehouseResource
 from quality.catalog import Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
@@ -164,7 +163,7 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
 
 
-MART_KEYS = model_keys(MANIFEST, INDICATOR_MARTS, exclude=FINDING_MARTS)
+MART_KEYS = sorted(indicator_marts.keys, key=lambda key: key.path)
 FINDINGS_KEY = ["quality", "violations"]
 
 
