@@ -25,6 +25,11 @@ in_the_year as (
         in_force.year,
         overlay.county_code,
         overlay.parcel_version_id,
+        versions.bsm,
+        versions.village_code,
+        versions.land_class,
+        versions.planting_attribute,
+        versions.land_class_area_m2,
         overlay.layer,
         overlay.polygon_id,
         overlay.overlap_planar_m2,
@@ -42,22 +47,20 @@ in_the_year as (
 
 per_parcel as (
     select
-        in_the_year.year,
-        in_the_year.county_code,
-        in_the_year.parcel_version_id,
-        versions.bsm,
-        versions.village_code,
-        versions.land_class,
-        versions.planting_attribute,
-        versions.land_class_area_m2,
-        in_the_year.layer,
+        year,
+        county_code,
+        parcel_version_id,
+        bsm,
+        village_code,
+        land_class,
+        planting_attribute,
+        land_class_area_m2,
+        layer,
         count(*)                                        as polygon_count,
-        string_agg(in_the_year.polygon_id, ',' order by in_the_year.polygon_id) as polygon_ids,
-        sum(in_the_year.overlap_planar_m2)              as overlap_planar_m2,
-        sum(in_the_year.overlap_cultivated_m2)          as overlap_cultivated_m2
+        string_agg(polygon_id, ',' order by polygon_id) as polygon_ids,
+        sum(overlap_planar_m2)                          as overlap_planar_m2,
+        sum(overlap_cultivated_m2)                      as overlap_cultivated_m2
     from in_the_year
-    inner join versions
-        on versions.parcel_version_id = in_the_year.parcel_version_id
     group by all
 )
 
