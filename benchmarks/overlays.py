@@ -70,7 +70,7 @@ INPUT_SQL: dict[str, str] = {
             on p.layer = f.layer and p.polygon_id = f.polygon_id and p.control_year = f.control_year
         where f.layer = 'permanent_farmland'""",
     "loss_pieces": """
-        select p.change_year, p.piece_bsm, coalesce(p.before_county_code, p.after_county_code) as county_code,
+        select p.change_year, p.piece_id, coalesce(p.before_county_code, p.after_county_code) as county_code,
                p.before_land_class_area_m2::double as cultivated_m2, st_aswkb(p.geom) as geom
         from staging.stg_survey__change_pieces as p
         inner join reference.ref_land_classes as b on b.land_class = p.before_land_class and b.is_cultivated
@@ -78,7 +78,7 @@ INPUT_SQL: dict[str, str] = {
             on a.land_class = p.after_land_class and not a.is_cultivated
         where p.geom is not null""",
     "construction_pieces": """
-        select change_year, piece_bsm, county_code, updated_on, cultivated_m2::double as cultivated_m2,
+        select change_year, piece_id, county_code, updated_on, cultivated_m2::double as cultivated_m2,
                piece_planar_m2, st_aswkb(geom) as geom
         from intermediate.int_enforcement__cultivated_loss_pieces
         where loss_kind = 'construction'""",
@@ -139,18 +139,18 @@ OVERLAYS: tuple[Overlay, ...] = (
         "int_enforcement__cultivated_loss_pieces",
         "change pieces × 永农 in force",
         ("loss_pieces", "pbf_in_force"),
-        ("change_year", "piece_bsm"),
+        ("change_year", "piece_id"),
         ("inside_pbf_planar_m2", "inside_pbf_cultivated_m2"),
-        "select change_year, piece_bsm, inside_pbf_planar_m2::double as inside_pbf_planar_m2, "
+        "select change_year, piece_id, inside_pbf_planar_m2::double as inside_pbf_planar_m2, "
         "inside_pbf_cultivated_m2::double as inside_pbf_cultivated_m2 from {table}",
     ),
     Overlay(
         "int_enforcement__occupation_cover",
         "construction pieces − red lines in time",
         ("construction_pieces", "red_lines"),
-        ("change_year", "piece_bsm"),
+        ("change_year", "piece_id"),
         ("uncovered_planar_m2", "uncovered_cultivated_m2"),
-        "select change_year, piece_bsm, uncovered_planar_m2::double as uncovered_planar_m2, "
+        "select change_year, piece_id, uncovered_planar_m2::double as uncovered_planar_m2, "
         "uncovered_cultivated_m2::double as uncovered_cultivated_m2 from {table}",
     ),
     Overlay(

@@ -159,20 +159,20 @@ def geopandas_cultivated_loss_pieces(d: dict[str, Any]) -> pd.DataFrame:
     for (county, year), pieces in pieces_all.groupby(["county_code", "change_year"]):
         pbf = pbf_all[(pbf_all["county_code"] == county) & (pbf_all["year"] == year)]
         ov = gpd.overlay(
-            pieces[["change_year", "piece_bsm", "geometry"]],
+            pieces[["change_year", "piece_id", "geometry"]],
             pbf[["polygon_id", "geometry"]],
             how="intersection",
             keep_geom_type=True,
         )
         ov["inside"] = ov.area
         parts.append(pd.DataFrame(ov[ov["inside"] > 0].drop(columns="geometry")))
-    inside = pd.concat(parts).groupby(["change_year", "piece_bsm"])["inside"].sum()
-    out = pd.DataFrame(pieces_all.drop(columns="geometry")).set_index(["change_year", "piece_bsm"])
+    inside = pd.concat(parts).groupby(["change_year", "piece_id"])["inside"].sum()
+    out = pd.DataFrame(pieces_all.drop(columns="geometry")).set_index(["change_year", "piece_id"])
     out["inside_pbf_planar_m2"] = inside.reindex(out.index).fillna(0.0)
     out["inside_pbf_cultivated_m2"] = (
         out["cultivated_m2"] * out["inside_pbf_planar_m2"] / out["piece_planar_m2"]
     )
-    return out.reset_index()[["change_year", "piece_bsm", "inside_pbf_planar_m2", "inside_pbf_cultivated_m2"]]
+    return out.reset_index()[["change_year", "piece_id", "inside_pbf_planar_m2", "inside_pbf_cultivated_m2"]]
 
 
 def geopandas_occupation_cover(d: dict[str, Any]) -> pd.DataFrame:
@@ -183,17 +183,17 @@ def geopandas_occupation_cover(d: dict[str, Any]) -> pd.DataFrame:
     for county, pieces in pieces_all.groupby("county_code"):
         red = red_all[red_all["county_code"] == county]
         pairs = gpd.sjoin(
-            pieces[["change_year", "piece_bsm", "updated_on", "geometry"]],
+            pieces[["change_year", "piece_id", "updated_on", "geometry"]],
             red[["approved_on", "geometry"]],
             predicate="intersects",
         )
         pairs = pairs[pairs["approved_on"] <= pairs["updated_on"]]
         cover = gpd.GeoDataFrame(
-            {"change_year": pairs["change_year"].to_numpy(), "piece_bsm": pairs["piece_bsm"].to_numpy()},
+            {"change_year": pairs["change_year"].to_numpy(), "piece_id": pairs["piece_id"].to_numpy()},
             geometry=red.geometry.loc[pairs["index_right"]].to_numpy(),
             crs=pieces.crs,
-        ).dissolve(by=["change_year", "piece_bsm"])
-        indexed = pieces.set_index(["change_year", "piece_bsm"])
+        ).dissolve(by=["change_year", "piece_id"])
+        indexed = pieces.set_index(["change_year", "piece_id"])
         uncovered = indexed["piece_planar_m2"].copy()
         covered = indexed.loc[cover.index]
         uncovered.loc[cover.index] = covered.geometry.difference(cover.geometry, align=True).area
@@ -203,7 +203,7 @@ def geopandas_occupation_cover(d: dict[str, Any]) -> pd.DataFrame:
     out["uncovered_cultivated_m2"] = (
         out["cultivated_m2"] * out["uncovered_planar_m2"] / out["piece_planar_m2"]
     )
-    return out[["change_year", "piece_bsm", "uncovered_planar_m2", "uncovered_cultivated_m2"]]
+    return out[["change_year", "piece_id", "uncovered_planar_m2", "uncovered_cultivated_m2"]]
 
 
 def geopandas_approval_ground(d: dict[str, Any]) -> pd.DataFrame:
@@ -380,7 +380,7 @@ def floor_cultivated_loss_pieces_frame(d: dict[str, Columns], r: dict[str, np.nd
     return pd.DataFrame(
         {
             "change_year": pieces["change_year"],
-            "piece_bsm": pieces["piece_bsm"],
+            "piece_id": pieces["piece_id"],
             "inside_pbf_planar_m2": r["inside"],
             "inside_pbf_cultivated_m2": r["cultivated"],
         }
@@ -415,7 +415,7 @@ def floor_occupation_cover_frame(d: dict[str, Columns], r: dict[str, np.ndarray]
     return pd.DataFrame(
         {
             "change_year": pieces["change_year"],
-            "piece_bsm": pieces["piece_bsm"],
+            "piece_id": pieces["piece_id"],
             "uncovered_planar_m2": r["uncovered"],
             "uncovered_cultivated_m2": r["cultivated"],
         }

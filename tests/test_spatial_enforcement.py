@@ -340,9 +340,9 @@ def test_uncovered_occupation_agrees_with_shapely(demo_build):
     on or before its change date, recomputed with shapely."""
     pieces, piece_geoms = geometries(
         demo_build.warehouse,
-        """select p.change_year, p.piece_bsm, p.updated_on, p.county_code, st_aswkb(g.geom)
+        """select p.change_year, p.piece_id, p.updated_on, p.county_code, st_aswkb(g.geom)
            from intermediate.int_enforcement__occupation_cover p
-           join staging.stg_survey__change_pieces g using (change_year, piece_bsm)""",
+           join staging.stg_survey__change_pieces g using (piece_id)""",
     )
     lines, line_geoms = geometries(
         demo_build.warehouse,
@@ -365,7 +365,7 @@ def test_uncovered_occupation_agrees_with_shapely(demo_build):
         (year, bsm): float(m2)
         for year, bsm, m2 in query(
             demo_build.warehouse,
-            """select change_year, piece_bsm, uncovered_planar_m2
+            """select change_year, piece_id, uncovered_planar_m2
                from intermediate.int_enforcement__occupation_cover""",
         )
     }
@@ -380,9 +380,9 @@ def test_change_pieces_inside_permanent_farmland_agree_with_shapely(demo_build):
     """PR09's measure: the planar area of each piece leaving 耕地 inside 永农 in force in its change year."""
     pieces, piece_geoms = geometries(
         demo_build.warehouse,
-        """select p.change_year, p.piece_bsm, p.county_code, st_aswkb(g.geom)
+        """select p.change_year, p.piece_id, p.county_code, st_aswkb(g.geom)
            from intermediate.int_enforcement__cultivated_loss_pieces p
-           join staging.stg_survey__change_pieces g using (change_year, piece_bsm)""",
+           join staging.stg_survey__change_pieces g using (piece_id)""",
     )
     pbf, pbf_geoms = geometries(
         demo_build.warehouse,
@@ -394,7 +394,7 @@ def test_change_pieces_inside_permanent_farmland_agree_with_shapely(demo_build):
         (year, bsm): float(m2)
         for year, bsm, m2 in query(
             demo_build.warehouse,
-            """select change_year, piece_bsm, inside_pbf_planar_m2
+            """select change_year, piece_id, inside_pbf_planar_m2
                from intermediate.int_enforcement__cultivated_loss_pieces""",
         )
     }

@@ -10,7 +10,7 @@ select
     any_value(village_code) as village_code,
     min(updated_on) as changed_on,
     string_agg(distinct before_land_class || '→' || after_land_class, ',') as change,
-    string_agg(cast(piece_bsm as varchar), ',' order by piece_bsm) as piece_bsms,
+    string_agg(piece_id, ',' order by piece_id) as pieces,
     round(cast(sum(inside_pbf_planar_m2) as double), 2) as inside_pbf_m2,
     round(cast(sum(inside_pbf_cultivated_m2) as double) * 0.0015, 4) as cultivated_mu,
     round(cast(sum(inside_pbf_cultivated_m2) as double) * 0.0015, 4) as pbf_mu,

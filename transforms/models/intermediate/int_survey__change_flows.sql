@@ -9,7 +9,7 @@ with
 pieces as (
     select
         change_year,
-        piece_bsm,
+        piece_id,
         before_parcel_bsm,
         after_parcel_bsm,
         admin_adjustment,
@@ -36,7 +36,7 @@ changes_within_county as (
 land_class_flows as (
     -- the piece's land-class area: before class → after class, the smaller of the two areas
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         before_county_code as county_code,
         'land_class' as flow_kind,
         before_land_class as from_class,
@@ -49,7 +49,7 @@ deduction_flows as (
     -- what is left of the land-class area moves to / comes from the deducted 田坎:
     -- more 田坎 after the change: before class → 1203; less: 1203 → after class
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         before_county_code as county_code,
         'deduction' as flow_kind,
         case when before_area_m2 > after_area_m2 then before_land_class else before_deduction_class end as from_class,
@@ -64,7 +64,7 @@ boundary_inflows as (
     -- the after classes enter the after county from outside it (from_class NULL); the other
     -- county's loss is its own XZQTZLX 2 piece
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         after_county_code as county_code,
         'boundary_in' as flow_kind,
         null as from_class,
@@ -74,7 +74,7 @@ boundary_inflows as (
     where admin_adjustment in ('1', '3')
     union all
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         after_county_code,
         'boundary_in',
         null,
@@ -88,7 +88,7 @@ boundary_outflows as (
     -- XZQTZLX 2 (moved out to another county) / 4 (lost at a national or coast line): the BGH
     -- side is empty; the before classes leave the before county (to_class NULL)
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         before_county_code as county_code,
         'boundary_out' as flow_kind,
         before_land_class as from_class,
@@ -98,7 +98,7 @@ boundary_outflows as (
     where admin_adjustment in ('2', '4')
     union all
     select
-        change_year, piece_bsm, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
+        change_year, piece_id, before_parcel_bsm, after_parcel_bsm, admin_adjustment,
         before_county_code,
         'boundary_out',
         before_deduction_class,
@@ -122,7 +122,7 @@ flows as (
     select
         change_year,
         county_code,
-        piece_bsm,
+        piece_id,
         before_parcel_bsm,
         after_parcel_bsm,
         admin_adjustment,

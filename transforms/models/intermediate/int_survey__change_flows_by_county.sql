@@ -14,7 +14,7 @@ aggregated as (
         from_class,
         to_class,
         sum(area_m2) as area_m2,
-        count(distinct piece_bsm) as piece_count
+        count(distinct piece_id) as piece_count
     from flows
     group by all
 ),

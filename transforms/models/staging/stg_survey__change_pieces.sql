@@ -15,6 +15,9 @@ not_quarantined as (
 renamed as (
     select
         not_quarantined._survey_year                                   as change_year,
+        -- a piece is its file and row: SOURCES.md lists no BSM for DLTBGXGC, and a delivered BSM
+        -- is not guaranteed unique across a county's files (it stays an attribute)
+        not_quarantined._source_file || '#' || not_quarantined._source_row as piece_id,
         not_quarantined."BSM"                                          as piece_bsm,
         {{ clean_code('not_quarantined."BGXW"') }}                     as change_kind,
         {{ change_kind_name(clean_code('not_quarantined."BGXW"')) }}   as change_kind_name,

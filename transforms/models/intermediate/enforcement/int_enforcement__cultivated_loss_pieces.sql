@@ -12,6 +12,7 @@ with
 loss_pieces as (
     select
         pieces.change_year,
+        pieces.piece_id,
         pieces.piece_bsm,
         pieces.after_parcel_bsm,
         coalesce(pieces.before_county_code, pieces.after_county_code)   as county_code,
@@ -52,7 +53,7 @@ inside_permanent_farmland as (
     {% call union_per_county() -%}
     select
         loss_pieces.change_year,
-        loss_pieces.piece_bsm,
+        loss_pieces.piece_id,
         permanent_farmland.polygon_id,
         st_area(st_intersection(loss_pieces.geom, permanent_farmland.geom)) as inside_planar_m2
     from loss_pieces
@@ -67,7 +68,7 @@ inside_permanent_farmland as (
 inside_per_piece as (
     select
         change_year,
-        piece_bsm,
+        piece_id,
         sum(inside_planar_m2)                       as inside_pbf_planar_m2,
         list(polygon_id order by polygon_id)        as pbf_polygon_ids
     -- `offset 0`: without it DuckDB inlines ST_Area(ST_Intersection(…)) into this filter and computes
@@ -88,7 +89,7 @@ final as (
         coalesce(inside_per_piece.pbf_polygon_ids, [])                               as pbf_polygon_ids,
         loss_pieces.geom
     from loss_pieces
-    left join inside_per_piece using (change_year, piece_bsm)
+    left join inside_per_piece using (piece_id)
 )
 
 select * from final

@@ -25,7 +25,7 @@ red_lines_over_pieces as (
     {% call union_per_county() -%}
     select
         construction_pieces.change_year,
-        construction_pieces.piece_bsm,
+        construction_pieces.piece_id,
         red_lines.approval_no,
         red_lines.approved_on,
         red_lines.approved_on <= construction_pieces.updated_on as approved_in_time,
@@ -41,7 +41,7 @@ red_lines_over_pieces as (
 cover_per_piece as (
     select
         change_year,
-        piece_bsm,
+        piece_id,
         st_union_agg(geom) filter (where approved_in_time)                         as cover_geom,
         list(approval_no order by approval_no) filter (where approved_in_time)     as covering_approvals,
         list(approval_no || ' (' || approved_on || ')' order by approval_no)
@@ -60,7 +60,7 @@ uncovered as (
             else st_area(st_difference(construction_pieces.geom, cover_per_piece.cover_geom))
         end as uncovered_planar
     from construction_pieces
-    left join cover_per_piece using (change_year, piece_bsm)
+    left join cover_per_piece using (piece_id)
 ),
 
 final as (

@@ -33,7 +33,7 @@ projects as (
 gain_pieces as (
     select
         pieces.change_year,
-        pieces.piece_bsm,
+        pieces.piece_id,
         coalesce(pieces.after_county_code, pieces.before_county_code) as county_code,
         pieces.after_land_class_area_m2                                as gained_m2,
         st_area(pieces.geom)                                           as piece_planar_m2,
@@ -52,7 +52,7 @@ gains_inside as (
     {% call union_per_county() -%}
     select
         projects.project_no,
-        gain_pieces.piece_bsm,
+        gain_pieces.piece_id,
         gain_pieces.gained_m2
             * st_area(st_intersection(projects.geom, gain_pieces.geom))
             / nullif(gain_pieces.piece_planar_m2, 0) as gained_inside_m2
