@@ -82,6 +82,54 @@ def misdecoded_reason(text: str) -> str | None:
     return None
 
 
+# Encodings a vendor's export may have applied to bytes of another: UTF-8 bytes read as GBK or as a
+# Western code page, GBK bytes read as a Western code page.
+_MISREAD_AS = (("gb18030", "utf-8"), ("cp1252", "utf-8"), ("latin-1", "utf-8"), ("cp1252", "gb18030"),
+               ("latin-1", "gb18030"))  # fmt: skip
+
+
+def _has_cjk(text: str) -> bool:
+    return any(0x4E00 <= ord(ch) <= 0x9FFF or 0x3400 <= ord(ch) <= 0x4DBF for ch in text)
+
+
+def repaired_mojibake(value: str) -> str | None:
+    """The Chinese text `value` was before a wrong decoding turned it into mojibake, or None.
+
+    Hard evidence only: the value's characters, encoded back with the encoding that misread them, form
+    a strictly valid byte sequence of the true encoding that decodes to more Chinese than the value holds
+    (南湖区 read as cp1252 is å�—æ¹–åŒº; UTF-8 read as GBK is 鍗楁箹鍖). Real Chinese text essentially never
+    survives such a round trip: GBK bytes of Chinese are almost never valid UTF-8.
+    """
+    if value.isascii():
+        return None
+    cjk_before = sum(1 for ch in value if 0x4E00 <= ord(ch) <= 0x9FFF)
+    for misread, true in _MISREAD_AS:
+        if misread == "gb18030" and not _has_cjk(value):
+            continue
+        try:
+            repaired = value.encode(misread).decode(true)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if repaired != value and _has_cjk(repaired) and not suspicious_characters(repaired):
+            cjk_after = sum(1 for ch in repaired if 0x4E00 <= ord(ch) <= 0x9FFF)
+            if misread != "gb18030" or cjk_after < cjk_before:  # UTF-8 → GBK mojibake is longer
+                return repaired
+    return None
+
+
+def values_mojibake_reason(values: list[str]) -> str | None:
+    """Why distinct text values of one field look mis-decoded, or None: the characters of a wrong decoding
+    (misdecoded_reason), or values that decode back to Chinese (repaired_mojibake)."""
+    problem = misdecoded_reason("\n".join(values))
+    if problem:
+        return problem
+    examples = [(value, fixed) for value in values if (fixed := repaired_mojibake(value)) is not None]
+    if not examples:
+        return None
+    value, fixed = examples[0]
+    return f"{len(examples)} value(s) read back as Chinese when re-decoded, e.g. {value!r} was {fixed!r}"
+
+
 def _describe(chars: list[str]) -> str:
     shown = []
     for ch in dict.fromkeys(chars):
@@ -90,6 +138,26 @@ def _describe(chars: list[str]) -> str:
         if len(shown) == 3:
             break
     return ", ".join(shown)
+
+
+def truncated_encoding(data: bytes) -> str | None:
+    """The encoding in which `data` is valid text cut inside its last character, or None.
+
+    A file cut in transfer ends with the first bytes of a multi-byte character: strict decoding fails at
+    the very end only, where a wrongly guessed encoding fails early."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding, errors="strict")
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data" or (
+                exc.end >= len(data) and exc.start >= len(data) - 3 and exc.start > 0
+            ):
+                try:
+                    data[: exc.start].decode(encoding, errors="strict")
+                except UnicodeDecodeError:
+                    continue
+                return "UTF-8" if encoding == "utf-8" else "GBK"
+    return None
 
 
 def decode_text_file(path: Path) -> tuple[str, str]:
@@ -119,6 +187,14 @@ def decode_text_file(path: Path) -> tuple[str, str]:
             attempts.append(f"{encoding}: header decodes to unexpected characters ({_describe(bad)})")
             continue
         return text, encoding
+    cut = truncated_encoding(data)
+    if cut:
+        raise DeliveryError(
+            f"{path.name}: the file ends inside a {cut} character: it is truncated (cut off in transfer or "
+            "export); deliver the complete file again",
+            source_file=str(path),
+            rule_id="LOAD",
+        )
     raise DeliveryError(
         f"{path.name}: cannot determine the character encoding; tried "
         + "; ".join(attempts)

@@ -81,14 +81,39 @@ class Layer:
     fields: dict[str, str]
     aliases: dict[str, str] = field(default_factory=dict)  # delivered name -> canonical name
     layer_aliases: tuple[str, ...] = ()  # other names the same layer is delivered under
+    # Fields a figure or rule reads: a file lacking one (under its name or an alias) is refused by rule
+    # DQ15, never loaded as a column of NULLs that would flow into published sums. The others are optional.
+    required: tuple[str, ...] = ()
     geometry_required: bool = True
     yearly: bool = True  # delivered per <year> folder; project boundaries are not
 
+    def alias_names(self, canonical: str) -> list[str]:
+        """The other names `canonical` is delivered under (SOURCES.md "also seen")."""
+        return [alias for alias, target in self.aliases.items() if target == canonical]
+
+
+# 地类图斑 fields the state, the indicators and the rules read: identity and replay (BSM), class and
+# county (DLBM, ZLDWDM), the areas (TBMJ for DQ03, KCXS/KCMJ/TBDLMJ for DQ04 and every area figure,
+# KCDLBM for the 田坎 class), slope (steep_slope_mu), planting attribute (restorable_mu, PR11) and grade
+# (mean_quality_grade, PR22). Names, ownership, TBBH, GDLX, TBXHDM, CZCSXM and SJNF are optional.
+_PARCEL_REQUIRED = (
+    "BSM", "DLBM", "ZLDWDM", "TBMJ", "KCDLBM", "KCXS", "KCMJ", "TBDLMJ", "GDPDJB", "ZZSXDM", "GDDB",
+)  # fmt: skip
+
+# 更新过程层 fields the replay, the flows (变更一览表), DQ09 and PR09/PR10 read. BSM is optional: a piece
+# is its file and row.
+_CHANGE_REQUIRED = (
+    "BGQTBBSM", "BGHTBBSM", "BGQDLBM", "BGHDLBM", "BGQZLDWDM", "BGHZLDWDM", "BGQKCMJ", "BGHKCMJ",
+    "BGQTBDLMJ", "BGHTBDLMJ", "TBBGMJ", "XZQTZLX", "GXSJ",
+)  # fmt: skip
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("DLTB", "survey", "dltb", "地类图斑", _PARCEL_FIELDS),
-    Layer("DLTBGX", "survey", "dltbgx", "地类图斑更新层", _PARCEL_FIELDS),
-    Layer("DLTBGXGC", "survey", "dltbgxgc", "地类图斑更新过程层", _CHANGE_FIELDS, aliases={"BGMJ": "TBBGMJ"}),
+    Layer("DLTB", "survey", "dltb", "地类图斑", _PARCEL_FIELDS, required=_PARCEL_REQUIRED),
+    Layer("DLTBGX", "survey", "dltbgx", "地类图斑更新层", _PARCEL_FIELDS, required=_PARCEL_REQUIRED),
+    Layer(
+        "DLTBGXGC", "survey", "dltbgxgc", "地类图斑更新过程层", _CHANGE_FIELDS, aliases={"BGMJ": "TBBGMJ"},
+        required=_CHANGE_REQUIRED,
+    ),
     Layer(
         "YJJBNT",
         "control",
@@ -100,6 +125,7 @@ LAYERS: tuple[Layer, ...] = (
         },  # fmt: skip
         aliases={"YJJBNTTBBH": "JBNTTBBH", "YJJBNTTBMJ": "JBNTMJ", "YJJBNTMJ": "JBNTMJ"},
         layer_aliases=("YJJBNTBHTB", "YJJBNTTB"),
+        required=("BSM", "XZQDM", "JBNTMJ", "SFSFQ"),  # HDNF empty: in force from the delivery year
     ),
     Layer(
         "YJJBNTCBQ",
@@ -107,6 +133,7 @@ LAYERS: tuple[Layer, ...] = (
         "yjjbntcbq",
         "永久基本农田储备区",
         {"BSM": INT, "XZQDM": TEXT, "CBQMJ": REAL, "HRNF": INT},
+        required=("XZQDM", "CBQMJ"),
     ),
     Layer(
         "GBZNT",
@@ -114,6 +141,7 @@ LAYERS: tuple[Layer, ...] = (
         "gbznt",
         "高标准农田上图入库",
         {"XMBH": TEXT, "XZQDM": TEXT, "JSNF": INT, "JSLX": TEXT, "JSMJ": REAL},
+        required=("XMBH", "XZQDM", "JSLX", "JSMJ"),
     ),
     Layer(
         "LSGNQ",
@@ -121,15 +149,16 @@ LAYERS: tuple[Layer, ...] = (
         "lsgnq",
         "粮食生产功能区",
         {"GNQBH": TEXT, "XZQDM": TEXT, "GNQMJ": REAL, "RDNF": INT},
+        required=("GNQBH", "XZQDM", "GNQMJ"),
     ),
     # Boundary layers of the project records (SOURCES.md §2), keyed by the record's own identifier.
     Layer(
         "YDHX", "projects", "approval_boundaries", "用地红线 (land-use approval red lines)",
-        {"批准文号": TEXT}, layer_aliases=("用地红线",), yearly=False,
+        {"批准文号": TEXT}, layer_aliases=("用地红线",), yearly=False, required=("批准文号",),
     ),
     Layer(
         "BCGDXMFW", "projects", "supplement_boundaries", "补充耕地项目范围 (supplement project boundaries)",
-        {"项目编号": TEXT}, layer_aliases=("补充耕地项目范围",), yearly=False,
+        {"项目编号": TEXT}, layer_aliases=("补充耕地项目范围",), yearly=False, required=("项目编号",),
     ),
 )  # fmt: skip
 

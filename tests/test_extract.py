@@ -32,6 +32,12 @@ def parcels(n: int = 3, *, first_bsm: int = 1, gddb: list | None = None) -> tupl
             "ZLDWDM": ["3304020010010000000"] * n,
             "ZLDWMC": ["余新镇金星村"] * n,
             "TBMJ": [100.0 * (i + 1) for i in range(n)],
+            "KCDLBM": [""] * n,
+            "KCXS": [0.0] * n,
+            "KCMJ": [0.0] * n,
+            "TBDLMJ": [100.0 * (i + 1) for i in range(n)],
+            "GDPDJB": ["1"] * n,
+            "ZZSXDM": ["LS"] * n,
             "GDDB": pa.array(gddb if gddb is not None else [5] * n),
         }
     )
@@ -211,15 +217,32 @@ def test_alias_fields_are_mapped_and_unknown_fields_kept(tmp_path: Path) -> None
         {
             "BSM": pa.array([1], pa.int64()),
             "BGXW": ["2"],
+            "BGQTBBSM": pa.array([11], pa.int64()),
+            "BGHTBBSM": pa.array([21], pa.int64()),
             "BGQDLBM": ["0101"],
             "BGHDLBM": ["0702"],
+            "BGQZLDWDM": ["3304020010010000000"],
+            "BGHZLDWDM": ["3304020010010000000"],
+            "BGQKCMJ": [0.0],
+            "BGHKCMJ": [0.0],
+            "BGQTBDLMJ": [321.5],
+            "BGHTBDLMJ": [321.5],
+            "XZQTZLX": ["0"],
             "BGMJ": [321.5],
             "GXSJ": ["2023/9/1"],
             "BZ": ["备注"],
         }
     )
     write_layer(landing / "survey/2023/DLTBGXGC.shp", change, [shapely.box(X0, Y0, X0 + 10, Y0 + 10)], REGION)
-    farmland = pa.table({"YJJBNTTBBH": ["JB001"], "XZQDM": ["330402000000"], "YJJBNTTBMJ": [888.8]})
+    farmland = pa.table(
+        {
+            "BSM": pa.array([7], pa.int64()),
+            "YJJBNTTBBH": ["JB001"],
+            "XZQDM": ["330402000000"],
+            "YJJBNTTBMJ": [888.8],
+            "SFSFQ": ["N"],
+        }
+    )
     write_layer(
         landing / "control/2023/YJJBNTBHTB.gpkg", farmland, [shapely.box(X0, Y0, X0 + 5, Y0 + 5)], REGION
     )
@@ -280,9 +303,14 @@ def test_a_filegdb_with_several_layers_loads_each(tmp_path: Path) -> None:
     gdb = landing / "control/2023/管控图层.gdb"
     _, geometries = parcels(2)
     write_layer(
-        gdb, pa.table({"XMBH": ["GB1", "GB2"], "JSMJ": [1.0, 2.0]}), geometries, REGION, layer="GBZNT"
+        gdb,
+        pa.table({"XMBH": ["GB1", "GB2"], "XZQDM": ["330402"] * 2, "JSLX": ["新建"] * 2, "JSMJ": [1.0, 2.0]}),
+        geometries,
+        REGION,
+        layer="GBZNT",
     )
-    write_layer(gdb, pa.table({"GNQBH": ["G1", "G2"]}), geometries, REGION, layer="LSGNQ")
+    zones = pa.table({"GNQBH": ["G1", "G2"], "XZQDM": ["330402"] * 2, "GNQMJ": [1.0, 2.0]})
+    write_layer(gdb, zones, geometries, REGION, layer="LSGNQ")
 
     deliveries = discover(landing)
     with warehouse(tmp_path / "w.duckdb") as con:

@@ -24,17 +24,22 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import CRS
 
+from sources.encoding import values_mojibake_reason
 from sources.errors import DeliveryError
+from sources.extract.coordinates import coordinates_problem
 from sources.extract.discover import Delivery, discover
 from sources.formats import SHAPEFILE_SIDECARS, LayerData, read_layer
 from sources.layers import DATE, INT, LINEAGE_COLUMNS, REAL, TEXT, Layer
 
 log = logging.getLogger(__name__)
 
-# File-level refusals the loader writes (a file refused last time and unchanged is reported again).
-FILE_RULES = ("LOAD", "DQ14")
+# File-level refusals the loader writes (a file refused last time and unchanged is reported again):
+# unreadable or mis-decoded (LOAD), coordinates without or against their CRS (DQ14), a field that
+# figures and rules read missing (DQ15).
+FILE_RULES = ("LOAD", "DQ14", "DQ15")
 _FILE_RULES_SQL = "(" + ", ".join(f"'{rule}'" for rule in FILE_RULES) + ")"
 # raw.rejects.rejected_by of every row the loader writes (LOAD, DQ14, and DQ05 for unparseable WKB); the
 # rule runner writes 'rule_runner'. Replacing a file clears exactly the loader's rows for it.
@@ -179,7 +184,7 @@ def map_fields(layer: Layer, delivered: Sequence[str]) -> tuple[dict[str, int], 
     upper = [name.upper() for name in delivered]
     mapping: dict[str, int] = {}
     for canonical in layer.fields:
-        candidates = [canonical] + [alias for alias, target in layer.aliases.items() if target == canonical]
+        candidates = [canonical, *layer.alias_names(canonical)]
         for candidate in candidates:
             if candidate in upper:
                 mapping[canonical] = upper.index(candidate)
@@ -286,6 +291,44 @@ def _no_crs_reason(delivery: Delivery, data: LayerData, region_crs_epsg: int) ->
     )
 
 
+def missing_fields_reason(delivery: Delivery, delivered: Sequence[str]) -> str | None:
+    """Why the file lacks a field its figures or rules read (rule DQ15), naming the unrecognised fields
+    that may be it under another name; None when every required field is there."""
+    layer = delivery.layer
+    mapping, extras = map_fields(layer, delivered)
+    missing = [name for name in layer.required if name not in mapping]
+    if not missing:
+        return None
+    named = []
+    for name in missing:
+        aliases = layer.alias_names(name)
+        named.append(name + (f" (or {' / '.join(aliases)})" if aliases else ""))
+    unknown = [delivered[i] for i in extras if delivered[i].upper() not in layer.fields]
+    return (
+        f"{Path(delivery.source_file).name}: {layer.code} lacks the field(s) {', '.join(named)}, which "
+        "figures and rules read"
+        + (f"; fields not recognised: {', '.join(unknown)}" if unknown else "")
+        + ". Deliver the layer with every field of SOURCES.md under its 三调 name (or a listed alias)"
+    )
+
+
+def mojibake_reason(delivery: Delivery, data: LayerData) -> str | None:
+    """Why the file's text values look mis-decoded (mojibake under a clean header), or None."""
+    for name, column in zip(data.table.column_names, data.table.columns, strict=True):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        values = [v for v in pc.unique(column).to_pylist() if v]
+        problem = values_mojibake_reason(values)
+        if problem:
+            encoding = f" (read as {data.encoding})" if data.encoding else ""
+            return (
+                f"{Path(delivery.source_file).name}: the values of field {name}{encoding} look mis-decoded "
+                f"(mojibake): {problem}. Re-export the layer from the source system as UTF-8 "
+                "(a Shapefile with a .cpg naming its encoding)"
+            )
+    return None
+
+
 # ----------------------------------------------------------------------------------------------- loading
 
 
@@ -330,7 +373,8 @@ def _load_file(
     extra_json = _json_object([(delivered[i], f"c{i}") for i in extras])
     record_json = _json_object([(name, f"c{i}") for i, name in enumerate(delivered)])
     geom = "__g"
-    if data.crs_epsg != region_crs_epsg:
+    transformed = data.crs_epsg != region_crs_epsg
+    if transformed:
         # Axis-order trap: EPSG:4490/4528 declare north-first axes; always_xy keeps easting first.
         source_crs, target_crs = _lit(data.crs_label or ""), _lit(f"EPSG:{region_crs_epsg}")
         geom = f"TRY(ST_Transform(__g, {source_crs}, {target_crs}, always_xy := true))"
@@ -345,7 +389,7 @@ def _load_file(
             f"""
             CREATE TEMP TABLE {staged} AS
             SELECT __row, {", ".join(values)},
-                   {geom} AS geom,
+                   {geom} AS geom,{" __g AS __declared_geom," if transformed else ""}
                    {load_reason} AS __load_reason,
                    CASE WHEN __wkb IS NOT NULL AND __g IS NULL
                         THEN '{UNPARSEABLE_GEOMETRY} (invalid WKB)' END AS __geom_reason,
@@ -370,6 +414,17 @@ def _load_file(
                 f"declared {declared} to EPSG:{region_crs_epsg} (coordinates out of range for the declared "
                 "CRS); check the .prj / CRS declaration"
             )
+        misplaced = coordinates_problem(
+            con,
+            staged,
+            CRS.from_user_input(data.crs_label),
+            region_crs_epsg,
+            Path(delivery.source_file).name,
+            declared_geom="__declared_geom" if transformed else "geom",
+        )
+        if misplaced:
+            con.rollback()
+            return misplaced
         fields = ", ".join(_q(name) for name in layer.fields)
         lineage = ", ".join(LINEAGE_COLUMNS)
         con.execute(
@@ -449,6 +504,12 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, region_crs
         return _reject_file(
             con, delivery, sha, "DQ14", _no_crs_reason(delivery, data, region_crs_epsg), loaded_at
         )
+    missing = missing_fields_reason(delivery, data.table.column_names)
+    if missing:
+        return _reject_file(con, delivery, sha, "DQ15", missing, loaded_at)
+    mojibake = mojibake_reason(delivery, data)
+    if mojibake:
+        return _reject_file(con, delivery, sha, "LOAD", mojibake, loaded_at)
     outcome = _load_file(con, delivery, data, sha, region_crs_epsg, loaded_at)
     if isinstance(outcome, str):
         return _reject_file(con, delivery, sha, "DQ14", outcome, loaded_at)
