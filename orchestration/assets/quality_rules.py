@@ -8,9 +8,11 @@ Every evaluated rule is also an asset check on the asset it guards, with the rul
 metadata, so an operator sees in the Dagster UI what failed and where.
 """
 
+import json
 import re
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
 from orchestration.assets.dbt_models import indicator_marts
@@ -117,11 +119,44 @@ def with_transaction(con, work) -> None:
 GATE_KEY = ["quality", "survey_reconciliation"]
 
 
+def gate_message(violations: pd.DataFrame, blocked: list[int]) -> str:
+    """What the operator reads when DQ09 blocks years: the missing years of broken chains, then the
+    county-classes that do not reconcile, largest first, each with the layers its figures come from."""
+    detail = violations["detail"].map(json.loads)
+    lines = []
+    gaps = violations[detail.map(lambda d: d.get("missing_change_year") is not None)]
+    for row, d in zip(gaps.itertuples(), detail[gaps.index], strict=True):
+        lines.append(
+            f"  county {row.admin_code}: the change survey of {d['missing_change_year']} was not delivered, "
+            f"so {row.year} cannot be applied to it; deliver survey/{d['missing_change_year']}/DLTBGX and "
+            "DLTBGXGC for the county"
+        )
+    off = violations.drop(index=gaps.index)
+    if not off.empty:
+        off = off.assign(abs_diff=pd.to_numeric(off["observed"], errors="coerce").abs())
+        for row in off.sort_values("abs_diff", ascending=False).head(10).itertuples():
+            county, land_class = row.entity_id.split(":")
+            lines.append(
+                f"  county {county} class {land_class} {row.year}: the {row.year} state (DLTB, or the "
+                f"previous state with DLTBGX) differs from the previous state plus the DLTBGXGC flows by "
+                f"{row.observed} m²"
+            )
+    return (
+        f"DQ09: change survey does not reconcile for year(s) {blocked}; those years are kept out of the "
+        "marts:\n"
+        + "\n".join(lines)
+        + "\nCorrect the county's layers of that year named above and redeliver them."
+    )
+
+
 @dg.asset(
     key=GATE_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=[dg.AssetKey(["intermediate", "int_survey__reconciliation"])],
+    deps=[
+        dg.AssetKey(["intermediate", "int_survey__reconciliation"]),
+        dg.AssetKey(["intermediate", "int_survey__county_years"]),
+    ],
     check_specs=[_check_spec(r, GATE_KEY, blocking=True) for r in GATE_RULES],
     description="Delivery gate (DQ09): each change-survey year must reconcile per county and land "
     "class before it reaches the marts; writes quality.survey_year_status.",
@@ -147,18 +182,7 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     blocked = [year for year, ok in status if not ok]
     outcome = outcomes[0]
     if blocked:
-        worst = outcome.violations.assign(abs_diff=outcome.violations["observed"].astype(float).abs())
-        worst = worst.sort_values("abs_diff", ascending=False).head(10)
-        lines = [
-            f"  {r.admin_code} class {r.entity_id.split(':')[-1]} {r.year}: off by {r.observed} m²"
-            for r in worst.itertuples()
-        ]
-        context.log.error(
-            f"DQ09: change survey does not reconcile for year(s) {blocked}; those years are kept out of "
-            "the marts. Largest differences (state(Y) − [state(Y−1) − outflows + inflows]):\n"
-            + "\n".join(lines)
-            + "\nCheck the year's DLTBGXGC for missing or altered pieces and redeliver it."
-        )
+        context.log.error(gate_message(outcome.violations, blocked))
     yield dg.MaterializeResult(metadata={"years": str([y for y, _ in status]), "blocked_years": str(blocked)})
     yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
 
