@@ -133,7 +133,7 @@ LAYERS: tuple[Layer, ...] = (
         "yjjbntcbq",
         "永久基本农田储备区",
         {"BSM": INT, "XZQDM": TEXT, "CBQMJ": REAL, "HRNF": INT},
-        required=("XZQDM", "CBQMJ"),
+        required=("BSM", "XZQDM", "CBQMJ"),
     ),
     Layer(
         "GBZNT",

@@ -18,30 +18,39 @@ permanent_farmland as (
     from {{ ref('stg_control__permanent_farmland') }}
 ),
 
+-- A 高标准农田 project (XMBH) or a 功能区 (GNQBH) may be delivered as several blocks, one polygon each:
+-- they are unioned per identifier and control year, so an identifier names one polygon and its area is
+-- counted once. Projects are county projects; a block across a county line counts in the county that
+-- holds most of the project.
 high_standard_farmland as (
     select
         'high_standard_farmland',
         project_no,
-        county_code,
+        arg_max(county_code, st_area(geom)),
         control_year,
-        coalesce(built_year, control_year),
-        build_type,
-        built_area_m2,
-        geom
+        coalesce(min(built_year), control_year),
+        -- a project is one build type; should its blocks disagree, an upgrade does not pass as new
+        case when bool_and(build_type = 'new') then 'new' else max(build_type) end,
+        sum(built_area_m2),
+        st_union_agg(geom)
     from {{ ref('stg_control__high_standard_farmland') }}
+    where geom is not null
+    group by project_no, control_year
 ),
 
 grain_zones as (
     select
         'grain_zone',
         zone_no,
-        county_code,
+        arg_max(county_code, st_area(geom)),
         control_year,
-        coalesce(recognised_year, control_year),
+        coalesce(min(recognised_year), control_year),
         cast(null as varchar),
-        zone_area_m2,
-        geom
+        sum(zone_area_m2),
+        st_union_agg(geom)
     from {{ ref('stg_control__grain_zones') }}
+    where geom is not null
+    group by zone_no, control_year
 ),
 
 polygons as (
