@@ -123,7 +123,9 @@ LAYERS: tuple[Layer, ...] = (
             "BSM": INT, "JBNTTBBH": TEXT, "XZQDM": TEXT, "DLBM": TEXT, "JBNTMJ": REAL, "GDDB": INT,
             "SFSFQ": TEXT, "HDNF": INT, "GLTBBSM": INT,
         },  # fmt: skip
-        aliases={"YJJBNTTBBH": "JBNTTBBH", "YJJBNTTBMJ": "JBNTMJ", "YJJBNTMJ": "JBNTMJ"},
+        # YJJBNTMJ (永久基本农田面积) is what JBNTMJ means; YJJBNTTBMJ is the 图斑's gross area, taken only
+        # when the net one is absent (the first alias present wins)
+        aliases={"YJJBNTTBBH": "JBNTTBBH", "YJJBNTMJ": "JBNTMJ", "YJJBNTTBMJ": "JBNTMJ"},
         layer_aliases=("YJJBNTBHTB", "YJJBNTTB"),
         required=("BSM", "XZQDM", "JBNTMJ", "SFSFQ"),  # HDNF empty: in force from the delivery year
     ),

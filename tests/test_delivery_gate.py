@@ -85,3 +85,25 @@ def test_a_missing_change_piece_blocks_the_year_and_reloading_the_fix_converges(
     result = build(landing, warehouse)
     assert result.success
     assert _snapshot_rows(tmp_path / published.name) == good_rows
+
+
+def test_the_gate_message_names_the_missing_year_and_the_classes_that_do_not_reconcile():
+    import json
+
+    import pandas as pd
+
+    from orchestration.assets.quality_rules import gate_message
+
+    violations = pd.DataFrame(
+        [
+            {"admin_code": "330402", "year": 2025, "entity_id": "330402:2025", "observed": "2024",
+             "detail": json.dumps({"missing_change_year": "2024"})},
+            {"admin_code": "330411", "year": 2023, "entity_id": "330411:0101", "observed": "-812.5",
+             "detail": json.dumps({"missing_change_year": None, "diff_m2": "-812.5"})},
+        ]
+    )  # fmt: skip
+
+    message = gate_message(violations, [2023, 2024, 2025])
+
+    assert "county 330402: the change survey of 2024 was not delivered, so 2025 cannot be applied" in message
+    assert "county 330411 class 0101 2023" in message and "-812.5 m²" in message and "DLTBGXGC" in message

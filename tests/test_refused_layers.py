@@ -142,3 +142,50 @@ def test_a_text_file_cut_inside_a_character_is_called_truncated(tmp_path: Path, 
         decode_text_file(path)
 
     assert "truncated" in raised.value.message and path.name in raised.value.message
+
+
+def _complete_row(layer) -> dict[str, list]:
+    """One feature's attributes with every canonical field of `layer`, typed as the layer declares."""
+    samples = {"VARCHAR": "1", "BIGINT": 1, "DOUBLE": 1.0, "DATE": "2024-06-30"}
+    row = {name: [samples[type_]] for name, type_ in layer.fields.items()} | {"BZ": ["备注"]}
+    for name in row:
+        if name.endswith("ZLDWDM"):
+            row[name] = ["3304020010010000000"]
+        elif name == "XZQDM":
+            row[name] = ["330402"]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("layer_code", "field"),
+    [(layer.code, name) for layer in LAYERS_BY_CODE.values() for name in layer.required],
+)
+def test_each_required_field_missing_from_each_layer_refuses_the_file(
+    tmp_path: Path, layer_code, field
+) -> None:
+    layer = LAYERS_BY_CODE[layer_code]
+    row = _complete_row(layer)
+    del row[field]
+    folder = f"{layer.folder}/2024" if layer.yearly else layer.folder
+    write_layer(
+        tmp_path / f"landing/{folder}/{layer.code}.gpkg",
+        pa.table(row),
+        [shapely.box(X0, Y0, X0 + 9, Y0 + 9)],
+        REGION,
+    )
+
+    _, loaded, [(source_file, _, rule_id, reason)] = refusal(tmp_path, layer_code)
+
+    assert loaded == 0 and rule_id == "DQ15" and source_file == f"{folder}/{layer.code}.gpkg"
+    assert f"lacks the field(s) {field}" in reason
+
+
+@pytest.mark.parametrize("layer_code", [layer.code for layer in LAYERS_BY_CODE.values()])
+def test_a_layer_with_every_field_loads(tmp_path: Path, layer_code) -> None:
+    layer = LAYERS_BY_CODE[layer_code]
+    folder = f"{layer.folder}/2024" if layer.yearly else layer.folder
+    path = tmp_path / f"landing/{folder}/{layer.code}.gpkg"
+    write_layer(path, pa.table(_complete_row(layer)), [shapely.box(X0, Y0, X0 + 9, Y0 + 9)], REGION)
+    with warehouse(tmp_path / "w.duckdb") as con:
+        report = load_layer(con, tmp_path / "landing", layer, REGION)
+    assert (report.rows_loaded, report.files_failed) == (1, 0)

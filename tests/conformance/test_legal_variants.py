@@ -1,0 +1,565 @@
+"""Spec-legal delivery variants must build, and build right.
+
+Three deliveries, each built once (module fixture; a build runs the whole Dagster job, ~60 s).
+Run with `.venv/bin/python -m pytest tests/conformance` (as `make test` does: `tests.conftest` must be
+importable):
+
+A — three counties of 嘉兴 in one delivery (南湖区 330402, 秀洲区 330411, 嘉善县 330421), base 2023,
+    change surveys 2024 and 2025, control layers 2024. Every layer of a year in a different format:
+    DLTB as FileGDB; 2024 DLTBGX as GBK Shapefile without .cpg and DLTBGXGC as GeoPackage with no BSM
+    column and the piece area as BGMJ; 2025 DLTBGX GeoParquet and DLTBGXGC GBK Shapefile with .cpg;
+    永农 as canonical YJJBNT (GeoParquet), 储备区 GeoPackage, 高标准 Shapefile, 功能区 FileGDB.
+    Changes: a split, a merge across classes, 田坎 rising (attribute change), an attribute change
+    keeping its BSM, a parcel moved from one county to another (XZQTZLX 2 + 1), 耕地 → 坑塘 / 果园 /
+    设施农用地 / 宅基地, 林地 and 坑塘 → 耕地, a county whose only 2024 change moves no land (attributes).
+B — one county alone (海盐县 330424), base 2023 as GBK Shapefile without .cpg; 2024 DLTBGX FileGDB
+    + DLTBGXGC GeoParquet (BGMJ alias); 2025 DLTBGX GeoPackage + DLTBGXGC FileGDB; 永农 delivered as
+    the old YJJBNTTB (JBNTMJ, GLTBBSM) in 2024 and the new YJJBNTBHTB (YJJBNTTBBH, YJJBNTTBMJ,
+    YJJBNTMJ, 12-digit XZQDM) in 2025. Changes: ground lost (XZQTZLX 4) and added (XZQTZLX 3) at the
+    coast line, a merge with 田坎 rising, 田坎 falling, a class change by attributes, restoration.
+C — two counties (平湖市 330482, 桐乡市 330483) and no control layers at all; 桐乡 has no change in
+    2024 (the 2024 files are delivered, nothing of 桐乡 changed) and changes in 2025. DLTB GeoPackage,
+    2024 FileGDB + UTF-8 Shapefile, 2025 GBK Shapefile with .cpg + GeoPackage without BSM.
+
+Every figure is compared with tests/conformance/reference.py, never with the warehouse's SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import reference
+from .delivery import ControlPolygon, Delivery, Parcel, county_box
+
+M2_TOLERANCE = 0.01
+MU_TOLERANCE = 1e-6
+
+NANHU, XIUZHOU, JIASHAN, HAIYAN = "330402", "330411", "330421", "330424"
+PINGHU, TONGXIANG = "330482", "330483"
+
+
+# -------------------------------------------------------------------------------------------- deliveries
+
+
+def delivery_a() -> Delivery:
+    """Three counties, every change kind within and across counties (see module docstring)."""
+
+    def nanhu(x0, y0, x1, y1):
+        return county_box(0, x0, y0, x1, y1)
+
+    def xiuzhou(x0, y0, x1, y1):
+        return county_box(1, x0, y0, x1, y1)
+
+    def jiashan(x0, y0, x1, y1):
+        return county_box(2, x0, y0, x1, y1)
+
+    cultivated = {"gdpdjb": "1", "zzsxdm": "LS"}
+    base = [
+        # 南湖区
+        Parcel(402_000_001, "0101", NANHU, 1, nanhu(0, 0, 200, 100), 0.05, gddb=5, **cultivated),
+        Parcel(402_000_002, "0101", NANHU, 1, nanhu(200, 0, 350, 100), 0.08, 6, "2", "LYFL", "TT"),
+        Parcel(402_000_003, "0102", NANHU, 2, nanhu(350, 0, 500, 100), 0.0, 7, "5", "FLS"),
+        Parcel(402_000_004, "0103", NANHU, 2, nanhu(500, 0, 600, 100), 0.1, 9, "3", "WG", "PD"),
+        Parcel(402_000_005, "0201", NANHU, 1, nanhu(0, 100, 100, 200), zzsxdm="JKHF"),
+        Parcel(402_000_006, "0702", NANHU, 1, nanhu(100, 100, 180, 200), czcsxm="203"),
+        Parcel(402_000_007, "1104", NANHU, 2, nanhu(180, 100, 300, 200), zzsxdm="GCHF"),
+        Parcel(402_000_008, "1006", NANHU, 2, nanhu(300, 100, 600, 110)),
+        Parcel(402_000_009, "0301", NANHU, 2, nanhu(300, 110, 600, 200)),
+        Parcel(402_000_010, "0101", NANHU, 3, nanhu(600, 0, 800, 200), 0.05, gddb=4, **cultivated),
+        # 秀洲区
+        Parcel(411_000_001, "0101", XIUZHOU, 1, xiuzhou(0, 0, 300, 100), 0.05, gddb=4, **cultivated),
+        Parcel(411_000_002, "0102", XIUZHOU, 1, xiuzhou(300, 0, 500, 100), 0.0, 5, "1", "LS"),
+        Parcel(411_000_003, "0601", XIUZHOU, 2, xiuzhou(0, 100, 200, 200), czcsxm="202"),
+        Parcel(411_000_004, "1104", XIUZHOU, 2, xiuzhou(200, 100, 500, 200)),
+        # 嘉善县
+        Parcel(421_000_001, "0101", JIASHAN, 1, jiashan(0, 0, 200, 200), 0.05, gddb=3, **cultivated),
+        Parcel(421_000_002, "0103", JIASHAN, 1, jiashan(200, 0, 300, 200), 0.1, 8, "4", "XG", "PD"),
+        Parcel(421_000_003, "1107", JIASHAN, 2, jiashan(300, 0, 310, 200)),
+        Parcel(421_000_004, "0702", JIASHAN, 2, jiashan(310, 0, 400, 200), czcsxm="203"),
+    ]
+    d = Delivery([NANHU, XIUZHOU, JIASHAN], 2023, base)
+
+    # 2024 --------------------------------------------------------------------------------------------
+    d.apply_change(
+        2024,
+        retire=[
+            *(402_000_001, 402_000_005, 402_000_006, 402_000_002, 402_000_003, 402_000_010),
+            *(411_000_001, 421_000_001),
+        ],
+        create=[
+            # split: 耕地 kept on one part, 宅基地 built on the other (田坎 of that part → 0702 too)
+            Parcel(402_100_001, "0101", NANHU, 1, nanhu(0, 0, 120, 100), 0.05, gddb=5, **cultivated),
+            Parcel(402_100_002, "0702", NANHU, 1, nanhu(120, 0, 200, 100), czcsxm="203"),
+            # merge of 果园 and 宅基地 into one 水田 (restored and reclaimed)
+            Parcel(402_100_003, "0101", NANHU, 1, nanhu(0, 100, 180, 200), 0.05, gddb=6, **cultivated),
+            # 田坎 rising: same polygon, KCXS 0.08 → 0.10, new BSM
+            Parcel(402_100_004, "0101", NANHU, 1, nanhu(200, 0, 350, 100), 0.10, 6, "2", "LYFL", "TT"),
+            # attribute change keeping the BSM: sown to grain now, better grade
+            Parcel(402_000_003, "0102", NANHU, 2, nanhu(350, 0, 500, 100), 0.0, 6, "5", "LS"),
+            # moved to 秀洲区 (XZQTZLX 2 in 南湖, 1 in 秀洲)
+            Parcel(411_100_001, "0101", XIUZHOU, 9, nanhu(600, 0, 800, 200), 0.05, gddb=4, **cultivated),
+            # 耕地 → 坑塘 on 永农 ground (PR09, PR08)
+            Parcel(411_100_002, "0101", XIUZHOU, 1, xiuzhou(0, 0, 150, 100), 0.05, gddb=4, **cultivated),
+            Parcel(411_100_003, "1104", XIUZHOU, 1, xiuzhou(150, 0, 300, 100)),
+            # attributes only, BSM kept, no flow: rotation instead of grain, better grade
+            Parcel(421_000_001, "0101", JIASHAN, 1, jiashan(0, 0, 200, 200), 0.05, 2, "1", "LYFL"),
+        ],
+    )
+    # 2025 --------------------------------------------------------------------------------------------
+    d.apply_change(
+        2025,
+        retire=[402_000_004, 402_100_001, 402_000_009, 411_000_004, 421_000_002],
+        create=[
+            # 田坎 falling: KCXS 0.10 → 0.05
+            Parcel(402_200_001, "0103", NANHU, 2, nanhu(500, 0, 600, 100), 0.05, 9, "3", "LS", "PD"),
+            # 耕地 → 果园 on 永农 ground (PR09) and the rest kept
+            Parcel(402_200_002, "0201", NANHU, 1, nanhu(0, 0, 60, 100)),
+            Parcel(402_200_003, "0101", NANHU, 1, nanhu(60, 0, 120, 100), 0.05, gddb=5, **cultivated),
+            # 林地 → 旱地 (in)
+            Parcel(402_200_004, "0103", NANHU, 2, nanhu(300, 110, 450, 200), 0.1, 8, "2", "LS"),
+            Parcel(402_200_005, "0301", NANHU, 2, nanhu(450, 110, 600, 200)),
+            # 坑塘 → 水田 (in)
+            Parcel(411_200_001, "0101", XIUZHOU, 2, xiuzhou(200, 100, 350, 200), 0.05, gddb=5, **cultivated),
+            Parcel(411_200_002, "1104", XIUZHOU, 2, xiuzhou(350, 100, 500, 200)),
+            # 旱地 → 设施农用地 by attributes only (out, PR08)
+            Parcel(421_200_001, "1202", JIASHAN, 1, jiashan(200, 0, 300, 200)),
+        ],
+    )
+
+    d.control[2024] = [
+        ControlPolygon("YJJBNT", NANHU, nanhu(20, 10, 110, 90), 402_900_001, 2022),
+        ControlPolygon("YJJBNT", NANHU, nanhu(360, 10, 590, 95), 402_900_002, 2022, demonstration=True),
+        ControlPolygon("YJJBNT", NANHU, nanhu(20, 120, 100, 190), 402_900_003, 2022),
+        ControlPolygon("YJJBNT", XIUZHOU, xiuzhou(20, 10, 280, 95), 411_900_001, 2022),
+        ControlPolygon("YJJBNT", XIUZHOU, xiuzhou(282, 10, 480, 95), 411_900_002, 2022),
+        ControlPolygon("YJJBNT", JIASHAN, jiashan(50, 50, 150, 150), 421_900_001, 2022),
+        ControlPolygon("YJJBNTCBQ", NANHU, nanhu(620, 20, 780, 180), 402_910_001, 2023),
+        ControlPolygon("YJJBNTCBQ", JIASHAN, jiashan(310, 0, 400, 100), 421_910_001, 2023),
+        ControlPolygon("GBZNT", NANHU, nanhu(25, 15, 105, 85), "GB330402-2024-01", 2024, build_type="新建"),
+        ControlPolygon(
+            "GBZNT", XIUZHOU, xiuzhou(100, 20, 400, 90), "GB330411-2023-01", 2023, build_type="新建"
+        ),
+        ControlPolygon(
+            "GBZNT", NANHU, nanhu(350, 120, 590, 190), "GB330402-2024-02", 2024, build_type="改造提升"
+        ),
+        ControlPolygon(
+            "GBZNT", JIASHAN, jiashan(200, 0, 300, 100), "GB330421-2024-01", 2024, build_type="新建"
+        ),
+        ControlPolygon("LSGNQ", NANHU, nanhu(300, 100, 500, 200), "GNQ330402-01", 2020),
+        ControlPolygon("LSGNQ", XIUZHOU, xiuzhou(0, 0, 500, 200), "GNQ330411-01", 2020),
+    ]
+
+    d.formats = {
+        ("survey", 2023, "DLTB"): "gdb",
+        ("survey", 2024, "DLTBGX"): "shp_gbk_no_cpg",
+        ("survey", 2024, "DLTBGXGC"): "gpkg",
+        ("survey", 2025, "DLTBGX"): "parquet",
+        ("survey", 2025, "DLTBGXGC"): "shp_gbk",
+        ("control", 2024, "YJJBNT"): "parquet",
+        ("control", 2024, "YJJBNTCBQ"): "gpkg",
+        ("control", 2024, "GBZNT"): "shp_gbk_no_cpg",
+        ("control", 2024, "LSGNQ"): "gdb",
+    }
+    # SOURCES.md: "Many exports also carry a BSM per piece; some do not"; older exports say BGMJ.
+    d.omit[("survey", 2024, "DLTBGXGC")] = {"BSM"}
+    d.rename[("survey", 2024, "DLTBGXGC")] = {"TBBGMJ": "BGMJ"}
+    return d
+
+
+def delivery_b() -> Delivery:
+    """One county alone, coast-line changes, the two other 永农 layer standards (module docstring)."""
+
+    def haiyan(x0, y0, x1, y1):
+        return county_box(3, x0, y0, x1, y1)
+
+    base = [
+        Parcel(424_000_001, "0101", HAIYAN, 1, haiyan(0, 0, 250, 100), 0.05, 3, "1", "LS"),
+        Parcel(424_000_002, "0101", HAIYAN, 1, haiyan(250, 0, 400, 100), 0.05, 4, "1", "XG"),
+        Parcel(424_000_003, "0102", HAIYAN, 2, haiyan(0, 100, 200, 200), 0.0, 6, "2", "LLJZ"),
+        Parcel(424_000_004, "1105", HAIYAN, 2, haiyan(200, 100, 400, 200)),
+        Parcel(424_000_005, "0204", HAIYAN, 3, haiyan(400, 0, 500, 200), zzsxdm="JKHF"),
+    ]
+    d = Delivery([HAIYAN], 2023, base)
+    d.apply_change(
+        2024,
+        retire=[424_000_004, 424_000_001, 424_000_002],
+        create=[
+            # half the 沿海滩涂 lost to the sea, the other half reshaped
+            Parcel(424_100_001, "1105", HAIYAN, 2, haiyan(200, 100, 300, 200)),
+            # merge of two 水田 with more 田坎 (0.05 → 0.06)
+            Parcel(424_100_002, "0101", HAIYAN, 1, haiyan(0, 0, 400, 100), 0.06, 3, "1", "LS"),
+        ],
+        lost=[haiyan(300, 100, 400, 200)],
+        added=[Parcel(424_100_003, "1105", HAIYAN, 3, haiyan(500, 0, 600, 200))],
+    )
+    d.apply_change(
+        2025,
+        retire=[424_000_003, 424_000_005, 424_100_002],
+        create=[
+            # 水浇地 → 水田 by attributes, with 田坎 appearing
+            Parcel(424_200_001, "0101", HAIYAN, 2, haiyan(0, 100, 200, 200), 0.05, 6, "2", "LS"),
+            # 园地 restored to 耕地 (in)
+            Parcel(424_200_002, "0101", HAIYAN, 3, haiyan(400, 0, 500, 200), 0.05, 7, "1", "LS"),
+            # 耕地 → 设施农用地 on 永农 ground (PR09), the rest kept with less 田坎
+            Parcel(424_200_003, "1202", HAIYAN, 1, haiyan(0, 0, 100, 100)),
+            Parcel(424_200_004, "0101", HAIYAN, 1, haiyan(100, 0, 400, 100), 0.04, 3, "1", "LS"),
+        ],
+    )
+    d.control[2024] = [
+        # old 三调 YJJBNTTB: polygons cut from DLTB parcels (GLTBBSM)
+        ControlPolygon(
+            "YJJBNT", HAIYAN, haiyan(10, 10, 240, 90), 424_900_001, 2022, source_parcel=424_000_001
+        ),
+        ControlPolygon(
+            "YJJBNT", HAIYAN, haiyan(10, 110, 190, 190), 424_900_002, 2022, source_parcel=424_000_003
+        ),
+    ]
+    d.control[2025] = [
+        # new standard YJJBNTBHTB: YJJBNTMJ (the 永久基本农田面积, net of 田坎) beside YJJBNTTBMJ
+        ControlPolygon("YJJBNT", HAIYAN, haiyan(10, 10, 95, 90), 424_900_011, 2022, counted_area=6460.0),
+        ControlPolygon(
+            "YJJBNT", HAIYAN, haiyan(105, 10, 390, 90), 424_900_012, 2022, True, counted_area=21660.0
+        ),
+        ControlPolygon("YJJBNT", HAIYAN, haiyan(10, 110, 190, 190), 424_900_013, 2022, counted_area=13680.0),
+        ControlPolygon("YJJBNTCBQ", HAIYAN, haiyan(410, 10, 490, 190), 424_910_001, 2024),
+        ControlPolygon(
+            "GBZNT", HAIYAN, haiyan(110, 15, 380, 85), "GB330424-2025-01", 2025, build_type="新建"
+        ),
+        ControlPolygon(
+            "GBZNT", HAIYAN, haiyan(0, 100, 200, 200), "GB330424-2024-01", 2024, build_type="改造提升"
+        ),
+        ControlPolygon("LSGNQ", HAIYAN, haiyan(0, 100, 150, 200), "GNQ330424-01", 2020),
+    ]
+    d.pbf_layer_name = {2024: "YJJBNTTB", 2025: "YJJBNTBHTB"}
+    d.formats = {
+        ("survey", 2023, "DLTB"): "shp_gbk_no_cpg",
+        ("survey", 2024, "DLTBGX"): "gdb",
+        ("survey", 2024, "DLTBGXGC"): "parquet",
+        ("survey", 2025, "DLTBGX"): "gpkg",
+        ("survey", 2025, "DLTBGXGC"): "gdb",
+        ("control", 2024, "YJJBNTTB"): "gpkg",
+        ("control", 2025, "YJJBNTBHTB"): "gdb",
+        ("control", 2025, "YJJBNTCBQ"): "shp",
+        ("control", 2025, "GBZNT"): "parquet",
+        ("control", 2025, "LSGNQ"): "gpkg",
+    }
+    d.rename[("survey", 2024, "DLTBGXGC")] = {"TBBGMJ": "BGMJ"}
+    # Descriptive fields a base DLTB export may leave out: no figure rests on them.
+    d.omit[("survey", 2023, "DLTB")] = {"TBXHDM", "CZCSXM", "SJNF", "QSDWMC"}
+    return d
+
+
+def delivery_c() -> Delivery:
+    """Two counties, no control layers at all, and one county with no change in 2024: its 2024
+    state is its 2023 state, and its 2025 change survey rests on it (the year's files are delivered;
+    they hold no piece of that county because nothing changed there)."""
+
+    def pinghu(x0, y0, x1, y1):
+        return county_box(4, x0, y0, x1, y1)
+
+    def tongxiang(x0, y0, x1, y1):
+        return county_box(5, x0, y0, x1, y1)
+
+    base = [
+        Parcel(482_000_001, "0101", PINGHU, 1, pinghu(0, 0, 200, 100), 0.05, 5, "1", "LS"),
+        Parcel(482_000_002, "0103", PINGHU, 1, pinghu(200, 0, 300, 100), 0.1, 8, "2", "LS"),
+        Parcel(482_000_003, "0301", PINGHU, 2, pinghu(0, 100, 300, 200)),
+        Parcel(483_000_001, "0101", TONGXIANG, 1, tongxiang(0, 0, 300, 200), 0.05, 4, "1", "LS"),
+        Parcel(483_000_002, "0702", TONGXIANG, 1, tongxiang(300, 0, 400, 200), czcsxm="203"),
+    ]
+    d = Delivery([PINGHU, TONGXIANG], 2023, base)
+    d.apply_change(
+        2024,
+        retire=[482_000_002],
+        # 旱地 → 水田 by attributes, with less 田坎
+        create=[Parcel(482_100_001, "0101", PINGHU, 1, pinghu(200, 0, 300, 100), 0.05, 7, "1", "LS")],
+    )
+    d.apply_change(
+        2025,
+        retire=[482_000_003, 483_000_001],
+        create=[
+            Parcel(482_200_001, "0101", PINGHU, 2, pinghu(0, 100, 150, 200), 0.05, 6, "1", "LS"),
+            Parcel(482_200_002, "0301", PINGHU, 2, pinghu(150, 100, 300, 200)),
+            Parcel(483_200_001, "0101", TONGXIANG, 1, tongxiang(0, 0, 200, 200), 0.05, 4, "1", "LS"),
+            Parcel(483_200_002, "1202", TONGXIANG, 1, tongxiang(200, 0, 300, 200)),
+        ],
+    )
+    d.formats = {
+        ("survey", 2023, "DLTB"): "gpkg",
+        ("survey", 2024, "DLTBGX"): "gdb",
+        ("survey", 2024, "DLTBGXGC"): "shp",
+        ("survey", 2025, "DLTBGX"): "shp_gbk",
+        ("survey", 2025, "DLTBGXGC"): "gpkg",
+    }
+    d.omit[("survey", 2025, "DLTBGXGC")] = {"BSM"}
+    return d
+
+
+DELIVERIES = {
+    "A_three_counties": delivery_a,
+    "B_one_county": delivery_b,
+    "C_no_change_no_control": delivery_c,
+}
+
+
+# ------------------------------------------------------------------------------------------------ builds
+
+
+@dataclass
+class Built:
+    name: str
+    delivery: Delivery
+    landing: Path
+    warehouse: Path
+    result: object  # dagster ExecuteInProcessResult
+
+    @property
+    def published(self) -> Path:
+        from warehouse.config import published_path
+
+        return published_path(self.warehouse)
+
+    def query(self, sql: str) -> list[dict]:
+        """Rows of the published snapshot as dicts."""
+        from warehouse.connection import connect
+
+        con = connect(self.published, read_only=True)
+        try:
+            relation = con.sql(sql)
+            names = relation.columns
+            return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+        finally:
+            con.close()
+
+    def failure_summary(self) -> str:
+        """Why the run failed: the failing steps' messages and what raw.rejects says, for the report."""
+        lines = []
+        for event in getattr(self.result, "all_events", []):
+            if event.event_type_value == "STEP_FAILURE":
+                error = event.step_failure_data.error
+                message = error.message if error else event.message
+                lines.append(f"step {event.step_key} failed: {str(message).strip()[:1500]}")
+        lines.extend(rejects_summary(self.warehouse))
+        return "\n".join(lines) or "no failure events"
+
+
+def rejects_summary(warehouse: Path) -> list[str]:
+    from warehouse.connection import connect
+
+    if not warehouse.exists():
+        return ["(no warehouse file)"]
+    try:
+        con = connect(warehouse, read_only=True)
+    except Exception as exc:  # the file may be locked or half-written after a failed run
+        return [f"(cannot open warehouse: {exc})"]
+    try:
+        rows = con.sql(
+            "select source_file, source_row, rule_id, reason from raw.rejects order by 1, 2 limit 40"
+        ).fetchall()
+    except Exception as exc:
+        return [f"(cannot read raw.rejects: {exc})"]
+    finally:
+        con.close()
+    return [f"reject {f}:{r} {rule}: {reason}" for f, r, rule, reason in rows]
+
+
+@pytest.fixture(scope="module", params=sorted(DELIVERIES))
+def built(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    from tests.conftest import build
+
+    name = request.param
+    delivery = DELIVERIES[name]()
+    root = tmp_path_factory.mktemp(f"conformance_{name}")
+    landing = delivery.write(root / "landing")
+    warehouse = root / "farmland.duckdb"
+    result = build(landing, warehouse)
+    yield Built(name, delivery, landing, warehouse, result)
+
+
+def require_success(b: Built) -> None:
+    if not b.result.success:
+        pytest.fail(f"delivery {b.name} did not build:\n{b.failure_summary()}", pytrace=False)
+
+
+# ---------------------------------------------------------------------------------------------- compare
+
+
+def differences(
+    what: str,
+    expected: dict[tuple, dict],
+    actual: dict[tuple, dict],
+    columns: dict[str, float | None],
+) -> list[str]:
+    """Every key/column where the warehouse and the reference disagree (tolerance per column;
+    None = compare exactly), as lines naming the row."""
+    lines = []
+    for key in sorted(set(expected) | set(actual), key=str):
+        if key not in actual:
+            lines.append(f"{what} {key}: missing in the warehouse (expected {expected[key]})")
+            continue
+        if key not in expected:
+            lines.append(f"{what} {key}: unexpected row in the warehouse {actual[key]}")
+            continue
+        for column, tolerance in columns.items():
+            want, got = expected[key].get(column), actual[key].get(column)
+            if want is None or got is None or tolerance is None:
+                same = want == got
+            else:
+                same = math.isclose(float(want), float(got), rel_tol=0, abs_tol=tolerance)
+            if not same:
+                lines.append(f"{what} {key} {column}: warehouse {got!r}, reference {want!r}")
+    return lines
+
+
+def assert_no_differences(lines: list[str]) -> None:
+    assert not lines, f"{len(lines)} difference(s):\n" + "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------- tests
+
+
+def test_delivery_builds(built: Built) -> None:
+    require_success(built)
+
+
+def test_nothing_is_quarantined(built: Built) -> None:
+    """Every row of a spec-legal delivery reaches staging: raw.rejects stays empty."""
+    require_success(built)
+    assert rejects_summary(built.warehouse) == []
+
+
+def test_every_survey_year_reconciles(built: Built) -> None:
+    require_success(built)
+    rows = built.query("select distinct year from marts.land_use_area order by year")
+    assert [r["year"] for r in rows] == built.delivery.survey_years
+
+
+def test_land_use_area(built: Built) -> None:
+    require_success(built)
+    expected = {
+        key: {"area_m2": m2, "area_mu": m2 * reference.MU_PER_M2}
+        for key, m2 in reference.land_use_area(built.delivery).items()
+    }
+    actual = {
+        (r["admin_code"], r["year"], r["land_class"]): r
+        for r in built.query("select * from marts.land_use_area")
+    }
+    assert_no_differences(
+        differences("land_use_area", expected, actual, {"area_m2": M2_TOLERANCE, "area_mu": MU_TOLERANCE})
+    )
+
+
+def test_land_transition(built: Built) -> None:
+    require_success(built)
+    expected = {
+        key: {"area_m2": m2, "area_mu": m2 * reference.MU_PER_M2}
+        for key, m2 in reference.land_transition(built.delivery).items()
+    }
+    actual = {
+        (r["admin_code"], r["year"], r["from_class"], r["to_class"]): r
+        for r in built.query("select * from marts.land_transition")
+    }
+    assert_no_differences(
+        differences("land_transition", expected, actual, {"area_m2": M2_TOLERANCE, "area_mu": MU_TOLERANCE})
+    )
+
+
+def test_cultivated_land(built: Built) -> None:
+    require_success(built)
+    expected = reference.cultivated_land(built.delivery)
+    actual = {(r["admin_code"], r["year"]): r for r in built.query("select * from marts.cultivated_land")}
+    columns: dict[str, float | None] = {
+        name: MU_TOLERANCE
+        for name in (
+            "cultivated_mu", "paddy_mu", "irrigated_mu", "dry_mu", "steep_slope_mu", "restorable_mu",
+            "gain_mu", "loss_mu", "loss_to_construction_mu", "loss_to_agriculture_mu", "net_change_mu",
+            "target_mu", "gap_mu",
+        )
+    }  # fmt: skip
+    columns["mean_quality_grade"] = 1e-9
+    columns["meets_target"] = None
+    assert_no_differences(differences("cultivated_land", expected, actual, columns))
+
+
+def test_cultivated_land_boundary_net(built: Built) -> None:
+    """耕地 entering / leaving a county across a county or coast line (the product's boundary_net_mu):
+    the part of the year's cultivated change that is neither gain nor loss."""
+    require_success(built)
+    expected_m2 = reference.boundary_net(built.delivery)
+    change_years = {c.year for c in built.delivery.changes}
+    rows = built.query("select admin_code, year, boundary_net_mu from marts.cultivated_land")
+    lines = []
+    for r in rows:
+        if r["year"] not in change_years:
+            continue
+        if r["admin_code"] == "330400":
+            want = sum(v for (c, y), v in expected_m2.items() if y == r["year"]) * reference.MU_PER_M2
+        else:
+            want = expected_m2.get((r["admin_code"], r["year"]), 0.0) * reference.MU_PER_M2
+        if r["boundary_net_mu"] is None or abs(r["boundary_net_mu"] - want) > MU_TOLERANCE:
+            lines.append(f"cultivated_land ({r['admin_code']}, {r['year']}) boundary_net_mu: "
+                         f"warehouse {r['boundary_net_mu']!r}, reference {want!r}")  # fmt: skip
+    assert_no_differences(lines)
+
+
+def test_cultivated_change_adds_up(built: Built) -> None:
+    """cultivated(Y) − cultivated(Y−1) = gain − loss + what crossed a county or coast line."""
+    require_success(built)
+    rows = {(r["admin_code"], r["year"]): r for r in built.query("select * from marts.cultivated_land")}
+    lines = []
+    for (admin, year), r in sorted(rows.items()):
+        before = rows.get((admin, year - 1))
+        if before is None or r["net_change_mu"] is None:
+            continue
+        change = r["cultivated_mu"] - before["cultivated_mu"]
+        explained = r["net_change_mu"] + (r.get("boundary_net_mu") or 0.0)
+        if abs(change - explained) > MU_TOLERANCE:
+            lines.append(
+                f"({admin}, {year}): cultivated changed by {change}, gain − loss + boundary = {explained}"
+            )
+    assert_no_differences(lines)
+
+
+def test_in_out_balance(built: Built) -> None:
+    require_success(built)
+    expected = reference.in_out_balance(built.delivery)
+    actual = {(r["admin_code"], r["year"]): r for r in built.query("select * from marts.in_out_balance")}
+    columns = {"out_mu": MU_TOLERANCE, "in_mu": MU_TOLERANCE, "net_mu": MU_TOLERANCE, "balanced": None}
+    assert_no_differences(differences("in_out_balance", expected, actual, columns))
+
+
+def test_permanent_farmland(built: Built) -> None:
+    require_success(built)
+    expected = reference.permanent_farmland(built.delivery)
+    actual = {(r["admin_code"], r["year"]): r for r in built.query("select * from marts.permanent_farmland")}
+    columns: dict[str, float | None] = {
+        name: MU_TOLERANCE
+        for name in (
+            "pbf_mu", "pbf_on_cultivated_mu", "pbf_off_cultivated_mu", "demonstration_mu", "reserve_mu",
+            "target_mu", "gap_mu",
+        )
+    }  # fmt: skip
+    columns["patches_under_20mu"] = None
+    assert_no_differences(differences("permanent_farmland", expected, actual, columns))
+
+
+def findings(b: Built, rule_id: str) -> set[tuple[str, int]]:
+    rows = b.query(f"select entity_id, year from quality.violations where rule_id = '{rule_id}'")
+    return {(str(r["entity_id"]), r["year"]) for r in rows}
+
+
+@pytest.mark.parametrize("rule_id", ["PR08", "PR09", "PR10", "PR11", "PR12"])
+def test_findings(built: Built, rule_id: str) -> None:
+    """Exactly the entities the reference flags are findings: (entity_id, year)."""
+    require_success(built)
+    expected = getattr(reference, rule_id.lower())(built.delivery)
+    actual = findings(built, rule_id)
+    assert actual == expected, (
+        f"{rule_id} in delivery {built.name}: missing {sorted(expected - actual)}, "
+        f"unexpected {sorted(actual - expected)}"
+    )
