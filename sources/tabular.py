@@ -25,7 +25,12 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.encoding import decode_text_file, misdecoded_reason, suspicious_characters
+from sources.encoding import (
+    decode_text_file,
+    misdecoded_reason,
+    suspicious_characters,
+    values_mojibake_reason,
+)
 from sources.errors import DeliveryError
 from sources.records import (
     CSV,
@@ -719,11 +724,33 @@ def read_works_json(path: Path, kind: RecordKind, where: str) -> RawRecords:
 
 
 def read_records(path: Path, kind: RecordKind, where: str) -> RawRecords:
-    """Read one delivered file of `kind` (CSV, workbook or the works JSON); `where` names it in messages."""
+    """Read one delivered file of `kind` (CSV, workbook or the works JSON); `where` names it in messages.
+
+    Text values that look mis-decoded (mojibake under a clean header: an exporting system read UTF-8 as
+    GBK or a Western code page) refuse the file, as a mis-decoded header does."""
     if kind.format == CSV:
-        return read_csv_records(path, kind, where)
-    if kind.format == XLSX:
-        return read_workbook_records(path, kind, where)
-    if kind.format == JSON_FILE:
-        return read_works_json(path, kind, where)
-    raise ValueError(f"unknown record format {kind.format!r}")
+        records = read_csv_records(path, kind, where)
+    elif kind.format == XLSX:
+        records = read_workbook_records(path, kind, where)
+    elif kind.format == JSON_FILE:
+        records = read_works_json(path, kind, where)
+    else:
+        raise ValueError(f"unknown record format {kind.format!r}")
+    _refuse_mojibake(records.frame, kind, where)
+    return records
+
+
+def _refuse_mojibake(frame: pl.DataFrame, kind: RecordKind, where: str) -> None:
+    for name in kind.columns:
+        if name not in frame.columns or frame.schema[name] != pl.String:
+            continue
+        values = [v for v in frame.get_column(name).drop_nulls().unique().to_list() if v]
+        problem = values_mojibake_reason(values)
+        if problem:
+            # a personal value, even garbled, is decodable back to the name: say only which field
+            detail = "" if name in kind.personal else f": {problem}"
+            raise DeliveryError(
+                f"{where}: the values of {name} look mis-decoded (mojibake){detail}; re-export the file "
+                "from the source system as UTF-8 or GBK",
+                source_file=where,
+            )

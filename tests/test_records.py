@@ -210,6 +210,26 @@ def test_mojibake_csv_is_refused_and_the_rest_of_the_folder_loads(tmp_path: Path
     assert failed == {"projects/违法用地案件.csv": "failed", "projects/占补挂钩.csv": "loaded"}
 
 
+@pytest.mark.parametrize(("true", "read_as"), [("utf-8", "gbk"), ("utf-8", "latin-1"), ("gbk", "cp1252")])
+def test_mojibake_values_under_a_clean_header_are_refused(tmp_path: Path, con, true, read_as) -> None:
+    landing = tmp_path / "landing"
+    row = case_row("WF2024-001")
+    # the exporting system misread the 问题类型 values, then wrote the file as clean UTF-8
+    row = [
+        cell.encode(true).decode(read_as, errors="replace") if cell == "耕地上挖湖造景" else cell
+        for cell in row
+    ]
+    write_csv(landing / "projects/违法用地案件.csv", [CASE_HEADER, row])
+
+    with pytest.raises(RecordsLoadError) as raised:
+        load_all_records(con, landing)
+
+    [reject] = rejects(con, "enforcement_cases")
+    assert "违法用地案件.csv" in str(raised.value) and reject["rule_id"] == "LOAD"
+    assert "mojibake" in reject["reason"] and "问题类型" in reject["reason"]
+    assert rows_of(con, "SELECT count(*) FROM raw.enforcement_cases") == [(0,)]
+
+
 def test_an_unknown_header_is_refused_naming_the_file_and_the_header(tmp_path: Path, con) -> None:
     landing = tmp_path / "landing"
     header = [h if h != "占地面积(亩)" else "占地面积（平方米）" for h in CASE_HEADER]
