@@ -247,7 +247,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome]) -> i
         rows = rows.assign(
             reason=outcome.rule.title_en
             + ": "
-            + rows["observed"].astype(str)
+            + rows["observed"].fillna("empty").astype(str)
             + " (expected "
             + rows["expected"]
             + ")"

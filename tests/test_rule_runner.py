@@ -107,3 +107,49 @@ def test_results_are_counted_per_county_and_year(con):
         r.admin_code: (r.evaluated_count, r.violation_count, r.passed) for r in outcome.results.itertuples()
     }
     assert results == {"330402": (1, 0, True), "330411": (1, 1, False)}
+
+
+def test_a_parcel_without_bsm_is_quarantined_by_dq07(con):
+    _parcel(con, 1, 7, "0301")
+    con.execute(
+        "insert into raw.dltb (BSM, DLBM, ZLDWDM, _survey_year, _source_file, _source_row) "
+        "values (NULL, '0301', '3304020010010000000', 2022, 'survey/2022/DLTB.parquet', 2)"
+    )
+    [outcome] = evaluate_rules(con, ["DQ07"], CONTEXT)
+    assert outcome.violations["source_row"].tolist() == [2]
+    assert quarantine(con, [outcome]) == 1
+
+
+def _approval(con, row: int, number: str, county: str | None, land_use_type: str | None) -> None:
+    con.execute(
+        """insert into raw.land_approvals
+             ("批准文号", "县级行政区代码", "用地类型", _source_file, _source_row)
+           values (?, ?, ?, 'projects/建设用地审批.csv', ?)""",
+        [number, county, land_use_type, row],
+    )
+
+
+def test_records_of_a_county_outside_the_region_or_without_one_are_quarantined_by_dq02(con):
+    _approval(con, 1, "浙土字[2024]1号", "330402", "建设用地")
+    _approval(con, 2, "浙土字[2024]2号", "330102", "建设用地")  # 杭州 上城区: not 嘉兴
+    _approval(con, 3, "浙土字[2024]3号", None, "建设用地")
+    con.execute(
+        """insert into raw.quota_trades ("交易编号", "调出县代码", "调入县代码", _source_file, _source_row)
+           values ('JY-1', '330402', '330102', 'projects/指标调剂.csv', 1),
+                  ('JY-2', '330102', '330411', 'projects/指标调剂.csv', 2),
+                  ('JY-3', '330102', '330103', 'projects/指标调剂.csv', 3),
+                  ('JY-4', '330402', NULL, 'projects/指标调剂.csv', 4)"""
+    )
+    [outcome] = evaluate_rules(con, ["DQ02"], CONTEXT)
+    failing = set(zip(outcome.violations["layer"], outcome.violations["source_row"], strict=True))
+    # a trade with one side outside the region is lawful; neither side in it, or a side missing, is not
+    assert failing == {("land_approvals", 2), ("land_approvals", 3), ("quota_trades", 3), ("quota_trades", 4)}
+
+
+def test_an_approval_of_an_unknown_land_use_type_is_quarantined_by_dq08(con):
+    _approval(con, 1, "浙土字[2024]1号", "330402", "建设用地")
+    _approval(con, 2, "浙土字[2024]2号", "330402", "工业用地")
+    _approval(con, 3, "浙土字[2024]3号", "330402", None)
+    [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
+    assert sorted(outcome.violations["source_row"].tolist()) == [2, 3]
+    assert quarantine(con, [outcome]) == 2

@@ -1,5 +1,6 @@
 -- The cultivated-land attributes of each parcel, beside whether its class is 耕地. Empty strings
--- (flat land's GDLX in shapefiles) count as not set.
+-- (flat land's GDLX in shapefiles) count as not set. And the 用地类型 of each land-use approval, which
+-- decides whether its red line makes construction lawful (PR10) or must be restored (PR24).
 with parcels as (
     select 'DLTB' as layer, _source_file, _source_row, _survey_year, BSM, ZLDWDM, DLBM,
            ZZSXDM, GDPDJB, GDLX, GDDB from raw.dltb
@@ -16,6 +17,15 @@ select
     nullif(trim(p.ZZSXDM), '') as ZZSXDM,
     nullif(trim(p.GDPDJB), '') as GDPDJB,
     nullif(trim(p.GDLX), '') as GDLX,
-    p.GDDB
+    p.GDDB,
+    null as land_use_type
 from parcels p
 left join reference.ref_land_classes c on c.land_class = p.DLBM
+
+union all
+
+select
+    'approval', "批准文号", left("县级行政区代码", 6), null, 'land_approvals', _source_file, _source_row,
+    null, null, null, null, null, null,
+    coalesce(trim("用地类型"), '') as land_use_type
+from raw.land_approvals
