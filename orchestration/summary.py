@@ -1,4 +1,8 @@
-"""The run summary printed after a build: per county, the headline figures and the findings."""
+"""The run summary printed after a build: per county, the headline figures and the findings.
+
+Every county of the region is listed: one that delivered nothing of its own says "not reported" instead
+of showing figures or failures, and the city says how many of its counties its figures sum.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,27 @@ from warehouse.connection import connect
 
 SUMMARY_SQL = """
 with latest as (select max(year) as year from marts.cultivated_land),
+admins as (select admin_code, admin_name, admin_level from reference.ref_region),
+coverage as (
+    select r.admin_code, r.region_code,
+           coalesce(bool_or(d.delivered) filter (where d.scope = 'county'), false) as reported
+    from reference.ref_region r
+    left join marts.delivery_coverage d on d.admin_code = r.admin_code and d.admin_level = 'county'
+    where r.admin_level = 'county'
+    group by all
+),
+cities as (
+    select region_code as admin_code,
+           count(*) filter (where reported) || ' of ' || count(*) || ' counties' as reported
+    from coverage group by region_code
+),
+reporting as (
+    select admin_code, if(reported, 'yes', 'not reported') as reported from coverage
+    union all
+    select admin_code, reported from cities
+),
 cultivated as (
-    select c.admin_code, c.admin_level, c.year, c.cultivated_mu, c.target_mu, c.meets_target
+    select c.admin_code, c.year, c.cultivated_mu, c.target_mu, c.meets_target
     from marts.cultivated_land c, latest where c.year = latest.year
 ),
 pbf as (
@@ -34,22 +57,32 @@ risk as (
     select county_code as admin_code, risk_index from marts.risk_index
     where quarter_start = (select max(quarter_start) from marts.risk_index)
 ),
-names as (select admin_code, admin_name from reference.ref_region)
-select c.admin_code, n.admin_name, c.year, c.cultivated_mu, c.target_mu, c.meets_target,
+shown as (
+    -- every admin of the region, and any other admin the marts hold
+    select admin_code, admin_level from admins
+    union
+    select c.admin_code, c.admin_level from marts.cultivated_land c, latest where c.year = latest.year
+)
+select a.admin_code, n.admin_name, rp.reported, coalesce(c.year, (select year from latest)) as year,
+       c.cultivated_mu, c.target_mu, c.meets_target,
        p.pbf_mu, p.pbf_target_mu, p.pbf_meets_target, b.in_mu, b.out_mu,
-       s.open_findings, r.risk_index,
+       -- case counts and the risk index are zero-filled for every county; unreported, they say nothing
+       if(rp.reported = 'not reported', null, s.open_findings) as open_findings,
+       if(rp.reported = 'not reported', null, r.risk_index) as risk_index,
        coalesce(f.violations, '') as violations
-from cultivated c
-left join names n using (admin_code)
+from shown a
+left join admins n using (admin_code)
+left join reporting rp using (admin_code)
+left join cultivated c using (admin_code)
 left join pbf p using (admin_code)
 left join balance b using (admin_code)
 left join findings f using (admin_code)
 left join cases s using (admin_code)
 left join risk r using (admin_code)
-order by c.admin_level = 'city', c.admin_code
+order by a.admin_level = 'city', a.admin_code
 """
 
-HEADERS = ("code", "name", "year", "耕地 亩", "target", "meets", "永农 亩", "target", "meets",
+HEADERS = ("code", "name", "reported", "year", "耕地 亩", "target", "meets", "永农 亩", "target", "meets",
            "进 亩", "出 亩", "open cases", "risk", "violations by rule")  # fmt: skip
 
 

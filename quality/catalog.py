@@ -40,11 +40,21 @@ class Rule:
     subject: str | None = None
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
     enforcer: str | None = None  # who enforces a rule without a check: 'extractor'
+    # raw tables a county must have delivered for the rule to judge it (a missing one: not evaluated)
+    inputs: tuple[str, ...] = ()
+    asset_check: str | None = None  # check name of a file-level rule the extractor enforces
 
     @property
     def enforced_by(self) -> str:
         """'rule_runner', 'extractor', or 'planned' (catalogued, not yet enforced)."""
         return "rule_runner" if self.subject else (self.enforcer or "planned")
+
+    @property
+    def check_name(self) -> str:
+        """The rule's asset check in Dagster: the id and the subject (or the file check's name)."""
+        if self.subject:
+            return f"{self.rule_id}_{self.subject.split('_', 1)[1]}"
+        return f"{self.rule_id}_{self.asset_check or 'rule'}"
 
     @property
     def evaluated(self) -> bool:
@@ -79,6 +89,8 @@ def _rule(entry: dict[str, Any]) -> Rule:
         subject=check.get("subject"),
         expectations=tuple(expectations),
         enforcer=entry.get("enforced_by"),
+        inputs=tuple(entry.get("inputs") or ()),
+        asset_check=entry.get("asset_check"),
     )
 
 
@@ -97,6 +109,11 @@ def load_catalog(path: Path = CATALOG_FILE) -> dict[str, Rule]:
 def load_risk_index(path: Path = RISK_INDEX_FILE) -> dict[str, Any]:
     """The 违法用地风险指数 definition (formula in the file's comments, weights under `parameters`)."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def file_rules() -> list[Rule]:
+    """The catalogued rules the extractor enforces on whole delivered files (DQ14, DQ15), in catalog order."""
+    return [r for r in load_catalog().values() if r.enforced_by == "extractor" and r.asset_check]
 
 
 def rules_with(consequence: str) -> list[Rule]:

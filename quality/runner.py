@@ -6,13 +6,19 @@ that fails any expectation is a violation naming its entity (parcel BSM, county 
 observed, what was expected, and the clause. Results per admin unit and year go to
 `quality.rule_results`; violations to `quality.violations`; for row-quarantine DQ rules the failing
 raw rows also go to `raw.rejects`, which staging excludes.
+
+A rule judges a county only on what the county delivered: a county lacking one of the rule's `inputs`
+(per marts.delivery_coverage) is left out of the subject and gets a rule_results row with status
+'not_evaluated' and the missing delivery as its reason, never a violation. The city is judged only
+when every one of its counties delivered the inputs, since its figures sum them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +41,9 @@ class RuleOutcome:
     rule: Rule
     evaluated_count: int
     violations: pd.DataFrame  # one row per failing entity row of the subject
-    results: pd.DataFrame  # one row per admin_code × year
+    results: pd.DataFrame  # one row per admin_code × year, and one per admin not evaluated
     expectations: list[ExpectationOutcome]
+    not_evaluated: dict[str, str] = field(default_factory=dict)  # admin_code -> why
 
     @property
     def violation_count(self) -> int:
@@ -70,12 +77,76 @@ def _query_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
     return {name: parameters[name] for name in used}
 
 
-def subject_frame(con: duckdb.DuckDBPyConnection, rule: Rule, context: dict[str, Any]) -> pd.DataFrame:
-    """The rule's subject rows as a pandas frame (through Arrow), with a `_row` id column."""
+@dataclass(frozen=True)
+class Coverage:
+    """Who delivered what (marts.delivery_coverage): the counties of the region and, per raw table, the
+    counties that delivered it in any year."""
+
+    cities: dict[str, str]  # county -> its city
+    delivered: dict[str, frozenset[str]]  # raw table -> counties
+    delivered_as: dict[str, str]  # raw table -> where it lands in the landing folder
+
+    def missing(self, inputs: tuple[str, ...]) -> dict[str, str]:
+        """{admin_code: why} for every county lacking one of `inputs`, and for a city any of whose
+        counties lacks one."""
+        unknown = [t for t in inputs if t not in self.delivered]
+        if unknown:
+            raise KeyError(f"inputs {unknown} are not sources of transforms/seeds/ref_delivery_sources.csv")
+        missing: dict[str, str] = {}
+        for county in sorted(self.cities):
+            lacking = [t for t in inputs if county not in self.delivered[t]]
+            if lacking:
+                missing[county] = "; ".join(f"{self.delivered_as[t]} not delivered" for t in lacking)
+        for city in sorted(set(self.cities.values())):
+            counties = sorted(c for c, of in self.cities.items() if of == city)
+            reasons = []
+            for table in inputs:
+                absent = [c for c in counties if c not in self.delivered[table]]
+                if len(absent) == len(counties):
+                    reasons.append(f"{self.delivered_as[table]} not delivered")
+                elif absent:
+                    reasons.append(
+                        f"{self.delivered_as[table]} delivered by {len(counties) - len(absent)} of "
+                        f"{len(counties)} counties (not by {', '.join(absent)})"
+                    )
+            if reasons:
+                missing[city] = "; ".join(reasons)
+        return missing
+
+
+def delivery_coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
+    """The coverage the marts were built on; the marts (marts.delivery_coverage) must exist."""
+    cities = dict(
+        con.execute(
+            "select admin_code, region_code from reference.ref_region where admin_level = 'county'"
+        ).fetchall()
+    )
+    rows = con.execute(
+        """select raw_table, any_value(delivered_as),
+                  coalesce(list(distinct admin_code) filter (where delivered), [])
+           from marts.delivery_coverage where admin_level = 'county' group by raw_table"""
+    ).fetchall()
+    return Coverage(
+        cities=cities,
+        delivered={table: frozenset(counties) for table, _, counties in rows},
+        delivered_as={table: label for table, label, _ in rows},
+    )
+
+
+def subject_frame(
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    context: dict[str, Any],
+    leave_out: Collection[str] = (),
+) -> pd.DataFrame:
+    """The rule's subject rows as a pandas frame (through Arrow), with a `_row` id column; rows of the
+    admin codes in `leave_out` (not evaluated) are dropped."""
     sql = rule.subject_sql
     parameters = {**context, **rule.parameters}
     table = con.execute(sql, _query_parameters(sql, parameters)).fetch_arrow_table()
     frame = table.to_pandas()
+    if leave_out and not frame.empty:
+        frame = frame[~frame["admin_code"].isin(list(leave_out))].reset_index(drop=True)
     frame.insert(0, ROW_ID, range(len(frame)))
     return frame
 
@@ -139,7 +210,9 @@ def _results(rule: Rule, frame: pd.DataFrame, violations: pd.DataFrame, threshol
     """Per admin unit and year: how many subject rows were checked and how many failed."""
     keys = ["admin_code", "year"]
     if frame.empty:
-        return pd.DataFrame(columns=[*keys, "evaluated_count", "violation_count", "passed", "observed"])
+        return pd.DataFrame(
+            columns=[*keys, "evaluated_count", "violation_count", "passed", "observed", "status", "reason"]
+        )
     scope = frame[keys].astype({"admin_code": "string"}).assign(year=frame["year"].astype("Int64"))
     evaluated = scope.value_counts(dropna=False).rename("evaluated_count").reset_index()
     if violations.empty:
@@ -155,14 +228,41 @@ def _results(rule: Rule, frame: pd.DataFrame, violations: pd.DataFrame, threshol
         for v, e in zip(merged["violation_count"], merged["evaluated_count"], strict=True)
     ]
     merged["threshold"] = threshold
+    merged["status"] = merged["passed"].map({True: "passed", False: "failed"})
+    merged["reason"] = None
     return merged
 
 
+def _not_evaluated(missing: dict[str, str], threshold: str) -> pd.DataFrame:
+    """One row per admin code the rule could not judge; the year is NULL: no year of it was judged."""
+    return pd.DataFrame(
+        {
+            "admin_code": pd.Series(list(missing), dtype="string"),
+            "year": pd.Series([pd.NA] * len(missing), dtype="Int64"),
+            "evaluated_count": 0,
+            "violation_count": 0,
+            "passed": pd.Series([None] * len(missing), dtype="object"),
+            "observed": "not evaluated",
+            "threshold": threshold,
+            "status": "not_evaluated",
+            "reason": list(missing.values()),
+        }
+    )
+
+
 def evaluate_rule(
-    con: duckdb.DuckDBPyConnection, rule: Rule, validator: Validator, context: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    validator: Validator,
+    context: dict[str, Any],
+    coverage: Coverage | None = None,
 ) -> RuleOutcome:
-    """Run the rule's subject query and validate every expectation of the rule on it."""
-    frame = subject_frame(con, rule, context)
+    """Run the rule's subject query and validate every expectation of the rule on it, leaving out the
+    admin units that did not deliver the rule's inputs (`coverage` defaults to marts.delivery_coverage)."""
+    missing: dict[str, str] = {}
+    if rule.inputs:
+        missing = (coverage or delivery_coverage(con)).missing(rule.inputs)
+    frame = subject_frame(con, rule, context, leave_out=missing)
     parameters = {**context, **rule.parameters}
     outcomes = []
     for expectation in rule.expectations:
@@ -172,7 +272,11 @@ def evaluate_rule(
         outcomes.append(validator.validate(frame, expectation.type, kwargs))
     violations = _violations(rule, frame, outcomes)
     threshold = "; ".join(o.description for o in outcomes)
-    return RuleOutcome(rule, len(frame), violations, _results(rule, frame, violations, threshold), outcomes)
+    results = _results(rule, frame, violations, threshold)
+    if missing:
+        parts = [r for r in (results, _not_evaluated(missing, threshold)) if not r.empty]
+        results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return RuleOutcome(rule, len(frame), violations, results, outcomes, missing)
 
 
 def evaluate_rules(
@@ -184,7 +288,8 @@ def evaluate_rules(
     if unknown:
         raise KeyError(f"rules not in the catalog: {unknown}")
     validator = Validator()
-    return [evaluate_rule(con, catalog[r], validator, context) for r in rule_ids]
+    coverage = delivery_coverage(con) if any(catalog[r].inputs for r in rule_ids) else None
+    return [evaluate_rule(con, catalog[r], validator, context, coverage) for r in rule_ids]
 
 
 def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome], run_id: str) -> None:
@@ -210,8 +315,8 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome],
             con.execute(
                 """INSERT INTO quality.rule_results BY NAME
                    SELECT run_id, rule_id, evaluated_at, cast(admin_code AS VARCHAR) AS admin_code,
-                          cast(year AS INTEGER) AS year, passed, observed, threshold,
-                          violation_count, evaluated_count
+                          cast(year AS INTEGER) AS year, cast(passed AS BOOLEAN) AS passed, observed,
+                          threshold, violation_count, evaluated_count, status, reason
                    FROM new_results"""
             )
             con.unregister("new_results")

@@ -1,4 +1,8 @@
-"""The `quality` schema: the rule catalog, each run's results, and the violations behind them."""
+"""The `quality` schema: the rule catalog, each run's results, and the violations behind them.
+
+`quality.rule_results.status` is 'passed', 'failed' or 'not_evaluated'; a rule is not evaluated for a
+county that did not deliver an input the rule needs (`reason` names it), and `passed` is then NULL.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,14 @@ QUALITY_DDL = (
     """
     CREATE TABLE IF NOT EXISTS quality.rule_results (
       run_id VARCHAR, rule_id VARCHAR, evaluated_at TIMESTAMP, admin_code VARCHAR, year INTEGER,
-      passed BOOLEAN, observed VARCHAR, threshold VARCHAR, violation_count BIGINT, evaluated_count BIGINT
+      passed BOOLEAN, observed VARCHAR, threshold VARCHAR, violation_count BIGINT, evaluated_count BIGINT,
+      status VARCHAR, reason VARCHAR
     )
     """,
+    # A warehouse built before results told "not evaluated" from "passed" gets the columns in place;
+    # its earlier rows keep status NULL.
+    "ALTER TABLE quality.rule_results ADD COLUMN IF NOT EXISTS status VARCHAR",
+    "ALTER TABLE quality.rule_results ADD COLUMN IF NOT EXISTS reason VARCHAR",
     """
     CREATE TABLE IF NOT EXISTS quality.violations (
       run_id VARCHAR, rule_id VARCHAR, severity VARCHAR, admin_code VARCHAR, year INTEGER,

@@ -35,7 +35,7 @@ REFERENCE_KEYS = [
 
 
 def check_name(rule: Rule) -> str:
-    return f"{rule.rule_id}_{rule.subject.split('_', 1)[1] if rule.subject else 'rule'}"
+    return rule.check_name
 
 
 def _check_spec(rule: Rule, asset: list[str], *, blocking: bool = False) -> dg.AssetCheckSpec:
@@ -64,8 +64,16 @@ def _check_result(
             "evaluated_rows": outcome.evaluated_count,
             "violations": outcome.violation_count,
             "entities": dg.MetadataValue.json(entities[:200]),
+            # admin units left out because they did not deliver an input the rule needs
+            "not_evaluated": dg.MetadataValue.json(outcome.not_evaluated),
             "clause": f"{outcome.rule.source_doc} {outcome.rule.source_clause}",
         },
+        description=(
+            f"not evaluated for {len(outcome.not_evaluated)} admin unit(s) lacking an input: "
+            + "; ".join(f"{code}: {why}" for code, why in list(outcome.not_evaluated.items())[:10])
+            if outcome.not_evaluated
+            else None
+        ),
     )
 
 

@@ -1,10 +1,19 @@
-"""One asset per delivered spatial layer: every file of that layer in the landing folder, loaded into raw."""
+"""One asset per delivered spatial layer: every file of that layer in the landing folder, loaded into raw.
+
+The rules the extractor enforces on whole files (DQ14 CRS, DQ15 fields) are asset checks of each layer
+asset, and every delivered file gets its rule_results row per run. Their severity is ERROR, as the
+rules': a refused file is a delivery the warehouse could not take in, so the figures built on the layer
+miss it until it is fixed and redelivered (the asset fails too, and the snapshot is not replaced).
+"""
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehouseResource
+from quality.catalog import Rule, file_rules
+from quality.file_rules import delivered_files, file_results, record_file_results
 from sources.errors import DeliveryError
 from sources.extract.load import load_layer
 from sources.layers import LAYERS, Layer
@@ -18,6 +27,44 @@ def _delivered_as(layer: Layer) -> str:
     return f"{layer.folder}/{layer.layer_aliases[0]}.*"
 
 
+FILE_RULES = file_rules()
+
+
+def _file_check_spec(rule: Rule, layer: Layer) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name=rule.check_name,
+        asset=dg.AssetKey(["raw", layer.table]),
+        description=f"{rule.rule_id} {rule.title_zh} — {rule.title_en}, for every delivered {layer.code} "
+        f"file ({rule.source_doc} {rule.source_clause})",
+    )
+
+
+def _file_check_results(layer: Layer, results: pd.DataFrame) -> list[dg.AssetCheckResult]:
+    checks = []
+    for rule in FILE_RULES:
+        mine = results[results["rule_id"] == rule.rule_id]
+        refused = mine[mine["status"] == "failed"]
+        checks.append(
+            dg.AssetCheckResult(
+                asset_key=dg.AssetKey(["raw", layer.table]),
+                check_name=rule.check_name,
+                passed=refused.empty,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "rule_id": rule.rule_id,
+                    "files": len(mine),
+                    "files_refused": len(refused),
+                    "files_not_evaluated": int((mine["status"] == "not_evaluated").sum()),
+                    "refused": dg.MetadataValue.json(
+                        dict(zip(refused["observed"], refused["reason"], strict=True))
+                    ),
+                },
+                description="; ".join(refused["reason"].astype(str)) or None,
+            )
+        )
+    return checks
+
+
 def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", layer.table],
@@ -28,18 +75,26 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run() if layer.yearly else None,
         description=f"{layer.code} {layer.title_zh}: every `{_delivered_as(layer)}` delivery as read, "
         "with its file, row, load time and file hash.",
+        check_specs=[_file_check_spec(rule, layer) for rule in FILE_RULES],
     )
-    def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+    def load(context: AssetExecutionContext, farmland: WarehouseResource):
+        years = {int(key) for key in context.partition_keys} if layer.yearly else None
+        refusal: DeliveryError | None = None
         with warehouse(farmland.warehouse_file) as con:
             try:
-                years = {int(key) for key in context.partition_keys} if layer.yearly else None
                 report = load_layer(con, farmland.landing_folder, layer, region().crs_epsg, years=years)
             except DeliveryError as error:
-                # The rest of the delivery is loaded; this file stays out until it is fixed and redelivered.
-                raise dg.Failure(description=str(error)) from error
+                refusal = error
+            results = file_results(delivered_files(con, layer, years), FILE_RULES)
+            record_file_results(con, results, context.run_id)
             rows = con.sql(f"select count(*) from raw.{layer.table}").fetchone()[0]
+        if refusal is not None:
+            # The rest of the delivery is loaded; this file stays out until it is fixed and redelivered.
+            yield from _file_check_results(layer, results)
+            raise dg.Failure(description=str(refusal)) from refusal
         context.log.info(str(report))
-        return dg.MaterializeResult(metadata={"rows": rows, "load_report": str(report)})
+        yield dg.MaterializeResult(metadata={"rows": rows, "load_report": str(report)})
+        yield from _file_check_results(layer, results)
 
     return load
 

@@ -31,4 +31,7 @@ left join inside
     on inside.polygon_id = required.polygon_id
     and inside.control_year = required.control_year
     and inside.over_layer = required.required_layer
-where required.required_layer is not null
+where required.required_layer = 'permanent_farmland'
+   -- an 改造提升 block is judged only where the county delivered its 功能区: not delivered is not outside
+   or (required.required_layer = 'grain_zone' and required.county_code in (
+       select county_code from intermediate.int_control__polygons where layer = 'grain_zone'))

@@ -2,6 +2,8 @@
 -- potential, its change in the year by cause, and the 耕地保有量 target (rule PR01).
 -- Years that passed the delivery gate (DQ09) only; counties and the city (= Σ counties).
 
+{% set partial = 'coalesce(counties_reported < counties_expected, false)' %}
+
 with
 
 reconciled_years as {{ reconciled_survey_years() }},
@@ -106,7 +108,7 @@ county_rows as (
 ),
 
 city_rows as (
-    {{ city_rows('county_rows', ['year'], [
+    {{ city_rows('county_rows', ['year'], coverage_by='year', measures=[
         'cultivated_m2', 'paddy_m2', 'irrigated_m2', 'dry_m2', 'graded_m2', 'grade_weighted_m2',
         'steep_slope_m2', 'restorable_m2', 'gain_m2', 'loss_m2', 'loss_to_construction_m2',
         'loss_to_agriculture_m2', 'boundary_net_m2']) }}
@@ -142,8 +144,11 @@ final as (
         {{ as_double(to_mu('gain_m2 - loss_m2')) }}                            as net_change_mu,
         {{ as_double(to_mu('boundary_net_m2')) }}                              as boundary_net_mu,
         target_mu,
-        {{ as_double(to_mu('cultivated_m2')) }} - target_mu                    as gap_mu,
-        {{ as_double(to_mu('cultivated_m2')) }} >= target_mu                   as meets_target,
+        -- a city summing fewer counties than it has is not measured against the city's target
+        case when not {{ partial }} then {{ as_double(to_mu('cultivated_m2')) }} - target_mu end as gap_mu,
+        case when not {{ partial }} then {{ as_double(to_mu('cultivated_m2')) }} >= target_mu end as meets_target,
+        counties_reported,
+        counties_expected,
         {{ as_double('cultivated_m2') }}                                       as cultivated_m2,
         {{ as_double('graded_m2') }}                                           as graded_m2
     from with_target

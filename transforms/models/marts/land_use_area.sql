@@ -21,13 +21,17 @@ county_rows as (
 ),
 
 city_rows as (
-    {{ city_rows('county_rows', ['year', 'land_class'], ['area_m2']) }}
+    {{ city_rows('county_rows', ['year', 'land_class'], ['area_m2'], coverage_by='year') }}
 ),
 
 admin_rows as (
-    select admin_code, 'county' as admin_level, year, land_class, area_m2 from county_rows
+    select
+        admin_code, 'county' as admin_level, year, land_class, area_m2,
+        null::bigint as counties_reported, null::bigint as counties_expected
+    from county_rows
     union all
-    select admin_code, admin_level, year, land_class, area_m2 from city_rows
+    select admin_code, admin_level, year, land_class, area_m2, counties_reported, counties_expected
+    from city_rows
 ),
 
 final as (
@@ -38,7 +42,9 @@ final as (
         land_class,
         {{ land_class_name('admin_rows.land_class') }} as land_class_name,
         {{ as_double('area_m2') }} as area_m2,
-        {{ as_double(to_mu('area_m2')) }} as area_mu
+        {{ as_double(to_mu('area_m2')) }} as area_mu,
+        counties_reported,
+        counties_expected
     from admin_rows
 )
 

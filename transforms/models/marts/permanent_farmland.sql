@@ -8,6 +8,8 @@
 -- each reaches (a patch counts in the largest class it reaches). Polygons a DQ rule quarantined are
 -- left out of every figure, and counted here so the gap is visible: pbf_quarantined_polygons / _mu.
 
+{% set partial = 'coalesce(counties_reported < counties_expected, false)' %}
+
 with
 
 reconciled_years as {{ reconciled_survey_years() }},
@@ -107,7 +109,7 @@ county_rows as (
 ),
 
 city_sums as (
-    {{ city_rows('county_rows', ['year'], [
+    {{ city_rows('county_rows', ['year'], coverage_by='year', measures=[
         'pbf_m2', 'pbf_on_cultivated_m2', 'demonstration_m2', 'reserve_m2', 'patch_count', 'patches_under_20mu',
         'fragmented_m2', 'hundred_mu_blocks', 'thousand_mu_blocks', 'ten_thousand_mu_blocks',
         'pbf_quarantined_polygons', 'pbf_quarantined_m2']) }}
@@ -144,8 +146,11 @@ final as (
         {{ as_double(to_mu('demonstration_m2')) }}                  as demonstration_mu,
         {{ as_double(to_mu('reserve_m2')) }}                        as reserve_mu,
         target_mu,
-        {{ as_double(to_mu('pbf_m2')) }} - target_mu                as gap_mu,
-        {{ as_double(to_mu('pbf_m2')) }} >= target_mu               as meets_target,
+        -- a city summing fewer counties than it has is not measured against the city's target
+        case when not {{ partial }} then {{ as_double(to_mu('pbf_m2')) }} - target_mu end as gap_mu,
+        case when not {{ partial }} then {{ as_double(to_mu('pbf_m2')) }} >= target_mu end as meets_target,
+        counties_reported,
+        counties_expected,
         cast(patch_count as bigint) as patch_count,
         cast(patches_under_20mu as bigint) as patches_under_20mu,
         {{ as_double(to_mu('fragmented_m2')) }}                     as fragmented_mu,

@@ -1,14 +1,75 @@
--- 耕地保护考核 scorecard per admin × year: the headline figures of the marts and one pass/fail column
--- per policy rule (pr01_pass … pr25_pass): true when the rule found nothing for the county that year
--- (for the city: nothing for the city or any of its counties), false otherwise. Every PR rule of the
--- catalog is evaluated by the rule runner (tests/test_definitions.py keeps it so), so a true is a
--- pass, not a rule nobody checked. `violations` counts the policy findings of the county and year
--- (the city: all of them).
+-- 耕地保护考核 scorecard per admin × year: the headline figures of the marts and one pass column per
+-- policy rule (pr01_pass … pr25_pass): false when the rule found something for the county that year
+-- (for the city: for the city or any of its counties); NULL when the rule could not be evaluated there
+-- because a delivery it needs is missing (quality.rule_results status not_evaluated, with the reason);
+-- true otherwise. Every PR rule of the catalog is evaluated by the rule runner (tests/test_definitions.py
+-- keeps it so), so a true is a pass, not a rule nobody checked. `violations` counts the policy findings
+-- of the county and year (the city: all of them). Every county of ref_region has a row for every survey
+-- year, so a county that delivered nothing shows as not reported (reported false, passes NULL) rather
+-- than passing or failing.
 
 with
 
 region as (
     select admin_code, admin_level, region_code from {{ ref('ref_region') }}
+),
+
+coverage as (
+    -- a county reported when it delivered a layer or record that names it (scope county)
+    select
+        admin_code,
+        bool_or(delivered) filter (where scope = 'county')  as reported
+    from {{ ref('delivery_coverage') }}
+    where admin_level = 'county'
+    group by admin_code
+),
+
+reporting as (
+    select
+        region.admin_code,
+        coalesce(coverage.reported, false)                  as reported
+    from region
+    left join coverage using (admin_code)
+    where region.admin_level = 'county'
+    union all
+    -- the city reported when every one of its counties did; it sums those that did
+    select
+        city.admin_code,
+        bool_and(coalesce(coverage.reported, false))        as reported
+    from region as city
+    inner join region as county
+        on county.region_code = city.admin_code
+        and county.admin_level = 'county'
+    left join coverage on coverage.admin_code = county.admin_code
+    where city.admin_level = 'city'
+    group by city.admin_code
+),
+
+city_counties as (
+    select
+        county.region_code                                  as admin_code,
+        count(*) filter (where coalesce(coverage.reported, false)) as counties_reported,
+        count(*)                                            as counties_expected
+    from region as county
+    left join coverage using (admin_code)
+    where county.admin_level = 'county'
+    group by county.region_code
+),
+
+latest_runs as (
+    -- rule_results keeps every run; each rule's latest run says what was (not) evaluated
+    select rule_id, arg_max(run_id, evaluated_at) as run_id
+    from {{ source('quality', 'rule_results') }}
+    where rule_id like 'PR%'
+    group by rule_id
+),
+
+not_evaluated as (
+    -- year NULL: no year of the admin unit was evaluated
+    select results.rule_id, results.admin_code, results.year
+    from {{ source('quality', 'rule_results') }} as results
+    inner join latest_runs using (rule_id, run_id)
+    where results.status = 'not_evaluated'
 ),
 
 findings as (
@@ -27,6 +88,11 @@ findings as (
 spine as (
     select admin_code, admin_level, year from {{ ref('cultivated_land') }}
     union
+    -- every county and the city in every survey year, reported or not
+    select region.admin_code, region.admin_level, survey_years.year
+    from region
+    cross join (select distinct year from {{ ref('cultivated_land') }}) as survey_years
+    union
     select region.admin_code, region.admin_level, findings.year
     from findings
     inner join region on region.admin_code in (findings.admin_code, findings.city_code)
@@ -40,15 +106,15 @@ findings_per_admin as (
     select rule_id, city_code, year from findings where city_code <> admin_code
 ),
 
-rule_columns as (
+violation_counts as (
     select
         spine.admin_code,
         spine.year,
         count(findings_per_admin.rule_id)                                   as violations,
         {%- for n in range(1, 26) %}
         {%- set rule = 'PR%02d' % n %}
-        count(findings_per_admin.rule_id) filter (where findings_per_admin.rule_id = '{{ rule }}') = 0
-                                                                            as {{ rule | lower }}_pass{{ ',' if not loop.last }}
+        count(findings_per_admin.rule_id) filter (where findings_per_admin.rule_id = '{{ rule }}')
+                                                                            as {{ rule | lower }}_violations{{ ',' if not loop.last }}
         {%- endfor %}
     from spine
     left join findings_per_admin
@@ -57,11 +123,50 @@ rule_columns as (
     group by all
 ),
 
+not_evaluated_counts as (
+    select
+        spine.admin_code,
+        spine.year,
+        count(distinct not_evaluated.rule_id)                               as rules_not_evaluated,
+        {%- for n in range(1, 26) %}
+        {%- set rule = 'PR%02d' % n %}
+        count(not_evaluated.rule_id) filter (where not_evaluated.rule_id = '{{ rule }}')
+                                                                            as {{ rule | lower }}_not_evaluated{{ ',' if not loop.last }}
+        {%- endfor %}
+    from spine
+    left join not_evaluated
+        on not_evaluated.admin_code = spine.admin_code
+        and (not_evaluated.year is null or not_evaluated.year = spine.year)
+    group by all
+),
+
+rule_columns as (
+    -- a finding is a fail even where another county kept the rule from being evaluated for the city
+    select
+        violation_counts.admin_code,
+        violation_counts.year,
+        violation_counts.violations,
+        not_evaluated_counts.rules_not_evaluated,
+        {%- for n in range(1, 26) %}
+        {%- set rule = ('PR%02d' % n) | lower %}
+        case
+            when violation_counts.{{ rule }}_violations > 0 then false
+            when not_evaluated_counts.{{ rule }}_not_evaluated > 0 then null
+            else true
+        end                                                                 as {{ rule }}_pass{{ ',' if not loop.last }}
+        {%- endfor %}
+    from violation_counts
+    inner join not_evaluated_counts using (admin_code, year)
+),
+
 final as (
     select
         spine.admin_code,
         spine.admin_level,
         spine.year,
+        reporting.reported,
+        city_counties.counties_reported,
+        city_counties.counties_expected,
         cultivated.cultivated_mu,
         cultivated.target_mu                            as cultivated_target_mu,
         cultivated.gap_mu                               as cultivated_gap_mu,
@@ -79,6 +184,8 @@ final as (
         rule_columns.* exclude (admin_code, year)
     from spine
     inner join rule_columns using (admin_code, year)
+    left join reporting using (admin_code)
+    left join city_counties using (admin_code)
     left join {{ ref('cultivated_land') }} as cultivated using (admin_code, year)
     left join {{ ref('permanent_farmland') }} as permanent using (admin_code, year)
     left join {{ ref('in_out_balance') }} as balance using (admin_code, year)
