@@ -12,6 +12,7 @@ every derived area (KCMJ = TBMJ × KCXS with two-decimal KCXS) is exact to the �
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import shutil
@@ -256,6 +257,29 @@ class ControlPolygon:
 
 
 @dataclass
+class Approval:
+    """A land-use approval (建设用地审批.csv) with its red line (用地红线)."""
+
+    number: str  # 批准文号
+    county: str
+    land_use_type: str  # 建设用地 / 临时用地 / 设施农业用地
+    approved_on: datetime.date
+    red_line: shapely.Polygon
+
+    def record(self) -> dict:
+        """The row as the provincial system exports it (SOURCES.md §2, every header)."""
+        mu = round(self.red_line.area * 0.0015, 2)
+        return {
+            "批准文号": self.number, "项目名称": f"{self.number} 项目", "用地类型": self.land_use_type,
+            "县级行政区代码": self.county, "批准日期": self.approved_on.isoformat(), "批准机关级别": "省",
+            "占用耕地面积(亩)": mu, "其中水田(亩)": 0, "其中永久基本农田(亩)": 0, "其中示范区(亩)": 0,
+            "占用耕地平均等别": 5, "承诺制": "否", "承诺兑现期限": "", "备案面积(亩)": "",
+            "复垦期限": self.approved_on.replace(year=self.approved_on.year + 2).isoformat()
+            if self.land_use_type == "临时用地" else "",
+        }  # fmt: skip
+
+
+@dataclass
 class Delivery:
     """The survey and control layers of a landing folder, and how each file is written."""
 
@@ -271,6 +295,7 @@ class Delivery:
     rename: dict[tuple[str, int, str], dict[str, str]] = field(default_factory=dict)
     # control year → the name the 永农 layer is delivered under (YJJBNT, YJJBNTBHTB, YJJBNTTB)
     pbf_layer_name: dict[int, str] = field(default_factory=dict)
+    approvals: list[Approval] = field(default_factory=list)
     _next_piece_bsm: int = 900_000_001
 
     # ----------------------------------------------------------------------------------- survey state
@@ -391,6 +416,16 @@ class Delivery:
                 name = self.pbf_layer_name.get(year, "YJJBNT") if layer == "YJJBNT" else layer
                 rows, columns = control_records(name, chosen)
                 self._write_layer(landing, "control", year, name, rows, [p.geom for p in chosen], columns)
+        if self.approvals:
+            projects = landing / "projects"
+            projects.mkdir(parents=True, exist_ok=True)
+            rows = [a.record() for a in self.approvals]
+            with (projects / "建设用地审批.csv").open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            columns = {"批准文号": [a.number for a in self.approvals]}
+            write_geopackage(projects, "用地红线", columns, [a.red_line for a in self.approvals])
         return landing
 
     def _write_layer(

@@ -123,6 +123,17 @@ def _targets(indicator: str) -> list[tuple[str, int, float]]:
         ]
 
 
+def region_county_count() -> int:
+    """How many counties the region has (ref_region): a city row summing fewer is not the city's figure."""
+    with (TARGETS_CSV.parent / "ref_region.csv").open(encoding="utf-8") as handle:
+        return sum(1 for row in csv.DictReader(handle) if row["admin_level"] == "county")
+
+
+def _judged_against_target(admin: str, counties_summed: int) -> bool:
+    """A county row is judged against its target; a city row only when it sums all its counties."""
+    return admin != CITY or counties_summed == region_county_count()
+
+
 def target_in_force(indicator: str, admin: str, year: int) -> float | None:
     """The latest target of the scope whose target year ≤ year (none before the first)."""
     candidates = [(y, mu) for code, y, mu in _targets(indicator) if code == admin and y <= year]
@@ -180,6 +191,8 @@ def cultivated_land(delivery: Delivery) -> dict[tuple[str, int], dict[str, float
 
         has_change = year in change_years
         target = target_in_force("cultivated_land", admin, year)
+        summed = len({county for county, y in keys if y == year})
+        judged = target is not None and _judged_against_target(admin, summed)
         out[(admin, year)] = {
             "cultivated_mu": mu("cultivated"),
             "paddy_mu": mu("paddy"),
@@ -194,8 +207,8 @@ def cultivated_land(delivery: Delivery) -> dict[tuple[str, int], dict[str, float
             "loss_to_agriculture_mu": mu("loss_agriculture") if has_change else None,
             "net_change_mu": (mu("gain") - mu("loss")) if has_change else None,
             "target_mu": target,
-            "gap_mu": None if target is None else mu("cultivated") - target,
-            "meets_target": None if target is None else mu("cultivated") >= target,
+            "gap_mu": mu("cultivated") - target if judged else None,
+            "meets_target": mu("cultivated") >= target if judged else None,
         }
     return out
 
@@ -313,6 +326,8 @@ def permanent_farmland(delivery: Delivery) -> dict[tuple[str, int], dict[str, fl
     result: dict[tuple[str, int], dict[str, float | int | None]] = {}
     for (admin, year), row in out.items():
         target = target_in_force("permanent_farmland", admin, year)
+        summed = len({county for county, y in out if y == year and county != CITY})
+        judged = target is not None and _judged_against_target(admin, summed)
         pbf_mu = row["pbf_m2"] * MU_PER_M2
         on = row["on_m2"]
         result[(admin, year)] = {
@@ -323,7 +338,7 @@ def permanent_farmland(delivery: Delivery) -> dict[tuple[str, int], dict[str, fl
             "reserve_mu": row["reserve_m2"] * MU_PER_M2,
             "patches_under_20mu": row["patches_under_20mu"],
             "target_mu": target,
-            "gap_mu": None if target is None else pbf_mu - target,
+            "gap_mu": pbf_mu - target if judged else None,
         }
     return result
 
@@ -369,13 +384,25 @@ def pr09(delivery: Delivery) -> set[tuple[str, int]]:
 
 
 def pr10(delivery: Delivery) -> set[tuple[str, int]]:
-    """耕地 → construction not covered by an approved red line; these deliveries carry no
-    approvals, so every such change record with more than the tolerance is a finding."""
-    return {
-        key
-        for key, pieces in _loss_records(delivery, is_construction).items()
-        if sum(p.geom.area for p in pieces) > TOLERANCE_M2
-    }
+    """耕地 → construction not covered by the red line of a 建设用地 approval of the county approved on or
+    before the change date (GXSJ): a change record whose uncovered ground exceeds the tolerance."""
+    flagged = set()
+    for key, pieces in _loss_records(delivery, is_construction).items():
+        uncovered = 0.0
+        for piece in pieces:
+            changed_on = piece.record()["GXSJ"]
+            cover = shapely.union_all(
+                [
+                    a.red_line
+                    for a in delivery.approvals
+                    if a.land_use_type == "建设用地" and a.county == piece.before.county
+                    and a.approved_on <= changed_on
+                ]
+            )  # fmt: skip
+            uncovered += shapely.difference(piece.geom, cover).area
+        if uncovered > TOLERANCE_M2:
+            flagged.add(key)
+    return flagged
 
 
 def pr11(delivery: Delivery) -> set[tuple[str, int]]:

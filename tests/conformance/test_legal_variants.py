@@ -11,7 +11,9 @@ A — three counties of 嘉兴 in one delivery (南湖区 330402, 秀洲区 3304
     永农 as canonical YJJBNT (GeoParquet), 储备区 GeoPackage, 高标准 Shapefile, 功能区 FileGDB.
     Changes: a split, a merge across classes, 田坎 rising (attribute change), an attribute change
     keeping its BSM, a parcel moved from one county to another (XZQTZLX 2 + 1), 耕地 → 坑塘 / 果园 /
-    设施农用地 / 宅基地, 林地 and 坑塘 → 耕地, a county whose only 2024 change moves no land (attributes).
+    设施农用地 / 宅基地 / 工业用地, 林地 and 坑塘 → 耕地, a county whose only 2024 change moves no land
+    (attributes). Three land-use approvals with red lines: one covering the 宅基地 in time, one approved
+    after the 工业用地 was built and one for temporary use over it (PR10).
 B — one county alone (海盐县 330424), base 2023 as GBK Shapefile without .cpg; 2024 DLTBGX FileGDB
     + DLTBGXGC GeoParquet (BGMJ alias); 2025 DLTBGX GeoPackage + DLTBGXGC FileGDB; 永农 delivered as
     the old YJJBNTTB (JBNTMJ, GLTBBSM) in 2024 and the new YJJBNTBHTB (YJJBNTTBBH, YJJBNTTBMJ,
@@ -30,12 +32,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from . import reference
-from .delivery import ControlPolygon, Delivery, Parcel, county_box
+from .delivery import Approval, ControlPolygon, Delivery, Parcel, county_box
 
 M2_TOLERANCE = 0.01
 MU_TOLERANCE = 1e-6
@@ -114,7 +117,7 @@ def delivery_a() -> Delivery:
     # 2025 --------------------------------------------------------------------------------------------
     d.apply_change(
         2025,
-        retire=[402_000_004, 402_100_001, 402_000_009, 411_000_004, 421_000_002],
+        retire=[402_000_004, 402_100_001, 402_000_009, 411_000_004, 421_000_002, 411_000_002],
         create=[
             # 田坎 falling: KCXS 0.10 → 0.05
             Parcel(402_200_001, "0103", NANHU, 2, nanhu(500, 0, 600, 100), 0.05, 9, "3", "LS", "PD"),
@@ -129,8 +132,16 @@ def delivery_a() -> Delivery:
             Parcel(411_200_002, "1104", XIUZHOU, 2, xiuzhou(350, 100, 500, 200)),
             # 旱地 → 设施农用地 by attributes only (out, PR08)
             Parcel(421_200_001, "1202", JIASHAN, 1, jiashan(200, 0, 300, 200)),
+            # 水浇地 → 工业用地 on ground approved only after the change, and for temporary use (PR10)
+            Parcel(411_200_003, "0601", XIUZHOU, 1, xiuzhou(300, 0, 500, 100), czcsxm="202"),
         ],
     )
+    # the 2024 宅基地 has its red line in time; the 2025 工业用地 only a temporary one and a late one
+    d.approvals = [
+        Approval("浙土字〔2024〕101号", NANHU, "建设用地", date(2024, 6, 1), nanhu(120, 0, 200, 100)),
+        Approval("浙土字〔2025〕7号", XIUZHOU, "建设用地", date(2025, 12, 20), xiuzhou(300, 0, 500, 100)),
+        Approval("浙土字〔2025〕3号", XIUZHOU, "临时用地", date(2025, 3, 1), xiuzhou(300, 0, 500, 100)),
+    ]
 
     d.control[2024] = [
         ControlPolygon("YJJBNT", NANHU, nanhu(20, 10, 110, 90), 402_900_001, 2022),
