@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from quality.catalog import Rule, file_rules
+from sources.extract.load import year_folder
 from sources.layers import Layer
 
 REJECTED_BY_EXTRACTOR = "extractor"
@@ -35,12 +36,6 @@ def _county(layer: Layer) -> str:
     if "XZQDM" in layer.fields:
         return 'left(trim("XZQDM"), 6)'
     return "NULL::VARCHAR"
-
-
-def _year_folder(source_file: str) -> int | None:
-    """The <year> folder of a landing-relative path (`control/2025/YJJBNTCBQ.shp`), None outside one."""
-    parts = source_file.split("/")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
 
 
 def delivered_files(
@@ -87,7 +82,7 @@ def delivered_files(
         {"layer": layer.code, "by": REJECTED_BY_EXTRACTOR},
     ).df()
     files["year"] = [
-        int(y) if pd.notna(y) else _year_folder(f)
+        int(y) if pd.notna(y) else year_folder(f)
         for y, f in zip(files["year"], files["source_file"], strict=True)
     ]
     if years is not None and layer.yearly:

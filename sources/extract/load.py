@@ -525,7 +525,7 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, region_crs
     return outcome
 
 
-def _year_of(source_file: str) -> int | None:
+def year_folder(source_file: str) -> int | None:
     """The <year> folder of a landing-relative path such as `survey/2023/DLTBGX.gpkg`."""
     parts = source_file.split("/")
     return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
@@ -544,7 +544,7 @@ def _purge_missing(
         ).fetchall()
     }
     if years is not None:
-        known = {f for f in known if _year_of(f) in years}
+        known = {f for f in known if year_folder(f) in years}
     gone = sorted(known - delivered)
     if gone:
         con.begin()

@@ -460,34 +460,23 @@ def test_every_survey_year_reconciles(built: Built) -> None:
     assert [r["year"] for r in rows] == built.delivery.survey_years
 
 
-def test_land_use_area(built: Built) -> None:
+def _compare_areas(built: Built, mart: str, expected_m2: dict[tuple, float], key_columns: list[str]) -> None:
+    """A mart of areas (area_m2, area_mu) against the reference's m² per key."""
     require_success(built)
-    expected = {
-        key: {"area_m2": m2, "area_mu": m2 * reference.MU_PER_M2}
-        for key, m2 in reference.land_use_area(built.delivery).items()
-    }
-    actual = {
-        (r["admin_code"], r["year"], r["land_class"]): r
-        for r in built.query("select * from marts.land_use_area")
-    }
-    assert_no_differences(
-        differences("land_use_area", expected, actual, {"area_m2": M2_TOLERANCE, "area_mu": MU_TOLERANCE})
-    )
+    expected = {key: {"area_m2": m2, "area_mu": m2 * reference.MU_PER_M2} for key, m2 in expected_m2.items()}
+    actual = {tuple(r[c] for c in key_columns): r for r in built.query(f"select * from marts.{mart}")}
+    tolerances = {"area_m2": M2_TOLERANCE, "area_mu": MU_TOLERANCE}
+    assert_no_differences(differences(mart, expected, actual, tolerances))
+
+
+def test_land_use_area(built: Built) -> None:
+    keys = ["admin_code", "year", "land_class"]
+    _compare_areas(built, "land_use_area", reference.land_use_area(built.delivery), keys)
 
 
 def test_land_transition(built: Built) -> None:
-    require_success(built)
-    expected = {
-        key: {"area_m2": m2, "area_mu": m2 * reference.MU_PER_M2}
-        for key, m2 in reference.land_transition(built.delivery).items()
-    }
-    actual = {
-        (r["admin_code"], r["year"], r["from_class"], r["to_class"]): r
-        for r in built.query("select * from marts.land_transition")
-    }
-    assert_no_differences(
-        differences("land_transition", expected, actual, {"area_m2": M2_TOLERANCE, "area_mu": MU_TOLERANCE})
-    )
+    keys = ["admin_code", "year", "from_class", "to_class"]
+    _compare_areas(built, "land_transition", reference.land_transition(built.delivery), keys)
 
 
 def test_cultivated_land(built: Built) -> None:
