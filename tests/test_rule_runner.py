@@ -28,14 +28,14 @@ def _load_reference(con) -> None:
 
 
 def _parcel(con, row: int, bsm: int, dlbm: str, *, zldwdm="3304020010010000000", tbmj=10000.0, kcxs=None,
-            kcmj=0.0, gddb=None, zzsxdm=None, wkt=SQUARE, year=2022) -> None:  # fmt: skip
+            kcmj=0.0, gddb=None, zzsxdm=None, gdpdjb=None, wkt=SQUARE, year=2022) -> None:  # fmt: skip
     tbdlmj = tbmj - (kcmj or 0.0)
     con.execute(
-        """insert into raw.dltb (BSM, DLBM, ZLDWDM, TBMJ, KCXS, KCMJ, TBDLMJ, GDDB, ZZSXDM, geom,
+        """insert into raw.dltb (BSM, DLBM, ZLDWDM, TBMJ, KCXS, KCMJ, TBDLMJ, GDDB, ZZSXDM, GDPDJB, geom,
                                  _survey_year, _source_file, _source_row, _loaded_at, _file_sha256)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ST_GeomFromText(?), ?,
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_GeomFromText(?), ?,
                    'survey/2022/DLTB.parquet', ?, now(), 'x')""",
-        [bsm, dlbm, zldwdm, tbmj, kcxs, kcmj, tbdlmj, gddb, zzsxdm, wkt, year, row],
+        [bsm, dlbm, zldwdm, tbmj, kcxs, kcmj, tbdlmj, gddb, zzsxdm, gdpdjb, wkt, year, row],
     )
 
 
@@ -80,9 +80,9 @@ def test_thresholds_come_from_the_catalog_parameters(con):
 
 
 def test_cultivated_attributes_only_on_cultivated_land(con):
-    _parcel(con, 1, 301, "0101", kcxs=0.0, gddb=5, zzsxdm="LS")
+    _parcel(con, 1, 301, "0101", kcxs=0.0, gddb=5, zzsxdm="LS", gdpdjb="1")
     _parcel(con, 2, 302, "0301", gddb=5)  # a grade on forest land
-    _parcel(con, 3, 303, "0101", kcxs=0.0, gddb=16, zzsxdm="LS")  # grade outside 1–15
+    _parcel(con, 3, 303, "0101", kcxs=0.0, gddb=16, zzsxdm="LS", gdpdjb="1")  # grade outside 1–15
     _parcel(con, 4, 304, "0201", zzsxdm="JKHF")  # restorable orchard: allowed
     [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
     assert outcome.entity_ids() == ["302", "303"]
@@ -153,3 +153,15 @@ def test_an_approval_of_an_unknown_land_use_type_is_quarantined_by_dq08(con):
     [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
     assert sorted(outcome.violations["source_row"].tolist()) == [2, 3]
     assert quarantine(con, [outcome]) == 2
+
+
+def test_a_cultivated_parcel_without_grade_slope_or_planting_attribute_is_quarantined_by_dq08(con):
+    _parcel(con, 1, 301, "0101", gddb=5, zzsxdm="LS", gdpdjb="1")
+    _parcel(con, 2, 302, "0101", zzsxdm="LS")  # no 耕地等别, no 坡度级别
+    _parcel(con, 3, 303, "0301")  # 林地 carries none of them, rightly
+    [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
+    assert outcome.entity_ids() == ["302"]
+    assert (
+        "GDDB" in outcome.violations.iloc[0]["observed"]
+        and "GDPDJB" in outcome.violations.iloc[0]["observed"]
+    )
