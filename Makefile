@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test ui lint lock clean bench
+.PHONY: setup demo test test-fast ui lint lock clean bench
 
 setup: $(STAMP)
 
@@ -26,6 +26,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The tests that neither generate the demo nor build a warehouse: loaders, rules, contracts (under a minute).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not builds_warehouse"
 
 ui: $(STAMP)
 	mkdir -p .dagster

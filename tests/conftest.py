@@ -14,6 +14,20 @@ import pytest
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+# Fixtures that generate the demo or build a warehouse (the whole Dagster job, about a minute each): a test
+# that needs one, directly or through another fixture, is in the builds_warehouse tier, which
+# `make test-fast` leaves out.
+BUILDING_FIXTURES = frozenset(
+    {"demo_landing", "small_demo_landing", "built", "refused", "gap", "record_build"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.builds_warehouse)
+
+
 # Small enough to build in well under a minute, large enough for every planted case.
 TEST_SCALE = 80
 
