@@ -13,7 +13,8 @@ import yaml
 
 CATALOG_FILE = Path(__file__).parent / "rules" / "catalog.yml"
 RISK_INDEX_FILE = Path(__file__).parent / "rules" / "risk_index.yml"
-SUBJECTS_DIR = Path(__file__).parent / "subjects"
+# The dbt schema of the rule subject models (transforms/models/quality, one view per rule).
+SUBJECT_SCHEMA = "rule_subjects"
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,11 @@ class Rule:
         return self.subject is not None
 
     @property
-    def subject_sql(self) -> str:
+    def subject_relation(self) -> str:
+        """The view dbt builds from the rule's subject model (transforms/models/quality/…/<subject>.sql)."""
         if self.subject is None:
-            raise ValueError(f"{self.rule_id} has no subject query yet")
-        return (SUBJECTS_DIR / f"{self.subject}.sql").read_text(encoding="utf-8")
+            raise ValueError(f"{self.rule_id} has no subject model yet")
+        return f"{SUBJECT_SCHEMA}.{self.subject}"
 
 
 def _rule(entry: dict[str, Any]) -> Rule:

@@ -8,6 +8,7 @@ unexpected index column, so each failure names the exact row behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ def describe(kind: str, kwargs: dict[str, Any]) -> str:
     return f"{kind}({kwargs})"
 
 
+def unchecked(kind: str, kwargs: dict[str, Any]) -> ExpectationOutcome:
+    """The outcome of an expectation on no rows: nothing failed."""
+    column = kwargs.get("column") or kwargs.get("column_A") or ""
+    return ExpectationOutcome(kind, column, describe(kind, kwargs), kwargs.get("column_B"), True, ())
+
+
 class Validator:
     """One ephemeral GX context for a rule run; validates frames expectation by expectation."""
 
@@ -99,10 +106,7 @@ class Validator:
         if problems:
             raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
         failed = tuple(int(item[ROW_ID]) for item in (result.result.get("unexpected_index_list") or []))
-        column = kwargs.get("column") or kwargs.get("column_A") or ""
-        return ExpectationOutcome(
-            kind, column, describe(kind, kwargs), kwargs.get("column_B"), bool(result.success), failed
-        )
+        return dataclasses.replace(unchecked(kind, kwargs), success=bool(result.success), failed_rows=failed)
 
 
 def _raised_exceptions(info: dict[str, Any]) -> list[str]:

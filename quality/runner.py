@@ -1,9 +1,11 @@
 """The rule runner: each catalogued rule's subject rows, validated by great-expectations.
 
-For a rule, DuckDB runs the subject query (quality/subjects/<subject>.sql) with the rule's parameters,
-hands the rows to pandas through Arrow, and GX validates every expectation of the rule on them. A row
-that fails any expectation is a violation naming its entity (parcel BSM, county code, …), the value
-observed, what was expected, and the clause. Results per admin unit and year go to
+A rule's subject is a dbt model (transforms/models/quality, a view in schema rule_subjects): one row
+per entity with the values its expectations test. DuckDB computes the subject once; its rows go to
+pandas through Arrow one admin unit (and at most CHUNK_ROWS rows) at a time, and GX validates every
+expectation of the rule on each chunk, so the run holds no more than the largest county in Python.
+A row that fails any expectation is a violation naming its entity (parcel BSM, county code, …), the
+value observed, what was expected, and the clause. Results per admin unit and year go to
 `quality.rule_results`; violations to `quality.violations`; for row-quarantine DQ rules the failing
 raw rows also go to `raw.rejects`, which staging excludes.
 
@@ -15,9 +17,10 @@ when every one of its counties delivered the inputs, since its figures sum them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from quality.catalog import Rule, load_catalog
-from quality.expectations import ROW_ID, ExpectationOutcome, Validator
+from quality.expectations import ROW_ID, ExpectationOutcome, Validator, unchecked
 
 # Columns every subject query returns, besides the columns its expectations test.
 ENTITY_COLUMNS = ("entity_type", "entity_id", "admin_code", "year")
@@ -67,14 +70,6 @@ def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
             resolved = parameters[match.group(2)]
             return -resolved if match.group(1) else resolved
     return value
-
-
-def _query_parameters(sql: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    used = set(re.findall(r"\$(\w+)", sql))
-    missing = used - parameters.keys()
-    if missing:
-        raise KeyError(f"subject query needs parameters {sorted(missing)}")
-    return {name: parameters[name] for name in used}
 
 
 @dataclass(frozen=True)
@@ -133,22 +128,56 @@ def delivery_coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
     )
 
 
-def subject_frame(
-    con: duckdb.DuckDBPyConnection,
-    rule: Rule,
-    context: dict[str, Any],
-    leave_out: Collection[str] = (),
-) -> pd.DataFrame:
-    """The rule's subject rows as a pandas frame (through Arrow), with a `_row` id column; rows of the
-    admin codes in `leave_out` (not evaluated) are dropped."""
-    sql = rule.subject_sql
-    parameters = {**context, **rule.parameters}
-    table = con.execute(sql, _query_parameters(sql, parameters)).fetch_arrow_table()
-    frame = table.to_pandas()
-    if leave_out and not frame.empty:
-        frame = frame[~frame["admin_code"].isin(list(leave_out))].reset_index(drop=True)
-    frame.insert(0, ROW_ID, range(len(frame)))
-    return frame
+VIOLATION_COLUMNS = [
+    "rule_id", "severity", "admin_code", "year", "entity_type", "entity_id", "observed", "expected",
+    "detail", "source_doc", "source_clause", *LINEAGE_COLUMNS,
+]  # fmt: skip
+
+# Rows handed to great-expectations at once: a county larger than this is validated in several chunks.
+CHUNK_ROWS = 200_000
+# The subject rows of the rule being evaluated, computed once in DuckDB (spilling to disk if need be).
+_SUBJECT_TABLE = "rule_subject_rows"
+
+
+def _materialize_subject(con: duckdb.DuckDBPyConnection, rule: Rule, leave_out: Collection[str]) -> None:
+    """Compute the rule's subject once into a temporary table, without the admin units left out."""
+    excluded = sorted(leave_out)
+    where = ""
+    if excluded:
+        where = " WHERE admin_code IS NULL OR cast(admin_code AS VARCHAR) <> ALL (?::VARCHAR[])"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_SUBJECT_TABLE} AS SELECT * FROM {rule.subject_relation}{where}",
+        [excluded] if excluded else [],
+    )
+
+
+def subject_chunks(con: duckdb.DuckDBPyConnection) -> Iterator[pd.DataFrame]:
+    """The materialized subject as pandas frames, one admin unit (split at CHUNK_ROWS) each, with a
+    `_row` id column unique across the chunks."""
+    units = con.execute(
+        f"SELECT admin_code, count(*) FROM {_SUBJECT_TABLE} GROUP BY ALL ORDER BY admin_code NULLS LAST"
+    ).fetchall()
+    first_row = 0
+    for admin_code, rows in units:
+        # paging needs a stable order; a unit within one chunk is read as it is
+        paging = " ORDER BY ALL LIMIT {limit} OFFSET {offset}" if rows > CHUNK_ROWS else ""
+        for offset in range(0, rows, CHUNK_ROWS):
+            query = f"SELECT * FROM {_SUBJECT_TABLE} WHERE admin_code IS NOT DISTINCT FROM ?" + paging.format(
+                limit=CHUNK_ROWS, offset=offset
+            )
+            chunk = con.execute(query, [admin_code]).fetch_arrow_table().to_pandas()
+            chunk.insert(0, ROW_ID, range(first_row, first_row + len(chunk)))
+            first_row += len(chunk)
+            yield chunk
+
+
+def _evaluated_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Subject rows per admin unit and year: how many entities the rule checked."""
+    return con.execute(
+        f"""SELECT cast(admin_code AS VARCHAR) AS admin_code, cast(year AS BIGINT) AS year,
+                   count(*) AS evaluated_count
+            FROM {_SUBJECT_TABLE} GROUP BY ALL"""
+    ).df()
 
 
 def _value_text(value: Any) -> str | None:
@@ -199,24 +228,20 @@ def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutco
                 **{c: (row[c] if c in row.index else None) for c in LINEAGE_COLUMNS},
             }
         )
-    columns = [
-        "rule_id", "severity", "admin_code", "year", "entity_type", "entity_id", "observed", "expected",
-        "detail", "source_doc", "source_clause", *LINEAGE_COLUMNS,
-    ]  # fmt: skip
-    return pd.DataFrame.from_records(records, columns=columns)
+    return pd.DataFrame.from_records(records, columns=VIOLATION_COLUMNS)
 
 
-def _results(rule: Rule, frame: pd.DataFrame, violations: pd.DataFrame, threshold: str) -> pd.DataFrame:
+def _results(evaluated: pd.DataFrame, violations: pd.DataFrame, threshold: str) -> pd.DataFrame:
     """Per admin unit and year: how many subject rows were checked and how many failed."""
     keys = ["admin_code", "year"]
-    if frame.empty:
+    if evaluated.empty:
         return pd.DataFrame(
             columns=[*keys, "evaluated_count", "violation_count", "passed", "observed", "status", "reason"]
         )
-    scope = frame[keys].astype({"admin_code": "string"}).assign(year=frame["year"].astype("Int64"))
-    evaluated = scope.value_counts(dropna=False).rename("evaluated_count").reset_index()
+    key_types = {"admin_code": "string", "year": "Int64"}
+    evaluated = evaluated.astype(key_types)
     if violations.empty:
-        failed = pd.DataFrame(columns=[*keys, "violation_count"])
+        failed = pd.DataFrame(columns=[*keys, "violation_count"]).astype(key_types)
     else:
         v = violations[keys].astype({"admin_code": "string"}).assign(year=violations["year"].astype("Int64"))
         failed = v.value_counts(dropna=False).rename("violation_count").reset_index()
@@ -251,37 +276,54 @@ def _not_evaluated(missing: dict[str, str], threshold: str) -> pd.DataFrame:
 
 
 def evaluate_rule(
-    con: duckdb.DuckDBPyConnection,
-    rule: Rule,
-    validator: Validator,
-    context: dict[str, Any],
-    coverage: Coverage | None = None,
+    con: duckdb.DuckDBPyConnection, rule: Rule, validator: Validator, coverage: Coverage | None = None
 ) -> RuleOutcome:
-    """Run the rule's subject query and validate every expectation of the rule on it, leaving out the
-    admin units that did not deliver the rule's inputs (`coverage` defaults to marts.delivery_coverage)."""
+    """Validate every expectation of the rule on its subject, chunk by chunk, leaving out the admin
+    units that did not deliver the rule's inputs (`coverage` defaults to marts.delivery_coverage)."""
     missing: dict[str, str] = {}
     if rule.inputs:
         missing = (coverage or delivery_coverage(con)).missing(rule.inputs)
-    frame = subject_frame(con, rule, context, leave_out=missing)
-    parameters = {**context, **rule.parameters}
-    outcomes = []
+    expectations = []
     for expectation in rule.expectations:
-        kwargs = {k: _resolve(v, parameters) for k, v in expectation.kwargs.items()}
+        kwargs = {k: _resolve(v, rule.parameters) for k, v in expectation.kwargs.items()}
         if expectation.value_set_sql:
             kwargs["value_set"] = [r[0] for r in con.execute(expectation.value_set_sql).fetchall()]
-        outcomes.append(validator.validate(frame, expectation.type, kwargs))
-    violations = _violations(rule, frame, outcomes)
-    threshold = "; ".join(o.description for o in outcomes)
-    results = _results(rule, frame, violations, threshold)
+        expectations.append((expectation.type, kwargs))
+    _materialize_subject(con, rule, missing)
+    try:
+        evaluated = _evaluated_counts(con)
+        found, outcomes = [], []
+        for chunk in subject_chunks(con):
+            chunk_outcomes = [validator.validate(chunk, kind, kwargs) for kind, kwargs in expectations]
+            found.append(_violations(rule, chunk, chunk_outcomes))
+            outcomes.append(chunk_outcomes)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SUBJECT_TABLE}")
+    if outcomes:
+        summary = [_combined(per_chunk) for per_chunk in zip(*outcomes, strict=True)]
+    else:
+        summary = [unchecked(kind, kwargs) for kind, kwargs in expectations]
+    found = [frame for frame in found if not frame.empty]
+    violations = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=VIOLATION_COLUMNS)
+    threshold = "; ".join(o.description for o in summary)
+    results = _results(evaluated, violations, threshold)
     if missing:
         parts = [r for r in (results, _not_evaluated(missing, threshold)) if not r.empty]
         results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return RuleOutcome(rule, len(frame), violations, results, outcomes, missing)
+    return RuleOutcome(rule, int(evaluated["evaluated_count"].sum()), violations, results, summary, missing)
 
 
-def evaluate_rules(
-    con: duckdb.DuckDBPyConnection, rule_ids: list[str], context: dict[str, Any]
-) -> list[RuleOutcome]:
+def _combined(per_chunk: tuple[ExpectationOutcome, ...]) -> ExpectationOutcome:
+    """One expectation's outcome over every chunk of the subject."""
+    first = per_chunk[0]
+    return dataclasses.replace(
+        first,
+        success=all(o.success for o in per_chunk),
+        failed_rows=tuple(row for o in per_chunk for row in o.failed_rows),
+    )
+
+
+def evaluate_rules(con: duckdb.DuckDBPyConnection, rule_ids: list[str]) -> list[RuleOutcome]:
     """Evaluate the given rules in catalog order."""
     catalog = load_catalog()
     unknown = [r for r in rule_ids if r not in catalog]
@@ -289,7 +331,7 @@ def evaluate_rules(
         raise KeyError(f"rules not in the catalog: {unknown}")
     validator = Validator()
     coverage = delivery_coverage(con) if any(catalog[r].inputs for r in rule_ids) else None
-    return [evaluate_rule(con, catalog[r], validator, context, coverage) for r in rule_ids]
+    return [evaluate_rule(con, catalog[r], validator, coverage) for r in rule_ids]
 
 
 def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[RuleOutcome], run_id: str) -> None:

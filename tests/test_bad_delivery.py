@@ -12,16 +12,16 @@ from sources.extract.load import load_layer
 from sources.formats import read_layer, write_layer
 from sources.layers import LAYERS_BY_CODE
 from tests.conftest import planted
+from tests.rule_subjects import create_rule_subjects
 from tests.test_rule_runner import _load_reference
 from warehouse.connection import warehouse
 
 ROW_RULES = ["DQ01", "DQ02", "DQ05", "DQ07"]
-CONTEXT = {"crs_epsg": 4528}
 
 
 def _load_and_quarantine(con, landing) -> None:
     load_layer(con, landing, LAYERS_BY_CODE["DLTB"], 4528)
-    quarantine(con, evaluate_rules(con, ROW_RULES, CONTEXT))
+    quarantine(con, evaluate_rules(con, ROW_RULES))
 
 
 def _rejected(con, rule_id: str) -> set[str]:
@@ -31,13 +31,14 @@ def _rejected(con, rule_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def test_bad_rows_are_quarantined_and_a_fixed_redelivery_converges(landing_copy, tmp_path):
+def test_bad_rows_are_quarantined_and_a_fixed_redelivery_converges(landing_copy, tmp_path, tmp_path_factory):
     landing, manifest = landing_copy
     base = landing / "survey" / "2022" / "DLTB.parquet"
     delivered = read_layer(base)
 
     with warehouse(tmp_path / "w.duckdb") as con:
         _load_reference(con)
+        create_rule_subjects(con, ROW_RULES, tmp_path_factory.getbasetemp() / "rule_subjects")
         _load_and_quarantine(con, landing)
         # every delivered row is kept: loaded into raw, and the bad ones also listed as rejects
         assert con.sql("select count(*) from raw.dltb").fetchone()[0] == delivered.table.num_rows

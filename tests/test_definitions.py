@@ -68,14 +68,27 @@ def test_the_annual_schedule_builds_every_delivered_year(demo_landing, monkeypat
     assert annual_survey_build.cron_schedule == "0 6 1 3 *"
 
 
-def test_dbt_var_defaults_match_the_rule_catalog():
+def test_dbt_rule_parameter_defaults_match_the_rule_catalog():
+    """dbt_project.yml's defaults (for hand runs) hold the catalog's values, and every parameter a model
+    reads with rule_parameter has one."""
+    import re
+
     import yaml
 
     from orchestration.assets.dbt_models import catalog_vars
     from warehouse.config import TRANSFORMS_DIR
 
     defaults = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
-    assert json.loads(catalog_vars()).items() <= defaults.items()
+    passed = json.loads(catalog_vars())
+    for rule_id, parameters in defaults["rule_parameters"].items():
+        assert parameters.items() <= passed["rule_parameters"][rule_id].items(), rule_id
+    used = {
+        match
+        for path in (TRANSFORMS_DIR / "models").rglob("*.sql")
+        for match in re.findall(r"rule_parameter\('(\w+)', '(\w+)'\)", path.read_text(encoding="utf-8"))
+    }
+    assert used and all(name in defaults["rule_parameters"].get(rule_id, {}) for rule_id, name in used)
+    assert {k: passed[k] for k in ("risk_index_weights", "risk_index_scale")}.items() <= defaults.items()
 
 
 def test_every_policy_rule_is_evaluated_by_the_rule_runner():
@@ -86,13 +99,20 @@ def test_every_policy_rule_is_evaluated_by_the_rule_runner():
     assert not unchecked
 
 
-def test_finding_rules_depend_on_the_models_their_subjects_read():
-    from orchestration.assets.quality_rules import policy_findings
+def test_each_rule_check_rests_on_its_subject_model_and_through_it_on_what_the_rule_reads():
+    """Lineage comes from the dbt graph: the findings asset depends on each policy rule's subject view,
+    and the view on the models its SQL refs."""
+    from orchestration.assets.dbt_models import indicator_marts, reference_seeds
+    from orchestration.assets.quality_rules import policy_findings, quarantined_rows
 
-    deps = {key.to_user_string() for key in policy_findings.asset_deps[policy_findings.key]}
-    assert {
+    findings_deps = {key.to_user_string() for key in policy_findings.asset_deps[policy_findings.key]}
+    assert "rule_subjects/pr10_unapproved_occupation" in findings_deps
+    pr10 = dg.AssetKey(["rule_subjects", "pr10_unapproved_occupation"])
+    assert {key.to_user_string() for key in indicator_marts.asset_deps[pr10]} == {
         "intermediate/int_enforcement__occupation_cover",
-        "intermediate/int_control__permanent_farmland_patches",
-        "marts/cultivated_land",
-        "staging/stg_records__land_approvals",
-    } <= deps
+        "quality/survey_reconciliation",  # the gate's reconciled years
+    }
+    rejects_deps = {key.to_user_string() for key in quarantined_rows.asset_deps[quarantined_rows.key]}
+    assert "rule_subjects/dq06_parcel_overlap" in rejects_deps
+    dq06 = dg.AssetKey(["rule_subjects", "dq06_parcel_overlap"])
+    assert {key.to_user_string() for key in reference_seeds.asset_deps[dq06]} == {"raw/dltb"}

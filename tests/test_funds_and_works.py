@@ -34,7 +34,7 @@ def rows(con, sql: str) -> list[tuple]:
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_rule_finds_exactly_the_planted_entities(con, validator, demo_build, rule_id):
-    outcome = evaluate_rule(con, RULES[rule_id], validator, {"crs_epsg": 4528})
+    outcome = evaluate_rule(con, RULES[rule_id], validator)
     assert outcome.evaluated_count > 0
     found = {(str(v.entity_id), int(v.year)) for v in outcome.violations.itertuples()}
     expected = planted(demo_build.manifest, rule_id, "records")
@@ -45,7 +45,7 @@ def test_rule_finds_exactly_the_planted_entities(con, validator, demo_build, rul
 def test_each_planted_entity_type_is_found(con, validator, demo_build):
     """PR19 and PR21 have two kinds of entity; both kinds are found under their own entity type."""
     for rule_id in ("PR19", "PR21"):
-        outcome = evaluate_rule(con, RULES[rule_id], validator, {"crs_epsg": 4528})
+        outcome = evaluate_rule(con, RULES[rule_id], validator)
         found = {(v.entity_type, str(v.entity_id)) for v in outcome.violations.itertuples()}
         expected = {
             (e["entity_type"], str(e["entity_id"]))

@@ -7,13 +7,13 @@ import dataclasses
 
 import pytest
 
-from quality.catalog import load_catalog
+from quality.catalog import load_catalog, rules_with
 from quality.expectations import Validator
 from quality.runner import evaluate_rule, evaluate_rules, quarantine
+from tests.rule_subjects import create_rule_subjects
 from warehouse.config import SEEDS_DIR
 from warehouse.connection import warehouse
 
-CONTEXT = {"crs_epsg": 4528}
 SQUARE = "POLYGON((40500000 3400000, 40500100 3400000, 40500100 3400100, 40500000 3400100, 40500000 3400000))"
 
 
@@ -39,17 +39,22 @@ def _parcel(con, row: int, bsm: int, dlbm: str, *, zldwdm="3304020010010000000",
     )
 
 
+# The rules whose subjects read only raw deliveries and the reference seeds.
+ROW_RULES = [rule.rule_id for rule in rules_with("quarantine_row")]
+
+
 @pytest.fixture
-def con(tmp_path):
+def con(tmp_path, tmp_path_factory):
     with warehouse(tmp_path / "w.duckdb") as connection:
         _load_reference(connection)
+        create_rule_subjects(connection, ROW_RULES, tmp_path_factory.getbasetemp() / "rule_subjects")
         yield connection
 
 
 def test_an_unknown_land_class_is_found_and_quarantined_with_its_reason(con):
     _parcel(con, 1, 101, "0301")
     _parcel(con, 2, 102, "0199")
-    [outcome] = evaluate_rules(con, ["DQ01"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ01"])
     assert outcome.entity_ids() == ["102"]
     violation = outcome.violations.iloc[0]
     assert violation["observed"] == "0199" and "code in {" in violation["expected"]
@@ -57,7 +62,7 @@ def test_an_unknown_land_class_is_found_and_quarantined_with_its_reason(con):
     reason, row = con.sql("select reason, source_row from raw.rejects where rule_id = 'DQ01'").fetchone()
     assert row == 2 and "0199" in reason
     # evaluating again replaces the rule's quarantine instead of adding to it
-    quarantine(con, evaluate_rules(con, ["DQ01"], CONTEXT))
+    quarantine(con, evaluate_rules(con, ["DQ01"]))
     assert con.sql("select count(*) from raw.rejects").fetchone()[0] == 1
 
 
@@ -65,7 +70,7 @@ def test_a_repeated_bsm_keeps_the_first_delivery_and_quarantines_the_rest(con):
     _parcel(con, 1, 7, "0301")
     _parcel(con, 2, 7, "0301")
     _parcel(con, 3, 8, "0301")
-    [outcome] = evaluate_rules(con, ["DQ07"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ07"])
     assert outcome.violations["source_row"].tolist() == [2]
 
 
@@ -74,9 +79,9 @@ def test_thresholds_come_from_the_catalog_parameters(con):
     _parcel(con, 1, 201, "0101", kcxs=0.1, kcmj=1000.5, gddb=5, zzsxdm="LS")
     rule = load_catalog()["DQ04"]
     validator = Validator()
-    assert evaluate_rule(con, rule, validator, CONTEXT).entity_ids() == ["201"]
+    assert evaluate_rule(con, rule, validator).entity_ids() == ["201"]
     relaxed = dataclasses.replace(rule, parameters={"tolerance_m2": 1.0})
-    assert evaluate_rule(con, relaxed, validator, CONTEXT).passed
+    assert evaluate_rule(con, relaxed, validator).passed
 
 
 def test_cultivated_attributes_only_on_cultivated_land(con):
@@ -84,7 +89,7 @@ def test_cultivated_attributes_only_on_cultivated_land(con):
     _parcel(con, 2, 302, "0301", gddb=5)  # a grade on forest land
     _parcel(con, 3, 303, "0101", kcxs=0.0, gddb=16, zzsxdm="LS", gdpdjb="1")  # grade outside 1–15
     _parcel(con, 4, 304, "0201", zzsxdm="JKHF")  # restorable orchard: allowed
-    [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ08"])
     assert outcome.entity_ids() == ["302", "303"]
 
 
@@ -94,7 +99,7 @@ def test_invalid_geometry_is_reported_and_not_measured(con):
     )
     _parcel(con, 1, 401, "0301", wkt=bowtie)
     _parcel(con, 2, 402, "0301", tbmj=10100.0)  # 1% larger than its polygon
-    dq05, dq03 = evaluate_rules(con, ["DQ05", "DQ03"], CONTEXT)
+    dq05, dq03 = evaluate_rules(con, ["DQ05", "DQ03"])
     assert dq05.entity_ids() == ["401"]
     assert dq03.entity_ids() == ["402"]
 
@@ -102,7 +107,7 @@ def test_invalid_geometry_is_reported_and_not_measured(con):
 def test_results_are_counted_per_county_and_year(con):
     _parcel(con, 1, 501, "0301")
     _parcel(con, 2, 502, "0199", zldwdm="3304110010010000000")
-    [outcome] = evaluate_rules(con, ["DQ01"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ01"])
     results = {
         r.admin_code: (r.evaluated_count, r.violation_count, r.passed) for r in outcome.results.itertuples()
     }
@@ -115,7 +120,7 @@ def test_a_parcel_without_bsm_is_quarantined_by_dq07(con):
         "insert into raw.dltb (BSM, DLBM, ZLDWDM, _survey_year, _source_file, _source_row) "
         "values (NULL, '0301', '3304020010010000000', 2022, 'survey/2022/DLTB.parquet', 2)"
     )
-    [outcome] = evaluate_rules(con, ["DQ07"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ07"])
     assert outcome.violations["source_row"].tolist() == [2]
     assert quarantine(con, [outcome]) == 1
 
@@ -140,7 +145,7 @@ def test_records_of_a_county_outside_the_region_or_without_one_are_quarantined_b
                   ('JY-3', '330102', '330103', 'projects/指标调剂.csv', 3),
                   ('JY-4', '330402', NULL, 'projects/指标调剂.csv', 4)"""
     )
-    [outcome] = evaluate_rules(con, ["DQ02"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ02"])
     failing = set(zip(outcome.violations["layer"], outcome.violations["source_row"], strict=True))
     # a trade with one side outside the region is lawful; neither side in it, or a side missing, is not
     assert failing == {("land_approvals", 2), ("land_approvals", 3), ("quota_trades", 3), ("quota_trades", 4)}
@@ -150,7 +155,7 @@ def test_an_approval_of_an_unknown_land_use_type_is_quarantined_by_dq08(con):
     _approval(con, 1, "浙土字[2024]1号", "330402", "建设用地")
     _approval(con, 2, "浙土字[2024]2号", "330402", "工业用地")
     _approval(con, 3, "浙土字[2024]3号", "330402", None)
-    [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ08"])
     assert sorted(outcome.violations["source_row"].tolist()) == [2, 3]
     assert quarantine(con, [outcome]) == 2
 
@@ -159,7 +164,7 @@ def test_a_cultivated_parcel_without_grade_slope_or_planting_attribute_is_quaran
     _parcel(con, 1, 301, "0101", gddb=5, zzsxdm="LS", gdpdjb="1")
     _parcel(con, 2, 302, "0101", zzsxdm="LS")  # no 耕地等别, no 坡度级别
     _parcel(con, 3, 303, "0301")  # 林地 carries none of them, rightly
-    [outcome] = evaluate_rules(con, ["DQ08"], CONTEXT)
+    [outcome] = evaluate_rules(con, ["DQ08"])
     assert outcome.entity_ids() == ["302"]
     assert (
         "GDDB" in outcome.violations.iloc[0]["observed"]

@@ -26,42 +26,49 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, *options: str):
     yield from dbt.cli(["build", *options], context=context).stream()
 
 
-# dbt var → (rule, parameter) of the rule catalog
-CATALOG_VARS = {
-    "pbf_multiplier": ("PR07", "pbf_multiplier"),
-    "demonstration_multiplier": ("PR07", "demonstration_multiplier"),
-    "pbf_connect_distance_m": ("PR13", "connect_distance_m"),
-    "pbf_min_patch_mu": ("PR13", "min_patch_mu"),
-}
-
-
 def catalog_vars() -> str:
-    """The rule catalog's parameters that models compute with, and the risk index's weights, as dbt
-    --vars (the catalog governs; dbt_project.yml only holds defaults for hand runs)."""
-    catalog = load_catalog()
-    values = {var: catalog[rule].parameters[name] for var, (rule, name) in CATALOG_VARS.items()}
+    """Every rule's parameters from the rule catalog (the models read them with `rule_parameter`), and the
+    risk index's weights, as dbt --vars (the catalog governs; dbt_project.yml only holds defaults for
+    hand runs)."""
+    rule_parameters = {
+        rule_id: rule.parameters for rule_id, rule in load_catalog().items() if rule.parameters
+    }
     risk = load_risk_index()["parameters"]
-    values |= {"risk_index_weights": risk["weights"], "risk_index_scale": risk["scale"]}
-    return json.dumps(values)
+    return json.dumps(
+        {
+            "rule_parameters": rule_parameters,
+            "risk_index_weights": risk["weights"],
+            "risk_index_scale": risk["scale"],
+        },
+        ensure_ascii=False,
+    )
+
+
+# The rule subjects (models/quality) are built in the step whose models they read, so each rule's check
+# finds its view ready: row quarantine on raw with the seeds, the gate with the survey models, findings
+# with the marts.
+RULE_SUBJECTS = "models/quality"
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="reference_seeds",
-    select="resource_type:seed",
+    select=f"resource_type:seed path:{RULE_SUBJECTS}/row_quarantine",
 )  # fmt: skip
 def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Reference tables kept in the repository: land classes, region, targets, attribute domains."""
+    """Reference tables kept in the repository (land classes, region, targets, attribute domains), and
+    the subjects of the row-quarantine rules, which read raw and the seeds."""
     # Cautious: the seeds' own tests run here; the staging models' relationship tests against the seeds
     # wait for the staging step (those models do not exist yet in this run).
-    yield from _build(context, dbt, "--indirect-selection", "cautious")
+    yield from _build(context, dbt, "--indirect-selection", "cautious", "--vars", catalog_vars())
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="survey_models",
-    select="path:models/staging path:models/intermediate",
+    select=f"path:models/staging path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate",
 )  # fmt: skip
 def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays."""
+    """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays;
+    and the subject of the delivery gate (DQ09)."""
     yield from _build(context, dbt, "--vars", catalog_vars())
 
 
@@ -71,10 +78,10 @@ FINDING_MARTS = "models/marts/findings"
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="indicator_marts",
-    select=f"path:{INDICATOR_MARTS}", exclude=f"path:{FINDING_MARTS}",
+    select=f"path:{INDICATOR_MARTS} path:{RULE_SUBJECTS}/findings", exclude=f"path:{FINDING_MARTS}",
 )  # fmt: skip
 def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-    """The indicator marts analysts query (INDICATORS.md)."""
+    """The indicator marts analysts query (INDICATORS.md), and the subjects of the policy rules."""
     yield from _build(context, dbt, "--vars", catalog_vars())
 
 

@@ -9,7 +9,6 @@ metadata, so an operator sees in the Dagster UI what failed and where.
 """
 
 import json
-import re
 
 import dagster as dg
 import pandas as pd
@@ -19,14 +18,20 @@ from orchestration.assets.dbt_models import indicator_marts
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.resources import WarehouseResource
-from quality.catalog import Rule, load_catalog, publish_catalog, rules_with
+from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
 from warehouse.connection import warehouse
-from warehouse.region import region
 
 QUARANTINE_RULES = rules_with("quarantine_row")
 GATE_RULES = rules_with("block_year")
 FINDING_RULES = rules_with("finding")
+
+
+def subject_keys(rules: list[Rule]) -> list[dg.AssetKey]:
+    """The rules' subject models: each check rests on its subject, and through it, in the dbt graph, on
+    every model and delivery the rule reads."""
+    return [dg.AssetKey([SUBJECT_SCHEMA, rule.subject]) for rule in rules if rule.subject]
+
 
 REFERENCE_KEYS = [
     dg.AssetKey(["reference", name])
@@ -77,10 +82,6 @@ def _check_result(
     )
 
 
-def _context() -> dict:
-    return {"crs_epsg": region().crs_epsg}
-
-
 REJECTS_KEY = ["raw", "rejects"]
 
 
@@ -88,7 +89,7 @@ REJECTS_KEY = ["raw", "rejects"]
     key=REJECTS_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=[*RAW_LAYER_KEYS, *RAW_RECORD_KEYS, *REFERENCE_KEYS],
+    deps=[*RAW_LAYER_KEYS, *RAW_RECORD_KEYS, *REFERENCE_KEYS, *subject_keys(QUARANTINE_RULES)],
     check_specs=[_check_spec(r, REJECTS_KEY) for r in QUARANTINE_RULES],
     description="Quarantine (隔离): raw rows failing a row-level DQ rule, each with its file, row and "
     "reason. Staging models exclude them.",
@@ -96,7 +97,7 @@ REJECTS_KEY = ["raw", "rejects"]
 def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
         publish_catalog(con)
-        outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES], _context())
+        outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES])
         with_transaction(
             con, lambda: (quarantine(con, outcomes), record_outcomes(con, outcomes, context.run_id))
         )
@@ -161,17 +162,14 @@ def gate_message(violations: pd.DataFrame, blocked: list[int]) -> str:
     key=GATE_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=[
-        dg.AssetKey(["intermediate", "int_survey__reconciliation"]),
-        dg.AssetKey(["intermediate", "int_survey__county_years"]),
-    ],
+    deps=subject_keys(GATE_RULES),
     check_specs=[_check_spec(r, GATE_KEY, blocking=True) for r in GATE_RULES],
     description="Delivery gate (DQ09): each change-survey year must reconcile per county and land "
     "class before it reaches the marts; writes quality.survey_year_status.",
 )
 def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
-        outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES], _context())
+        outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES])
 
         def write() -> None:
             record_outcomes(con, outcomes, context.run_id)
@@ -195,33 +193,22 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
 
 
-MART_KEYS = sorted(indicator_marts.keys, key=lambda key: key.path)
+MART_KEYS = sorted((key for key in indicator_marts.keys if key.path[0] == "marts"), key=lambda key: key.path)
 FINDINGS_KEY = ["quality", "violations"]
-
-
-def subject_keys(rules: list[Rule]) -> list[dg.AssetKey]:
-    """The dbt models the rules' subject queries read (staging, intermediate, marts), so that the
-    lineage in Dagster shows which models each finding rests on."""
-    names = {
-        (schema, name)
-        for rule in rules
-        for schema, name in re.findall(r"\b(staging|intermediate|marts)\.(\w+)", rule.subject_sql)
-    }
-    return [dg.AssetKey([schema, name]) for schema, name in sorted(names)]
 
 
 @dg.asset(
     key=FINDINGS_KEY,
     group_name="quality",
     kinds={"duckdb", "great_expectations"},
-    deps=sorted(set(MART_KEYS) | set(subject_keys(FINDING_RULES)), key=lambda key: key.path),
+    deps=[*MART_KEYS, *subject_keys(FINDING_RULES)],
     check_specs=[_check_spec(r, FINDINGS_KEY) for r in FINDING_RULES],
     description="Policy findings (PR rules) on the marts: each names the county, project, approval or "
     "parcel and the clause it breaks. quality.violations also holds the DQ rules' violations.",
 )
 def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
-        outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES], _context())
+        outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES])
         with_transaction(con, lambda: record_outcomes(con, outcomes, context.run_id))
         total = con.sql("select count(*) from quality.violations").fetchone()[0]
     yield dg.MaterializeResult(

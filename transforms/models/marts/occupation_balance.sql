@@ -27,8 +27,8 @@ fee_standards as (
 fee_multipliers as (
     -- the rule catalog's PR07 parameters, passed in by the pipeline (dbt_project.yml holds the defaults)
     select
-        {{ var('pbf_multiplier') }} as pbf_multiplier,
-        {{ var('demonstration_multiplier') }} as demo_multiplier
+        {{ rule_parameter('PR07', 'pbf_multiplier') }} as pbf_multiplier,
+        {{ rule_parameter('PR07', 'demonstration_multiplier') }} as demo_multiplier
 ),
 
 fees_paid as (

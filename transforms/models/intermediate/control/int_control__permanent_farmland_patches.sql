@@ -1,5 +1,5 @@
 -- Connected 永久基本农田 patches (集中连片): polygons of one county and delivery closer than
--- `pbf_connect_distance_m` (5 m, PR13's parameter: roads, ditches and 田坎 between fields do not break
+-- PR13's `connect_distance_m` (5 m, PR13's parameter: roads, ditches and 田坎 between fields do not break
 -- a patch) belong to one patch, transitively. One row per patch: its stable id (the smallest BSM among
 -- its polygons, zero-padded comparison so numeric BSMs order as numbers), members, Σ JBNTMJ and the
 -- 百亩方 / 千亩方 / 万亩方 class it reaches (ref_contiguous_farmland_classes, 002 §二(四)).
@@ -39,13 +39,13 @@ close_pairs as materialized (
     select a.node as node, b.node as neighbour
     from polygons as a
     inner join polygons as b
-        on st_dwithin(a.geom, b.geom, {{ var('pbf_connect_distance_m') }})
+        on st_dwithin(a.geom, b.geom, {{ rule_parameter('PR13', 'connect_distance_m') }})
     where a.county_code = '__county__'
       and b.county_code = '__county__'
       and (
           a.control_year = b.control_year
           and a.node < b.node
-          and round(st_distance_geos(a.geom, b.geom), 3) < {{ var('pbf_connect_distance_m') }}
+          and round(st_distance_geos(a.geom, b.geom), 3) < {{ rule_parameter('PR13', 'connect_distance_m') }}
       ) = true
     {%- endcall %}
 ),
@@ -101,7 +101,7 @@ classified as (
             order by classes.min_mu desc
             limit 1
         )                                                   as contiguity_class,
-        {{ to_mu('patches.patch_area_m2') }} < {{ var('pbf_min_patch_mu') }} as is_fragmented
+        {{ to_mu('patches.patch_area_m2') }} < {{ rule_parameter('PR13', 'min_patch_mu') }} as is_fragmented
     from patches
 )
 
