@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,47 +11,31 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from warehouse.config import TRANSFORMS_DIR, extension_dir, warehouse_path
+from warehouse.config import EXTENSIONS_ENV, TRANSFORMS_DIR, WAREHOUSE_ENV, extension_dir, warehouse_path
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 
-def dbt_environment() -> None:
-    """Point dbt's profile at the same warehouse file and extension directory as the Python side."""
-    os.environ["FARMLAND_WAREHOUSE"] = str(warehouse_path())
-    os.environ["FARMLAND_EXTENSION_DIR"] = str(extension_dir())
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-
-
-def _newest_source_mtime() -> float:
-    newest = 0.0
-    for folder in ("models", "seeds", "macros", "tests"):
-        for path in (TRANSFORMS_DIR / folder).rglob("*"):
-            if path.is_file():
-                newest = max(newest, path.stat().st_mtime)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        newest = max(newest, (TRANSFORMS_DIR / name).stat().st_mtime)
-    return newest
-
-
-def ensure_manifest() -> Path:
-    """`dbt parse` when target/manifest.json is missing or older than the project files.
-
-    Dagster builds the asset graph from the manifest, so it must exist before the definitions load.
-    """
-    manifest = TRANSFORMS_DIR / "target" / "manifest.json"
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
-        return manifest
-    dbt_environment()
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--profiles-dir", str(TRANSFORMS_DIR)]
-    completed = subprocess.run(command, cwd=TRANSFORMS_DIR, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
-    return manifest
-
+# dbt runs in the same environment as Dagster; PATH may not include it (e.g. `.venv/bin/farmland`), and
+# dagster-dbt's preparer calls `dbt` by name.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+# Parsing reads the profile, which needs these; a run sets them from WarehouseResource.
+os.environ.setdefault(WAREHOUSE_ENV, str(warehouse_path()))
+os.environ.setdefault(EXTENSIONS_ENV, str(extension_dir()))
 
 FARMLAND_DBT = DbtProject(project_dir=TRANSFORMS_DIR, profiles_dir=TRANSFORMS_DIR)
+# Under `dagster dev` (make ui) the manifest is re-parsed on every load; elsewhere prepare_dbt_project()
+# makes it before the definitions load.
+FARMLAND_DBT.prepare_if_dev()
+
+
+def prepare_dbt_project() -> Path:
+    """Parse the dbt project into target/manifest.json, from which Dagster builds the asset graph (the
+    CLI and the test session call this before loading the definitions)."""
+    FARMLAND_DBT.preparer.prepare(FARMLAND_DBT)
+    return FARMLAND_DBT.manifest_path
 
 
 class FarmlandTranslator(DagsterDbtTranslator):

@@ -1,6 +1,7 @@
 """The build job, the annual schedule and the new-delivery sensor."""
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
@@ -11,8 +12,8 @@ from orchestration.partitions import (
     survey_years,
     whole_range_tags,
 )
+from orchestration.resources import WarehouseResource
 from sources.extract.discover import discover
-from warehouse.config import landing_path
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
@@ -23,10 +24,10 @@ build_warehouse = dg.define_asset_job(
 )
 
 
-def delivery_fingerprint() -> str:
+def delivery_fingerprint(landing: Path) -> str:
     """A hash of every delivered layer file's path, size and modification time in the landing folder."""
     digest = hashlib.sha256()
-    for delivery in sorted(discover(landing_path()), key=lambda d: str(d.path)):
+    for delivery in sorted(discover(landing), key=lambda d: str(d.path)):
         paths = [delivery.path] if delivery.path.is_file() else sorted(delivery.path.rglob("*"))
         for path in paths:
             if path.is_file():
@@ -36,15 +37,16 @@ def delivery_fingerprint() -> str:
 
 
 @dg.sensor(job=build_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
-def new_delivery_sensor(context: dg.SensorEvaluationContext):
+def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: WarehouseResource):
     """Start a build when a delivery appears or changes in the landing folder; a new <year> folder
     becomes a new survey-year partition."""
-    fingerprint = delivery_fingerprint()
+    landing = farmland.landing_folder
+    fingerprint = delivery_fingerprint(landing)
     if fingerprint == context.cursor:
         return dg.SkipReason("no new or changed delivery in the landing folder")
-    delivered = delivered_years(landing_path())
+    delivered = delivered_years(landing)
     if not delivered:
-        return dg.SkipReason(f"no layer delivery in {landing_path()} yet")
+        return dg.SkipReason(f"no layer delivery in {landing} yet")
     known = list(context.instance.get_dynamic_partitions(survey_years.name))
     new = [y for y in delivered if y not in known]
     context.update_cursor(fingerprint)
@@ -61,10 +63,10 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext):
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
-def annual_survey_build(context: dg.ScheduleEvaluationContext):
+def annual_survey_build(context: dg.ScheduleEvaluationContext, farmland: WarehouseResource):
     """Rebuild every survey year on 1 March, after the change survey (time point 12-31) is delivered."""
-    delivered = delivered_years(landing_path())
+    delivered = delivered_years(farmland.landing_folder)
     if not delivered:
-        return dg.SkipReason(f"no layer delivery in {landing_path()}")
+        return dg.SkipReason(f"no layer delivery in {farmland.landing_folder}")
     register_years(context.instance, delivered)
     return dg.RunRequest(tags=whole_range_tags(context.instance))

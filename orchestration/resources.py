@@ -1,12 +1,21 @@
-"""Dagster resources: the warehouse file and the landing folder, from the same config as the CLI."""
+"""Dagster resources: where the warehouse file and the landing folder are.
+
+`WarehouseResource` is the one place the paths come from for every asset, the sensor, the schedule and
+dbt: the CLI configures it per run (run config), `make ui` from the environment's defaults
+(warehouse/config.py). dbt reads the warehouse path from its profile's environment variables, which the
+resource sets for the length of a dbt invocation.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
-from warehouse.config import landing_path, warehouse_path
+from warehouse.config import EXTENSIONS_ENV, WAREHOUSE_ENV, extension_dir, landing_path, warehouse_path
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -26,3 +35,23 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def landing_folder(self) -> Path:
         return Path(self.landing).resolve() if self.landing else landing_path()
+
+    def dbt_profile_env(self) -> dict[str, str]:
+        """The environment transforms/profiles.yml reads: this warehouse file and the extension folder."""
+        return {WAREHOUSE_ENV: str(self.warehouse_file), EXTENSIONS_ENV: str(extension_dir())}
+
+    @contextmanager
+    def for_dbt(self) -> Iterator[None]:
+        """Point dbt's profile at this warehouse for the dbt commands run inside the block (dagster-dbt
+        hands the process environment to dbt)."""
+        values = self.dbt_profile_env()
+        saved = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

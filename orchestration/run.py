@@ -5,22 +5,16 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.partitions import delivered_years, register_years, whole_range_tags
-from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
-
-
-def configure(landing: Path, warehouse: Path) -> None:
-    """One configuration for the Dagster resources, the dbt profile and the rule runner."""
-    import os
-
-    os.environ[LANDING_ENV] = str(Path(landing).resolve())
-    os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
 
 
 def run_build_job(
     landing: Path, warehouse: Path, instance: dg.DagsterInstance | None = None, log_level: str = "INFO"
 ) -> dg.ExecuteInProcessResult:
     """Load, model, check and publish everything in `landing` into `warehouse`, in one run."""
-    configure(landing, warehouse)
+    from orchestration.dbt_project import prepare_dbt_project
+
+    landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
+    prepare_dbt_project()
     from orchestration.definitions import defs
 
     years = delivered_years(Path(landing))
@@ -32,6 +26,10 @@ def run_build_job(
     return job.execute_in_process(
         instance=instance,
         tags=whole_range_tags(instance),
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            # the one place the run's paths come from: every asset, and dbt through it
+            "resources": {"farmland": {"config": {"warehouse": str(warehouse), "landing": str(landing)}}},
+        },
         raise_on_error=False,
     )

@@ -22,6 +22,13 @@ BUILDING_FIXTURES = frozenset(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once.
+    from orchestration.dbt_project import prepare_dbt_project
+
+    prepare_dbt_project()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.jobs import annual_survey_build, new_delivery_sensor
 from orchestration.partitions import RANGE_END, RANGE_START, survey_years
+from orchestration.resources import WarehouseResource
 
 
 def _keys() -> set[str]:
@@ -44,26 +45,31 @@ def test_rules_are_asset_checks_with_the_clause_in_their_description():
         assert checks[name].asset_key.path[0] in ("raw", "quality")
 
 
-def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing, monkeypatch):
+def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing):
     landing, _ = demo_landing
-    monkeypatch.setenv("FARMLAND_LANDING", str(landing))
+    farmland = WarehouseResource(landing=str(landing))
+    resources = {"farmland": farmland}
     with dg.instance_for_test() as instance:
-        result = new_delivery_sensor(dg.build_sensor_context(instance=instance))
+        result = new_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources))
         assert isinstance(result, dg.SensorResult)
         [request] = result.run_requests
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
         [added] = result.dynamic_partitions_requests
         assert list(added.partition_keys) == ["2022", "2023", "2024", "2025"]
         # the same deliveries again: nothing new to build
-        again = new_delivery_sensor(dg.build_sensor_context(instance=instance, cursor=request.run_key))
+        again = new_delivery_sensor(
+            dg.build_sensor_context(instance=instance, cursor=request.run_key, resources=resources)
+        )
         assert isinstance(again, dg.SkipReason)
 
 
-def test_the_annual_schedule_builds_every_delivered_year(demo_landing, monkeypatch):
+def test_the_annual_schedule_builds_every_delivered_year(demo_landing):
     landing, _ = demo_landing
-    monkeypatch.setenv("FARMLAND_LANDING", str(landing))
+    farmland = WarehouseResource(landing=str(landing))
     with dg.instance_for_test() as instance:
-        request = annual_survey_build(dg.build_schedule_context(instance=instance))
+        request = annual_survey_build(
+            dg.build_schedule_context(instance=instance, resources={"farmland": farmland})
+        )
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
     assert annual_survey_build.cron_schedule == "0 6 1 3 *"
 

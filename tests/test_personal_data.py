@@ -8,7 +8,7 @@ build checks the record staging models themselves (roster and fee columns, the w
 matched on the sheet) and the raw record assets in the Dagster definitions.
 
 The build job is not used: it needs a survey year, and this landing holds records only. dbt is called
-the way `orchestration.dbt_project.dbt_environment()` configures it.
+with the profile environment `WarehouseResource.dbt_profile_env()` gives a run.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from orchestration.assets.raw_records import RAW_RECORD_ASSETS, RAW_RECORD_KEYS
 from orchestration.resources import WarehouseResource
 from sources.records import RECORD_KINDS
 from tests.test_records import FEE_HEADER, ROSTER_HEADER, compensation_sheet, write_csv, write_xlsx
-from warehouse.config import EXTENSIONS_ENV, TRANSFORMS_DIR, WAREHOUSE_ENV, extension_dir
+from warehouse.config import TRANSFORMS_DIR
 from warehouse.connection import connect
 from warehouse.publish import publish
 
@@ -123,8 +123,7 @@ def _quarantine_like_the_rule_runner(warehouse: Path) -> None:
 def _dbt_build(warehouse: Path, scratch: Path) -> None:
     env = {
         **os.environ,
-        WAREHOUSE_ENV: str(warehouse.resolve()),
-        EXTENSIONS_ENV: str(extension_dir()),
+        **WarehouseResource(warehouse=str(warehouse)).dbt_profile_env(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     dbt = Path(sys.executable).with_name("dbt")

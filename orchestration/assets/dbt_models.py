@@ -8,22 +8,21 @@ keeps the asset graph acyclic.
 """
 
 import json
-import sys
-from pathlib import Path
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator, dbt_environment, ensure_manifest
+from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
+from orchestration.resources import WarehouseResource
 from quality.catalog import load_catalog, load_risk_index
 
-MANIFEST = ensure_manifest()
+MANIFEST = FARMLAND_DBT.manifest_path
 TRANSLATOR = FarmlandTranslator()
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, *options: str):
-    dbt_environment()
-    yield from dbt.cli(["build", *options], context=context).stream()
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource, *options: str):
+    with farmland.for_dbt():
+        yield from dbt.cli(["build", *options], context=context).stream()
 
 
 def catalog_vars() -> str:
@@ -54,22 +53,22 @@ RULE_SUBJECTS = "models/quality"
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="reference_seeds",
     select=f"resource_type:seed path:{RULE_SUBJECTS}/row_quarantine",
 )  # fmt: skip
-def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource):
+def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """Reference tables kept in the repository (land classes, region, targets, attribute domains), and
     the subjects of the row-quarantine rules, which read raw and the seeds."""
     # Cautious: the seeds' own tests run here; the staging models' relationship tests against the seeds
     # wait for the staging step (those models do not exist yet in this run).
-    yield from _build(context, dbt, "--indirect-selection", "cautious", "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--indirect-selection", "cautious", "--vars", catalog_vars())
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="survey_models",
     select=f"path:models/staging path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate",
 )  # fmt: skip
-def survey_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def survey_models(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays;
     and the subject of the delivery gate (DQ09)."""
-    yield from _build(context, dbt, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
 
 
 INDICATOR_MARTS = "models/marts"
@@ -80,25 +79,19 @@ FINDING_MARTS = "models/marts/findings"
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="indicator_marts",
     select=f"path:{INDICATOR_MARTS} path:{RULE_SUBJECTS}/findings", exclude=f"path:{FINDING_MARTS}",
 )  # fmt: skip
-def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """The indicator marts analysts query (INDICATORS.md), and the subjects of the policy rules."""
-    yield from _build(context, dbt, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="finding_marts",
     select=f"path:{FINDING_MARTS}",
 )  # fmt: skip
-def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """Marts built on the policy findings: the case lifecycle, the risk index, the county scorecard."""
-    yield from _build(context, dbt, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
 
 
 def dbt_resource() -> DbtCliResource:
-    # dbt lives in the same environment as Dagster; PATH may not include it (e.g. `.venv/bin/farmland`).
-    executable = Path(sys.executable).with_name("dbt")
-    return DbtCliResource(
-        project_dir=FARMLAND_DBT,
-        profiles_dir=str(FARMLAND_DBT.profiles_dir),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
+    return DbtCliResource(project_dir=FARMLAND_DBT)
