@@ -44,6 +44,12 @@ class Rule:
     # raw tables a county must have delivered for the rule to judge it (a missing one: not evaluated)
     inputs: tuple[str, ...] = ()
     asset_check: str | None = None  # check name of a file-level rule the extractor enforces
+    # Pointers `<path>::<function>`: the extractor code enforcing a file rule, the demo code planting
+    # the rule's cases (or, for a rule the demo cannot plant, the test code that does), the tests
+    # that find them.
+    enforced_in: str | None = None
+    plant: str | None = None
+    tests: tuple[str, ...] = ()
 
     @property
     def enforced_by(self) -> str:
@@ -93,6 +99,9 @@ def _rule(entry: dict[str, Any]) -> Rule:
         enforcer=entry.get("enforced_by"),
         inputs=tuple(entry.get("inputs") or ()),
         asset_check=entry.get("asset_check"),
+        enforced_in=entry.get("enforced_in"),
+        plant=entry.get("plant"),
+        tests=tuple(entry.get("tests") or ()),
     )
 
 

@@ -10,10 +10,11 @@ import pytest
 from quality.catalog import load_catalog
 from quality.expectations import Validator
 from quality.runner import evaluate_rule
+from tests.catalog_rules import for_each_catalog_rule
 from tests.conftest import planted
 from warehouse.connection import connect
 
-RULES = {rule_id: load_catalog()[rule_id] for rule_id in ("PR16", "PR18", "PR19", "PR20", "PR21")}
+RULES = load_catalog()
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def rows(con, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("rule_id", sorted(RULES))
+@for_each_catalog_rule
 def test_rule_finds_exactly_the_planted_entities(con, validator, demo_build, rule_id):
     outcome = evaluate_rule(con, RULES[rule_id], validator)
     assert outcome.evaluated_count > 0

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import dagster as dg
-import pytest
 
+from tests.catalog_rules import for_each_catalog_rule, rules_tested_by
 from tests.conftest import planted
 from warehouse.connection import connect
 
-ROW_RULES = ["DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ07", "DQ08"]
-# row rules on the project, case and fund records (issue 4)
-RECORD_ROW_RULES = ["DQ07", "DQ10", "DQ11", "DQ12", "DQ13"]
-FINDING_RULES = ["PR01", "PR02", "PR08"]
-# the spatial rules (issue 5): on the survey and control layers, and on the project records' boundaries
-SPATIAL_RULES = ["PR09", "PR10", "PR11", "PR12", "PR13", "PR17", "PR22", "PR24", "PR25"]
-# 占补平衡, quota and approval rules on the project records (issue 4)
-RECORD_FINDING_RULES = [
-    "PR03", "PR04", "PR05", "PR06", "PR07", "PR14", "PR15", "PR16", "PR18", "PR19", "PR20", "PR21", "PR23",
-]  # fmt: skip
 SURVEY_ENTITY_TYPES = {
     "parcel", "change_record", "pbf_polygon", "reserve_polygon", "high_standard_project", "grain_zone",
     "county", "city", "county_class", "pbf_patch",
@@ -90,7 +80,7 @@ def expected_cases(manifest: dict, rule_id: str) -> tuple[set, set]:
     return survey, records
 
 
-@pytest.mark.parametrize("rule_id", ROW_RULES + RECORD_ROW_RULES[1:] + FINDING_RULES + SPATIAL_RULES)
+@for_each_catalog_rule
 def test_each_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
     violations = query(
         demo_build.warehouse,
@@ -105,7 +95,7 @@ def test_each_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
     assert {str(e) for e, _, kind in rows if kind == "records"} == records
 
 
-@pytest.mark.parametrize("rule_id", RECORD_FINDING_RULES)
+@for_each_catalog_rule
 def test_each_record_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
     expected = {e for e, _ in planted(demo_build.manifest, rule_id, "records")}
     assert expected, f"the demo plants no {rule_id} case"
@@ -115,7 +105,7 @@ def test_each_record_rule_finds_exactly_the_planted_cases(demo_build, rule_id):
     assert {str(e) for (e,) in rows} == expected  # precision and recall 1.0, entity by entity
 
 
-@pytest.mark.parametrize("rule_id", ROW_RULES)
+@for_each_catalog_rule
 def test_row_rules_quarantine_the_planted_rows_with_a_reason(demo_build, rule_id):
     from sources.layers import LAYERS_BY_CODE
 
@@ -130,7 +120,7 @@ def test_row_rules_quarantine_the_planted_rows_with_a_reason(demo_build, rule_id
     assert all(reason and source_file and source_row for _, reason, source_file, source_row in rows)
 
 
-@pytest.mark.parametrize("rule_id", RECORD_ROW_RULES)
+@for_each_catalog_rule
 def test_record_rules_quarantine_exactly_the_planted_rows(demo_build, rule_id):
     expected = {
         (p["layer"], p["detail"]["source_file"], p["detail"]["source_row"], p["detail"].get("sheet"))
@@ -161,7 +151,7 @@ def test_every_rule_is_an_asset_check_reporting_exactly_its_planted_cases(demo_b
         for e in demo_build.result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    for rule_id in ROW_RULES + RECORD_ROW_RULES[1:] + FINDING_RULES + RECORD_FINDING_RULES + SPATIAL_RULES:
+    for rule_id in rules_tested_by(test_every_rule_is_an_asset_check_reporting_exactly_its_planted_cases):
         name = next(n for n in evaluations if n.startswith(rule_id + "_"))
         check = evaluations[name]
         expected = sorted(

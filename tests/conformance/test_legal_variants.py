@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalog_rules import for_each_catalog_rule
+
 from . import reference
 from .delivery import Approval, ControlPolygon, Delivery, Parcel, county_box
 
@@ -568,7 +570,7 @@ def findings(b: Built, rule_id: str) -> set[tuple[str, int]]:
     return {(str(r["entity_id"]), r["year"]) for r in rows}
 
 
-@pytest.mark.parametrize("rule_id", ["PR08", "PR09", "PR10", "PR11", "PR12"])
+@for_each_catalog_rule
 def test_findings(built: Built, rule_id: str) -> None:
     """Exactly the entities the reference flags are findings: (entity_id, year)."""
     require_success(built)
