@@ -4,6 +4,7 @@ One entry per layer of SOURCES.md §1: where it lives in the landing folder, its
 names (the 三调 database codes, upper case), their types, and the aliases older or newer standards use
 for the same field. Extractors map aliases onto canonical names and cast to these types; the
 warehouse creates every raw table from this list, so a landing folder that lacks a layer still builds.
+dbt's `raw` source (transforms/models/staging/__sources.yml) mirrors these tables: see `sources.raw_schema`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ TEXT = "VARCHAR"
 INT = "BIGINT"
 REAL = "DOUBLE"
 DATE = "DATE"
+GEOMETRY_COLUMN = "geom"
 
 # Columns every raw table carries besides the layer's own fields.
 LINEAGE_COLUMNS: dict[str, str] = {
@@ -184,25 +186,53 @@ def layer_for_name(name: str) -> Layer | None:
     return None
 
 
+def quote_identifier(name: str) -> str:
+    """`name` as a DuckDB identifier: raw column names are Chinese headers and upper-case codes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_table_ddl(table: str, columns: dict[str, str]) -> str:
+    """CREATE TABLE IF NOT EXISTS raw.<table> with `columns` (name -> type and constraints) in order."""
+    body = ",\n  ".join(f"{quote_identifier(name)} {type_}" for name, type_ in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS raw.{table} (\n  {body}\n)"
+
+
+def raw_columns(layer: Layer) -> dict[str, str]:
+    """The layer's raw table columns in order, name -> DuckDB type: canonical fields, geometry, lineage."""
+    return {
+        **layer.fields,
+        GEOMETRY_COLUMN: "GEOMETRY",
+        **LINEAGE_COLUMNS,
+        "_extra": "JSON",  # delivered fields outside the canonical list, kept verbatim
+    }
+
+
 def raw_table_ddl(layer: Layer) -> str:
     """CREATE TABLE statement for the layer's raw table (canonical fields, geometry, lineage)."""
-    columns = [f'"{name}" {type_}' for name, type_ in layer.fields.items()]
-    columns.append("geom GEOMETRY")
-    columns.extend(f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS.items())
-    columns.append("_extra JSON")  # delivered fields outside the canonical list, kept verbatim
-    return f"CREATE TABLE IF NOT EXISTS raw.{layer.table} (\n  " + ",\n  ".join(columns) + "\n)"
+    return create_table_ddl(layer.table, raw_columns(layer))
 
 
-REJECTS_DDL = """
-CREATE TABLE IF NOT EXISTS raw.rejects (
-  source_file VARCHAR NOT NULL,   -- path relative to the landing folder
-  source_row BIGINT,              -- NULL when the whole file is rejected
-  layer VARCHAR,                  -- DLTB, YJJBNT, … (NULL if the file could not be identified)
-  rule_id VARCHAR NOT NULL,       -- DQ01 … DQ14, or LOAD for a row the reader could not parse
-  reason VARCHAR NOT NULL,        -- what an operator reads
-  record JSON,                    -- the raw record as delivered (no geometry)
-  file_sha256 VARCHAR,
-  rejected_at TIMESTAMP NOT NULL,
-  rejected_by VARCHAR DEFAULT 'extractor'  -- 'extractor' (could not load) or 'rule_runner' (DQ rule)
+# raw.rejects: every quarantined input row or refused file, written by the extractors and the rule runner.
+REJECTS_COLUMNS: dict[str, str] = {
+    "source_file": "VARCHAR",  # path relative to the landing folder
+    "source_row": "BIGINT",  # NULL when the whole file is rejected
+    "layer": "VARCHAR",  # DLTB, YJJBNT, … or a record kind's table (NULL if the file could not be identified)
+    "rule_id": "VARCHAR",  # DQ01 … DQ15, or LOAD for a row the reader could not parse
+    "reason": "VARCHAR",  # what an operator reads
+    "record": "JSON",  # the raw record as delivered (no geometry)
+    "file_sha256": "VARCHAR",
+    "rejected_at": "TIMESTAMP",
+    "rejected_by": "VARCHAR",  # 'extractor' (could not load) or 'rule_runner' (DQ rule)
+}
+_REJECTS_CONSTRAINTS = {
+    "source_file": "NOT NULL",
+    "rule_id": "NOT NULL",
+    "reason": "NOT NULL",
+    "rejected_at": "NOT NULL",
+    "rejected_by": "DEFAULT 'extractor'",
+}
+# Updating a dict keeps its order: the constrained columns stay where REJECTS_COLUMNS puts them.
+REJECTS_DDL = create_table_ddl(
+    "rejects",
+    {**REJECTS_COLUMNS, **{k: f"{REJECTS_COLUMNS[k]} {c}" for k, c in _REJECTS_CONSTRAINTS.items()}},
 )
-"""

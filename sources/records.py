@@ -11,6 +11,8 @@ breaks inside a header cell removed), so `新增耕地面积（亩）` lands in 
 The nested `计划` object of 土地综合整治工程.json is flattened into one DOUBLE column per item,
 `计划.永农集中连片整治亩` …, because every item is a number the indicators sum; `涉及乡镇` (a list of
 township codes of any length) stays a JSON array of strings.
+
+dbt's `raw` source (transforms/models/staging/__sources.yml) mirrors these tables: see `sources.raw_schema`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sources.layers import DATE, INT, REAL, TEXT
+from sources.layers import DATE, INT, REAL, TEXT, create_table_ddl
 
 JSON = "JSON"
 # A reporting month (填报月份): delivered as 2024-03, 2024/3, 2024年3月, 202403 or a full date; stored as a
@@ -346,15 +348,14 @@ def record_kind(name: str) -> RecordKind:
     raise KeyError(f"no record kind {name!r}; known: {', '.join(RECORD_KINDS_BY_TABLE)}")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def record_columns(kind: RecordKind) -> dict[str, str]:
+    """The kind's raw table columns in order, name -> DuckDB type: delivered columns, then lineage."""
+    return {**{name: SQL_TYPES[type_] for name, type_ in kind.columns.items()}, **kind.lineage}
 
 
 def record_table_ddl(kind: RecordKind) -> str:
     """CREATE TABLE IF NOT EXISTS for one kind's raw table: delivered columns (Chinese names) + lineage."""
-    columns = [f"{_quote(name)} {SQL_TYPES[type_]}" for name, type_ in kind.columns.items()]
-    columns.extend(f"{name} {type_}" for name, type_ in kind.lineage.items())
-    return f"CREATE TABLE IF NOT EXISTS raw.{kind.table} (\n  " + ",\n  ".join(columns) + "\n)"
+    return create_table_ddl(kind.table, record_columns(kind))
 
 
 def records_ddl() -> str:
