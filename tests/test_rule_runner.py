@@ -114,6 +114,31 @@ def test_results_are_counted_per_county_and_year(con):
     assert results == {"330402": (1, 0, True), "330411": (1, 1, False)}
 
 
+def test_a_county_larger_than_a_chunk_is_validated_in_bounded_chunks_with_the_same_findings(con, monkeypatch):
+    import quality.runner
+
+    codes = ["0301", "0199", "0101", "9999", "0301", "0201", "0000"]
+    for row, code in enumerate(codes, start=1):
+        county = "3304020010010000000" if row <= 5 else "3304110010010000000"
+        _parcel(con, row, 600 + row, code, zldwdm=county, gddb=5, zzsxdm="LS", gdpdjb="1")
+    [whole] = evaluate_rules(con, ["DQ01"])
+    seen: list[int] = []
+    validate = Validator.validate
+    monkeypatch.setattr(quality.runner, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(
+        Validator, "validate", lambda self, frame, *a: seen.append(len(frame)) or validate(self, frame, *a)
+    )
+    [chunked] = evaluate_rules(con, ["DQ01"])
+    # 330402's five parcel rows in chunks of 2, 2 and 1; 330411's two in one, each chunk once per expectation
+    assert max(seen) == 2 and len(seen) >= 4
+    assert chunked.entity_ids() == whole.entity_ids() == ["602", "604", "607"]
+    key = ["admin_code", "year", "evaluated_count", "violation_count"]
+    assert (
+        chunked.results[key].sort_values(key).values.tolist()
+        == whole.results[key].sort_values(key).values.tolist()
+    )
+
+
 def test_a_parcel_without_bsm_is_quarantined_by_dq07(con):
     _parcel(con, 1, 7, "0301")
     con.execute(
