@@ -14,7 +14,7 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str = ""
-    rule_id: str | None = None  # for failed files: DQ14 or LOAD
+    rule_id: str | None = None  # the rule that refused the file (LOAD, DQ14, DQ15) or one of its sheets
 
 
 @dataclass
