@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from quality.catalog import Rule, file_rules
-from sources.extract.load import year_folder
+from sources.extract.discover import year_folder
 from sources.layers import Layer
 
 REJECTED_BY_EXTRACTOR = "extractor"

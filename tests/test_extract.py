@@ -13,7 +13,8 @@ from pyproj import Transformer
 
 from sources.errors import DeliveryError
 from sources.extract.discover import discover
-from sources.extract.load import LayerLoadError, file_sha256, load_layer
+from sources.extract.ledger import file_sha256
+from sources.extract.load import LayerLoadError, load_layer
 from sources.formats import write_layer
 from sources.layers import LAYERS_BY_CODE
 from warehouse.connection import warehouse

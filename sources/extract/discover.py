@@ -33,6 +33,12 @@ class Delivery:
     source_file: str = ""  # lineage key: path relative to the landing folder (posix)
 
 
+def year_folder(source_file: str) -> int | None:
+    """The <year> folder of a landing-relative path such as `survey/2023/DLTBGX.gpkg`."""
+    parts = source_file.split("/")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
 def match_layer(name: str) -> Layer | None:
     """The layer a delivered name stands for: `<LAYER>` or `<LAYER>_<anything>` (case-insensitive)."""
     return layer_for_name(name) or layer_for_name(name.split("_", 1)[0])

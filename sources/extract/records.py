@@ -1,12 +1,13 @@
 """Load the delivered tabular records (project and case records, funds, land-supply statistics) into raw.
 
-The same contract as the spatial loader (`sources.extract.load`): one file at a time, each in one
-transaction; the file's sha256 is stored with its rows, so an unchanged file is skipped and a changed one
-replaces its earlier rows and load-time rejects; rows of files no longer delivered are purged. Rows that
-cannot be taken in go to `raw.rejects` (rule_id LOAD, rejected_by 'extractor') with the reason and the
-row as delivered; a file that cannot be read at all leaves one file-level reject (source_row NULL), and a
-workbook sheet that is refused (its 合计 disagrees with its rows) leaves one reject naming the sheet while
-the other sheets load. `load_records` raises `DeliveryError` at the end naming every refused file/sheet.
+The same contract as the spatial loader (`sources.extract.load`), on the same file ledger
+(`sources.extract.ledger`): one file at a time, each in one transaction; the file's sha256 is stored with
+its rows, so an unchanged file is skipped and a changed one replaces its earlier rows and load-time
+rejects; rows of files no longer delivered are purged. Rows that cannot be taken in go to `raw.rejects`
+(rule_id LOAD, rejected_by 'extractor') with the reason and the row as delivered; a file that cannot be
+read at all leaves one file-level reject (source_row NULL), and a workbook sheet that is refused (its 合计
+disagrees with its rows) leaves one reject naming the sheet while the other sheets load. `load_records`
+raises `DeliveryError` at the end naming every refused file/sheet.
 
 Personal data (田长 姓名/联系电话, 缴款单位) is loaded into raw as delivered but masked as '***' in
 raw.rejects.record and never put into a reason or a log line.
@@ -20,14 +21,16 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from sources.errors import DeliveryError
-from sources.extract.load import FileOutcome, LayerLoadError, LoadReport, file_sha256
+from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion, transaction
+from sources.extract.load import LayerLoadError
+from sources.extract.outcome import FileOutcome, LoadReport
+from sources.extract.sql import quote_name
 from sources.layers import REJECTS_DDL
 from sources.records import (
     JSON,
@@ -38,15 +41,11 @@ from sources.records import (
     record_kind,
     record_table_ddl,
 )
-from sources.tabular import REASON, RECORD, ROW, SheetReject, read_records, typed_records
+from sources.tabular import REASON, RECORD, ROW, RawRecords, SheetReject, read_records, typed_records
 
 log = logging.getLogger(__name__)
 
-REJECTED_BY = "extractor"
 LOAD_RULE = "LOAD"
-_REJECT_COLUMNS = (
-    "source_file, source_row, layer, rule_id, reason, record, file_sha256, rejected_at, rejected_by"
-)
 _YEAR_FOLDER = re.compile(r"^\d{4}$")
 
 
@@ -123,43 +122,8 @@ def discover_records(landing: Path, kinds: Sequence[RecordKind] = RECORD_KINDS) 
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _delete_previous(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_file: str) -> None:
-    con.execute(f"DELETE FROM raw.{kind.table} WHERE _source_file = ?", [source_file])
-    con.execute(
-        "DELETE FROM raw.rejects WHERE source_file = ? AND layer = ? AND rejected_by = ?",
-        [source_file, kind.table, REJECTED_BY],
-    )
-
-
-def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
-    con.begin()
-    try:
-        work()
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
-
-
-def _reject_file(
-    con: duckdb.DuckDBPyConnection, rf: RecordFile, sha: str, reason: str, loaded_at: datetime
-) -> FileOutcome:
-    """Record a whole file as refused (replacing whatever an earlier version of it loaded)."""
-
-    def work() -> None:
-        _delete_previous(con, rf.kind, rf.source_file)
-        con.execute(
-            f"INSERT INTO raw.rejects ({_REJECT_COLUMNS}) VALUES (?, NULL, ?, ?, ?, NULL, ?, ?, ?)",
-            [rf.source_file, rf.kind.table, LOAD_RULE, reason, sha, loaded_at, REJECTED_BY],
-        )
-
-    _in_transaction(con, work)
-    log.error("%s", reason)  # built by our readers from file/sheet/header names only, never from values
-    return FileOutcome(rf.source_file, "failed", message=reason, rule_id=LOAD_RULE)
+def _ledger(kind: RecordKind) -> FileLedger:
+    return FileLedger(kind.table, kind.table)
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sql: str, params: list) -> None:
@@ -181,8 +145,7 @@ def _write_file(
     rf: RecordFile,
     typed: pl.DataFrame,
     sheet_rejects: list[SheetReject],
-    sha: str,
-    loaded_at: datetime,
+    version: FileVersion,
 ) -> tuple[int, int]:
     """Replace the file's rows and load-time rejects in one transaction; (rows loaded, rows rejected)."""
     kind = rf.kind
@@ -194,9 +157,9 @@ def _write_file(
     rows_frame = accepted.select(columns + lineage_source)
     index = {name: i for i, name in enumerate(rows_frame.columns)}
     values = [f"CAST(c{index[c]} AS JSON)" if kind.columns[c] == JSON else f"c{index[c]}" for c in columns]
-    targets = [_q(c) for c in columns] + ["_source_file", "_source_row", "_loaded_at", "_file_sha256"]
+    targets = [quote_name(c) for c in columns] + ["_source_file", "_source_row", "_loaded_at", "_file_sha256"]
     values += ["?", f"c{index[ROW]}", "?", "?"]
-    params: list = [rf.source_file, loaded_at, sha]
+    params: list = [rf.source_file, version.loaded_at, version.sha]
     if kind.has_sheet:
         targets.append(SHEET_COLUMN)
         values.append(f"c{index[SHEET_COLUMN]}")
@@ -208,10 +171,10 @@ def _write_file(
         f"INSERT INTO raw.{kind.table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {{view}}"
     )
     insert_rejects = (
-        f"INSERT INTO raw.rejects ({_REJECT_COLUMNS}) "
+        f"INSERT INTO raw.rejects ({REJECT_COLUMNS}) "
         "SELECT ?, c0, ?, ?, c1, CAST(c2 AS JSON), ?, ?, ? FROM {view}"
     )
-    reject_params = [rf.source_file, kind.table, LOAD_RULE, sha, loaded_at, REJECTED_BY]
+    reject_params = [rf.source_file, kind.table, LOAD_RULE, version.sha, version.loaded_at, REJECTED_BY]
     row_rejects = rejected.select(ROW, REASON, RECORD)
     # A refused sheet: one reject without a row number, its record naming the sheet.
     sheet_frame = pl.DataFrame(
@@ -223,45 +186,14 @@ def _write_file(
         schema={ROW: pl.Int64, REASON: pl.String, RECORD: pl.String},
     )
 
-    def work() -> None:
-        _delete_previous(con, kind, rf.source_file)
+    with transaction(con):
+        _ledger(kind).clear(con, rf.source_file)
         _insert_frame(con, rows_frame, insert_rows, params)
         _insert_frame(con, pl.concat([sheet_frame, row_rejects]), insert_rejects, reject_params)
-
-    _in_transaction(con, work)
     return accepted.height, rejected.height + sum(s.rows for s in sheet_rejects)
 
 
 # ---------------------------------------------------------------------------------------------- loading
-
-
-def _previous_fingerprints(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> set[str]:
-    """sha256s of earlier loads of this file still in raw (its rows) or raw.rejects (its refusals)."""
-    return {
-        row[0]
-        for row in con.execute(
-            f"SELECT DISTINCT _file_sha256 FROM raw.{rf.kind.table} WHERE _source_file = ? "
-            "UNION SELECT DISTINCT file_sha256 FROM raw.rejects "
-            "WHERE source_file = ? AND layer = ? AND rejected_by = ?",
-            [rf.source_file, rf.source_file, rf.kind.table, REJECTED_BY],
-        ).fetchall()
-    }
-
-
-def _unchanged(con: duckdb.DuckDBPyConnection, rf: RecordFile, sha: str) -> FileOutcome:
-    """An unchanged file is skipped; what was refused of it last time is reported again."""
-    refusals = con.execute(
-        "SELECT reason, record IS NULL FROM raw.rejects WHERE source_file = ? AND layer = ? "
-        "AND file_sha256 = ? AND source_row IS NULL AND rejected_by = ? ORDER BY reason",
-        [rf.source_file, rf.kind.table, sha, REJECTED_BY],
-    ).fetchall()
-    if not refusals:
-        return FileOutcome(rf.source_file, "skipped")
-    message = "; ".join(reason for reason, _ in refusals)
-    whole_file = any(is_file for _, is_file in refusals)
-    return FileOutcome(
-        rf.source_file, "failed" if whole_file else "skipped", message=message, rule_id=LOAD_RULE
-    )
 
 
 def _safe_detail(exc: Exception, kind: RecordKind) -> str:
@@ -269,28 +201,26 @@ def _safe_detail(exc: Exception, kind: RecordKind) -> str:
     return type(exc).__name__ if kind.personal else f"{type(exc).__name__}: {exc}"
 
 
-def load_record_file(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> FileOutcome:
-    """Load one delivered record file (idempotent); never raises for a bad file, returns its outcome.
-
-    A file with refused workbook sheets comes back 'loaded'/'replaced' with `rule_id` and `message` set.
-    """
-    sha = file_sha256(rf.path)
-    previous = _previous_fingerprints(con, rf)
-    if sha in previous:
-        return _unchanged(con, rf, sha)
-    loaded_at = datetime.now()
+def _read(rf: RecordFile) -> tuple[RawRecords, pl.DataFrame]:
+    """The file's records as delivered, and cast to the kind's columns with each row's reason if it cannot
+    be taken in; refused when the file is misnamed or cannot be read."""
     if rf.problem:
-        return _reject_file(con, rf, sha, rf.problem, loaded_at)
+        raise DeliveryError(rf.problem, source_file=rf.source_file, rule_id=LOAD_RULE)
     try:
         raw = read_records(rf.path, rf.kind, rf.source_file)
-        typed = typed_records(rf.kind, raw.frame)
-    except DeliveryError as exc:
-        return _reject_file(con, rf, sha, exc.message, loaded_at)
+        return raw, typed_records(rf.kind, raw.frame)
+    except DeliveryError as exc:  # refused as unreadable, whatever rule the reader named
+        raise DeliveryError(exc.message, source_file=rf.source_file, rule_id=LOAD_RULE) from exc
     except Exception as exc:  # a corrupt file: refuse it, keep going with the others
         reason = f"{rf.source_file}: cannot be read as {rf.kind.format} ({_safe_detail(exc, rf.kind)})"
-        return _reject_file(con, rf, sha, reason, loaded_at)
-    loaded, rejected = _write_file(con, rf, typed, raw.sheet_rejects, sha, loaded_at)
-    outcome = FileOutcome(rf.source_file, "replaced" if previous else "loaded", loaded, rejected)
+        raise DeliveryError(reason, source_file=rf.source_file, rule_id=LOAD_RULE) from exc
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, rf: RecordFile, version: FileVersion) -> FileOutcome:
+    """Read one record file and replace its earlier load; raises `DeliveryError` when it is refused."""
+    raw, typed = _read(rf)
+    loaded, rejected = _write_file(con, rf, typed, raw.sheet_rejects, version)
+    outcome = FileOutcome(rf.source_file, version.status, loaded, rejected)
     if raw.sheet_rejects:
         outcome.rule_id = LOAD_RULE
         outcome.message = "; ".join(s.reason for s in raw.sheet_rejects)
@@ -307,21 +237,14 @@ def load_record_file(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> FileOutc
     return outcome
 
 
-def _purge_missing(con: duckdb.DuckDBPyConnection, kind: RecordKind, delivered: set[str]) -> list[str]:
-    """Remove what the loader holds for files of `kind` that are no longer in the landing folder."""
-    known = {
-        row[0]
-        for row in con.execute(
-            f"SELECT DISTINCT _source_file FROM raw.{kind.table} "
-            "UNION SELECT DISTINCT source_file FROM raw.rejects WHERE layer = ? AND rejected_by = ?",
-            [kind.table, REJECTED_BY],
-        ).fetchall()
-    }
-    gone = sorted(known - delivered)
-    if gone:
-        _in_transaction(con, lambda: [_delete_previous(con, kind, source_file) for source_file in gone])
-        log.warning("%s: removed rows of files no longer delivered: %s", kind.table, ", ".join(gone))
-    return gone
+def load_record_file(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> FileOutcome:
+    """Load one delivered record file (idempotent); never raises for a bad file, returns its outcome.
+
+    A file with refused workbook sheets comes back 'loaded'/'replaced' with `rule_id` and `message` set.
+    """
+    return _ledger(rf.kind).take_in(
+        con, rf.source_file, rf.path, lambda version: _load_file(con, rf, version)
+    )
 
 
 def _listed(outcome: FileOutcome) -> str:
@@ -366,7 +289,7 @@ def load_records(
     for rf in mine:
         report.files.append(load_record_file(con, rf))
     if purge_missing:
-        report.removed = _purge_missing(con, kind, {f.source_file for f in mine})
+        report.removed = _ledger(kind).purge_missing(con, {f.source_file for f in mine})
     # A kind with nothing delivered is common (not every bureau sends every file): keep the log quiet.
     log.log(logging.INFO if report.files or report.removed else logging.DEBUG, "%s", report.summary())
     refused = [f for f in report.files if f.rule_id is not None]
