@@ -47,29 +47,30 @@ def test_rules_are_asset_checks_with_the_clause_in_their_description():
 
 def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing):
     landing, _ = demo_landing
-    farmland = WarehouseResource(landing=str(landing))
-    resources = {"farmland": farmland}
+    resources = {"farmland": WarehouseResource(landing=str(landing))}
     with dg.instance_for_test() as instance:
-        result = new_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        # a context with resources is a context manager: leaving it releases them and the instance
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            result = new_delivery_sensor(context)
         assert isinstance(result, dg.SensorResult)
         [request] = result.run_requests
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
         [added] = result.dynamic_partitions_requests
         assert list(added.partition_keys) == ["2022", "2023", "2024", "2025"]
         # the same deliveries again: nothing new to build
-        again = new_delivery_sensor(
-            dg.build_sensor_context(instance=instance, cursor=request.run_key, resources=resources)
-        )
+        with dg.build_sensor_context(
+            instance=instance, cursor=request.run_key, resources=resources
+        ) as context:
+            again = new_delivery_sensor(context)
         assert isinstance(again, dg.SkipReason)
 
 
 def test_the_annual_schedule_builds_every_delivered_year(demo_landing):
     landing, _ = demo_landing
-    farmland = WarehouseResource(landing=str(landing))
+    resources = {"farmland": WarehouseResource(landing=str(landing))}
     with dg.instance_for_test() as instance:
-        request = annual_survey_build(
-            dg.build_schedule_context(instance=instance, resources={"farmland": farmland})
-        )
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            request = annual_survey_build(context)
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
     assert annual_survey_build.cron_schedule == "0 6 1 3 *"
 

@@ -90,3 +90,15 @@ def warehouse(
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit the block's writes together, or none of them if it raises (the error goes on)."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise

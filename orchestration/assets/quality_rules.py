@@ -20,7 +20,7 @@ from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.resources import WarehouseResource
 from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
-from warehouse.connection import warehouse
+from warehouse.connection import transaction, warehouse
 
 QUARANTINE_RULES = rules_with("quarantine_row")
 GATE_RULES = rules_with("block_year")
@@ -98,9 +98,9 @@ def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource
     with warehouse(farmland.warehouse_file) as con:
         publish_catalog(con)
         outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES])
-        with_transaction(
-            con, lambda: (quarantine(con, outcomes), record_outcomes(con, outcomes, context.run_id))
-        )
+        with transaction(con):
+            quarantine(con, outcomes)
+            record_outcomes(con, outcomes, context.run_id)
         total = con.sql("select count(*) from raw.rejects").fetchone()[0]
     for outcome in outcomes:
         context.log.info(f"{outcome.rule.rule_id}: {outcome.violation_count} rows quarantined")
@@ -112,17 +112,6 @@ def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource
     )
     for outcome in outcomes:
         yield _check_result(outcome, REJECTS_KEY, dg.AssetCheckSeverity.WARN)
-
-
-def with_transaction(con, work) -> None:
-    """Run `work` atomically: a failure leaves the quality tables and rejects as they were."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        work()
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 GATE_KEY = ["quality", "survey_reconciliation"]
@@ -171,10 +160,10 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     with warehouse(farmland.warehouse_file) as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES])
 
-        def write() -> None:
+        failing_years = {int(y) for o in outcomes for y in o.violations["year"].dropna().unique()}
+        with transaction(con):
             record_outcomes(con, outcomes, context.run_id)
             con.execute("DELETE FROM quality.survey_year_status")
-            failing_years = {int(y) for o in outcomes for y in o.violations["year"].dropna().unique()}
             # A year rests on the state of the year before: one that fails blocks every later year too.
             con.execute(
                 """INSERT INTO quality.survey_year_status
@@ -182,8 +171,6 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
                    FROM (SELECT DISTINCT survey_year AS year FROM intermediate.int_survey__land_use_state)""",
                 [sorted(failing_years), context.run_id],
             )
-
-        with_transaction(con, write)
         status = con.sql("select year, reconciled from quality.survey_year_status order by year").fetchall()
     blocked = [year for year, ok in status if not ok]
     outcome = outcomes[0]
@@ -209,7 +196,8 @@ FINDINGS_KEY = ["quality", "violations"]
 def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource):
     with warehouse(farmland.warehouse_file) as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES])
-        with_transaction(con, lambda: record_outcomes(con, outcomes, context.run_id))
+        with transaction(con):
+            record_outcomes(con, outcomes, context.run_id)
         total = con.sql("select count(*) from quality.violations").fetchone()[0]
     yield dg.MaterializeResult(
         metadata={"violations_total": total, **{o.rule.rule_id: o.violation_count for o in outcomes}}

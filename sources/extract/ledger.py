@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from sources.errors import DeliveryError
 from sources.extract.discover import year_folder
 from sources.extract.outcome import FileOutcome
 from sources.formats import SHAPEFILE_SIDECARS
+from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +60,6 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit the block's writes together, or none of them if it raises (the error goes on)."""
-    con.begin()
-    try:
-        yield
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
 
 
 @dataclass(frozen=True)

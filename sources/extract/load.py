@@ -29,11 +29,12 @@ from sources.errors import DeliveryError
 from sources.extract.coordinates import coordinates_problem
 from sources.extract.discover import Delivery, discover
 from sources.extract.fields import TYPE_WORDS, cast_sql, json_object_sql, map_fields, missing_fields_reason
-from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion, transaction
+from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion
 from sources.extract.outcome import FileOutcome, LoadReport
 from sources.extract.sql import quote_name, quote_text
 from sources.formats import LayerData, read_layer
 from sources.layers import LINEAGE_COLUMNS, TEXT, Layer
+from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from sources.errors import DeliveryError
-from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion, transaction
+from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion
 from sources.extract.load import LayerLoadError
 from sources.extract.outcome import FileOutcome, LoadReport
 from sources.extract.sql import quote_name
@@ -42,6 +42,7 @@ from sources.records import (
     record_table_ddl,
 )
 from sources.tabular import REASON, RECORD, ROW, RawRecords, SheetReject, read_records, typed_records
+from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
 
