@@ -36,8 +36,8 @@ def _propensity(cx: np.ndarray, cy: np.ndarray, rng: np.random.Generator) -> np.
     ragged edges), plus a little parcel-level noise. Its structure is in metres, not parcels, so the
     districts look alike at every scale."""
     field = np.zeros(len(cx))
-    for n, (short, long), amplitude in ((4, (4_000, 12_000), 1.0), (6, (800, 2_500), 0.2)):
-        for _ in range(n):
+    for count, (short, long), amplitude in ((4, (4_000, 12_000), 1.0), (6, (800, 2_500), 0.2)):
+        for _ in range(count):
             theta, wavelength, phase = (
                 rng.uniform(0, np.pi),
                 rng.uniform(short, long),
@@ -53,10 +53,10 @@ def best_fill(order: np.ndarray, expected: np.ndarray, goal: float) -> np.ndarra
     """Rows (taken in `order`) whose `expected` sizes (indexed by row) sum closest to `goal`: the prefix
     that stays below it, then the one of the next few candidates that best fills the gap."""
     cum = np.cumsum(expected[order])
-    k = int(np.searchsorted(cum, goal))  # order[:k] stays below the goal
-    chosen = list(order[:k])
-    gap = goal - (cum[k - 1] if k else 0.0)
-    candidates = order[k : k + _FILL_LOOKAHEAD]
+    below = int(np.searchsorted(cum, goal))  # order[:k] stays below the goal
+    chosen = list(order[:below])
+    gap = goal - (cum[below - 1] if below else 0.0)
+    candidates = order[below : below + _FILL_LOOKAHEAD]
     if len(candidates):
         best = candidates[np.argmin(np.abs(expected[candidates] - gap))]
         if abs(expected[best] - gap) < gap:
@@ -64,22 +64,22 @@ def best_fill(order: np.ndarray, expected: np.ndarray, goal: float) -> np.ndarra
     return np.array(chosen, dtype=np.int64)
 
 
-def _draw(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+def _draw(mix: dict[str, float], count: int, rng: np.random.Generator) -> np.ndarray:
     codes = np.array(list(mix), dtype=object)
-    p = np.array(list(mix.values()), dtype=float)
-    return rng.choice(codes, n, p=p / p.sum())
+    weights = np.array(list(mix.values()), dtype=float)
+    return rng.choice(codes, count, p=weights / weights.sum())
 
 
 def _assign_classes(
     county: County, tbmj_c: np.ndarray, score: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    n = len(tbmj_c)
-    dlbm = np.empty(n, dtype=object)
+    count = len(tbmj_c)
+    dlbm = np.empty(count, dtype=object)
     order = np.argsort(-score, kind="stable")
     cultivated = best_fill(order, tbmj_c / 100.0 * MEAN_KEEP, base_cultivated_goal(county))
     dlbm[cultivated] = _draw(CULTIVATED_MIX, len(cultivated), rng)
 
-    rest = np.setdiff1d(np.arange(n), cultivated)
+    rest = np.setdiff1d(np.arange(count), cultivated)
     rest = rest[np.argsort(score[rest], kind="stable")]  # least farm-like first: the built-up core
     urban = rest[np.cumsum(tbmj_c[rest]) <= URBAN_SHARE * tbmj_c[rest].sum()]
     rural = np.setdiff1d(rest, urban)

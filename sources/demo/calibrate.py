@@ -57,8 +57,8 @@ def _coarse(
     chosen = best_fill(pool, size, abs(want))
     if gaining:
         codes = np.array(list(CULTIVATED_MIX), dtype=object)
-        p = np.array(list(CULTIVATED_MIX.values()))
-        _reclassify(base, chosen, rng.choice(codes, len(chosen), p=p / p.sum()), rng)
+        weights = np.array(list(CULTIVATED_MIX.values()))
+        _reclassify(base, chosen, rng.choice(codes, len(chosen), p=weights / weights.sum()), rng)
         tunable[chosen], convertible[chosen] = True, False
         return want - int(base["TBDLMJ_C"][chosen].sum())
     removed = int(base["TBDLMJ_C"][chosen].sum())
@@ -67,8 +67,8 @@ def _coarse(
     return want + removed
 
 
-def _shifted_tbdlmj(tbmj_c: np.ndarray, kcxs: np.ndarray, d: float) -> tuple[np.ndarray, int]:
-    new = np.round(np.clip(kcxs + d, *KCXS_LIMITS), 4)
+def _shifted_tbdlmj(tbmj_c: np.ndarray, kcxs: np.ndarray, shift: float) -> tuple[np.ndarray, int]:
+    new = np.round(np.clip(kcxs + shift, *KCXS_LIMITS), 4)
     return new, int(terrace_split(tbmj_c, new)[1].sum())
 
 
@@ -84,7 +84,7 @@ def calibrate(
     (quarantined parcels excluded). Returns county → the cents added (negative: removed).
     """
     dlbm = base["DLBM"].astype(str)
-    no_marks = np.array([z is None for z in base["ZZSXDM"]])
+    no_marks = np.array([planting_code is None for planting_code in base["ZZSXDM"]])
     tunable = free & np.isin(dlbm, CULTIVATED)
     convertible = free & np.isin(dlbm, CONVERTIBLE) & no_marks
     shifts: dict[str, int] = {}

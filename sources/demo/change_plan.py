@@ -74,13 +74,13 @@ def _fill(candidates: np.ndarray, area: np.ndarray, goal: float) -> tuple[np.nda
     if goal <= 0 or not len(candidates):
         return np.empty(0, np.int64), np.empty(0)
     cum = np.cumsum(area[candidates])
-    k = int(np.searchsorted(cum, goal))
-    rows = list(candidates[:k])
-    fractions = [1.0] * k
-    if k < len(candidates):
-        rest = goal - (cum[k - 1] if k else 0.0)
-        share = rest / area[candidates[k]]
-        rows.append(candidates[k])
+    n_whole = int(np.searchsorted(cum, goal))
+    rows = list(candidates[:n_whole])
+    fractions = [1.0] * n_whole
+    if n_whole < len(candidates):
+        rest = goal - (cum[n_whole - 1] if n_whole else 0.0)
+        share = rest / area[candidates[n_whole]]
+        rows.append(candidates[n_whole])
         fractions.append(1.0 if share > _SPLIT_RANGE[1] else max(share, _SPLIT_RANGE[0]))
     return np.array(rows, dtype=np.int64), np.array(fractions)
 
@@ -115,22 +115,22 @@ class Planner:
         for county in counties():
             in_county = self.base["COUNTY"] == county.code
             parts.extend(self._plan_county_year(county.code, year, in_county))
-        parent = np.concatenate([p[0] for p in parts])
+        parent = np.concatenate([part[0] for part in parts])
         return YearPlan(
             year,
             parent,
-            np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts]),
-            np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]),
+            np.concatenate([np.full(len(part[0]), part[1], dtype=object) for part in parts]),
+            np.concatenate([part[2] for part in parts]),
+            np.concatenate([part[3] for part in parts]),
         )
 
     def _plan_county_year(self, code: str, year: int, in_county: np.ndarray) -> list[tuple]:
         rng = self.rng
-        n = self.per_county
+        n_changes = self.per_county
         parts = []
 
         # out: splits of 耕地 parcels
-        n_out = max(1, round(0.15 * n))
+        n_out = max(1, round(0.15 * n_changes))
         out_rows = self._free(self.loss_order, in_county & self.cultivated)[:n_out]
         out_frac = rng.uniform(*_OUT_FRACTION, len(out_rows))
         self._take(out_rows)
@@ -161,11 +161,11 @@ class Planner:
         parts.append((cons_rows, "cons", rng.choice(CONS_TARGETS, len(cons_rows)), cons_frac))
 
         # misc: attribute changes that leave 耕地 totals and 进出平衡 alone
-        n_misc = max(1, round(0.35 * n))
+        n_misc = max(1, round(0.35 * n_changes))
         per_kind = np.bincount((np.arange(n_misc) + year) % len(MISC_KINDS), minlength=len(MISC_KINDS))
-        for (_, target), source, k in zip(MISC_KINDS, self.misc_sources, per_kind, strict=True):
+        for (_, target), source, n_of_kind in zip(MISC_KINDS, self.misc_sources, per_kind, strict=True):
             pool = self._free(self.gain_order, in_county & source)
-            rows = rng.permutation(pool)[:k]
+            rows = rng.permutation(pool)[:n_of_kind]
             self._take(rows)
             parts.append((rows, "misc", np.full(len(rows), target, dtype=object), np.ones(len(rows))))
         return parts
@@ -177,10 +177,10 @@ def loss_order(base: Table, rng: np.random.Generator) -> np.ndarray:
     first within a band. Land better than grade LOSS_GRADE (the county mean is ≈ 5.1) comes only after
     all worse land, so every loss lifts the mean 耕地等别 and PR22 never fires. Clustering the losses
     keeps them from peppering the districts where the permanent-farmland boxes go."""
-    n = len(base["BSM"])
+    n_parcels = len(base["BSM"])
     cx, cy = (base["x0"] + base["x1"]) / 2, (base["y0"] + base["y1"]) / 2
     urban = np.isin(base["DLBM"].astype(str), list(URBAN_MIX))
-    distance = np.full(n, np.inf)
+    distance = np.full(n_parcels, np.inf)
     for county in counties():
         rows = np.flatnonzero(base["COUNTY"] == county.code)
         towns = rows[urban[rows]] if urban[rows].any() else rows
@@ -189,7 +189,7 @@ def loss_order(base: Table, rng: np.random.Generator) -> np.ndarray:
                 distance[rows], np.hypot(cx[rows] - cx[centre], cy[rows] - cy[centre])
             )
     better = base["GDDB"] < LOSS_GRADE
-    return np.lexsort((rng.random(n), -base["GDDB"], distance // PRESSURE_BAND, better))
+    return np.lexsort((rng.random(n_parcels), -base["GDDB"], distance // PRESSURE_BAND, better))
 
 
 def plan_changes(

@@ -54,15 +54,15 @@ class ControlLayers:
 
 def _cultivated_share(cells: Bounds, parcels: RectSet, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(share of each cell covered by weighted parcels, dominant parcel index or -1)."""
-    i, j, area = overlap_pairs(cells, parcels)
-    n = len(cells[0])
-    covered = np.bincount(i, weights=area * weight[j], minlength=n)
+    cell_index, parcel_index, area = overlap_pairs(cells, parcels)
+    count = len(cells[0])
+    covered = np.bincount(cell_index, weights=area * weight[parcel_index], minlength=count)
     planar = (cells[2] - cells[0]) * (cells[3] - cells[1])
-    dominant = np.full(n, -1, dtype=np.int64)
-    order = np.lexsort((-area, i))
+    dominant = np.full(count, -1, dtype=np.int64)
+    order = np.lexsort((-area, cell_index))
     first = np.ones(len(order), dtype=bool)
-    first[1:] = i[order][1:] != i[order][:-1]
-    dominant[i[order][first]] = j[order][first]
+    first[1:] = cell_index[order][1:] != cell_index[order][:-1]
+    dominant[cell_index[order][first]] = parcel_index[order][first]
     return covered / planar, dominant
 
 
@@ -76,8 +76,13 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
         nx, ny = _LSGNQ_GRID
         gx, gy = np.meshgrid(np.arange(nx), np.arange(ny))
         gx, gy = gx.ravel(), gy.ravel()
-        w, h = (xmax - xmin) / nx, (ymax - ymin) / ny
-        cells = (xmin + gx * w, ymin + gy * h, xmin + (gx + 1) * w, ymin + (gy + 1) * h)
+        cell_width, cell_height = (xmax - xmin) / nx, (ymax - ymin) / ny
+        cells = (
+            xmin + gx * cell_width,
+            ymin + gy * cell_height,
+            xmin + (gx + 1) * cell_width,
+            ymin + (gy + 1) * cell_height,
+        )
         share, _ = _cultivated_share(cells, parcels, cultivated)
         best = np.argsort(-share, kind="stable")[:_LSGNQ_PER_COUNTY]
         margins = rng.uniform(150, 500, (4, len(best)))
@@ -86,11 +91,13 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
             np.round(cells[2][best] - margins[2], 2), np.round(cells[3][best] - margins[3], 2),
         )  # fmt: skip
         parts.append((county.code, box))
-    x0, y0, x1, y1 = (np.concatenate([p[1][k] for p in parts]) for k in range(4))
-    xzqdm = np.concatenate([np.full(len(p[1][0]), p[0], dtype=object) for p in parts])
-    seq = np.concatenate([np.arange(1, len(p[1][0]) + 1) for p in parts])
+    x0, y0, x1, y1 = (np.concatenate([part[1][edge] for part in parts]) for edge in range(4))
+    xzqdm = np.concatenate([np.full(len(part[1][0]), part[0], dtype=object) for part in parts])
+    seq = np.concatenate([np.arange(1, len(part[1][0]) + 1) for part in parts])
     return {
-        "GNQBH": np.array([f"GNQ{c}{s:03d}" for c, s in zip(xzqdm, seq, strict=True)], dtype=object),
+        "GNQBH": np.array(
+            [f"GNQ{code}{number:03d}" for code, number in zip(xzqdm, seq, strict=True)], dtype=object
+        ),
         "XZQDM": xzqdm,
         "GNQMJ_C": rectangle_area_cents(x0, y0, x1, y1),
         "RDNF": rng.integers(2017, 2021, len(x0)).astype(np.int64),
@@ -99,9 +106,9 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
 
 
 def _county_boxes(county, rng: np.random.Generator) -> Bounds:
-    n = max(1, round(county.planar_area / BOX_SIDE**2))
-    x0, y0, x1, y1 = tile_rectangle(county.bounds, n, rng)
-    gap = rng.uniform(*BOX_GAP, n)
+    count = max(1, round(county.planar_area / BOX_SIDE**2))
+    x0, y0, x1, y1 = tile_rectangle(county.bounds, count, rng)
+    gap = rng.uniform(*BOX_GAP, count)
     return np.round(x0 + gap, 2), np.round(y0 + gap, 2), np.round(x1 - gap, 2), np.round(y1 - gap, 2)
 
 
@@ -127,7 +134,7 @@ def build_yjjbnt(
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
     valid_parcels = RectSet(of(base, ~quarantined))
-    fixed = [b.bounds for b in plants.boxes]
+    fixed = [planted_box.bounds for planted_box in plants.boxes]
     yj_parts, cbq_parts, stats, blocks = [], [], {}, []
     for county in counties():
         cells = _county_boxes(county, rng)
@@ -135,7 +142,7 @@ def build_yjjbnt(
         eligible = ~near_any(cell_set, forbidden_set, CLEARANCE) & ~cp.keep_out(cell_set, fixed)
         share, dominant = _cultivated_share(cells, parcels, cultivated)
         area_c = rectangle_area_cents(*cells)
-        specials = [b for b in plants.boxes if b.county == county.code]
+        specials = [planted_box for planted_box in plants.boxes if planted_box.county == county.code]
         if county.code == cp.PR12_NEW_COUNTY:
             cell, block = cp.new_block(cells, eligible, share, county.bounds, fixed, rng)
             eligible &= ~cp.keep_out(cell_set, [block])
@@ -177,23 +184,23 @@ def build_yjjbnt(
 
 
 def _cell(cells: Bounds, row: int) -> tuple[float, float, float, float]:
-    return tuple(float(c[row]) for c in cells)
+    return tuple(float(column[row]) for column in cells)
 
 
 def _take_bounds(cells: Bounds, rows: np.ndarray) -> Bounds:
-    return tuple(c[rows] for c in cells)
+    return tuple(column[rows] for column in cells)
 
 
 def _bounds_of(boxes: list[cp.PlantedBox]) -> Bounds:
-    return tuple(np.array([b.bounds[k] for b in boxes], dtype=float) for k in range(4))
+    return tuple(np.array([box.bounds[edge] for box in boxes], dtype=float) for edge in range(4))
 
 
 def _concat_bounds(parts: list[Bounds]) -> Bounds:
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+    return tuple(np.concatenate([part[edge] for part in parts]) for edge in range(4))
 
 
 def _bounds_rows(cells: Bounds, rows: np.ndarray) -> Table:
-    return {k: cells[n][rows] for n, k in enumerate(("x0", "y0", "x1", "y1"))}
+    return {key: cells[edge][rows] for edge, key in enumerate(("x0", "y0", "x1", "y1"))}
 
 
 def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels, cultivated) -> Table:
@@ -205,23 +212,23 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
         bounds = _concat_bounds([bricks, _bounds_of(specials)])
         under = np.concatenate([under, special_under])
         area_c = np.concatenate([area_c, rectangle_area_cents(*_bounds_of(specials))])
-    n = len(bounds[0])
+    count = len(bounds[0])
     dlbm = base["DLBM"][under]
     gddb = np.where(np.isin(dlbm.astype(str), CULTIVATED), base["GDDB"][under], -1)
-    hdnf = np.full(n, cp.DESIGNATED, dtype=np.int64)
-    wkb = np.full(n, None, dtype=object)
-    for k, box in enumerate(specials, start=len(bricks[0])):
-        hdnf[k] = box.hdnf
+    hdnf = np.full(count, cp.DESIGNATED, dtype=np.int64)
+    wkb = np.full(count, None, dtype=object)
+    for row, box in enumerate(specials, start=len(bricks[0])):
+        hdnf[row] = box.hdnf
         if box.role == "DQ05":
-            wkb[k] = cp.bow_tie(*box.bounds)
+            wkb[row] = cp.bow_tie(*box.bounds)
     return {
-        "BSM": bsm.take(code, n),
-        "JBNTTBBH": np.arange(1, n + 1).astype(str).astype(object),
-        "XZQDM": np.full(n, code, dtype=object),
+        "BSM": bsm.take(code, count),
+        "JBNTTBBH": np.arange(1, count + 1).astype(str).astype(object),
+        "XZQDM": np.full(count, code, dtype=object),
         "DLBM": dlbm,
         "JBNTMJ_C": area_c,
         "GDDB": gddb.astype(np.int64),
-        "SFSFQ": np.where(rng.random(n) < DEMO_ZONE_SHARE, "Y", "N").astype(object),
+        "SFSFQ": np.where(rng.random(count) < DEMO_ZONE_SHARE, "Y", "N").astype(object),
         "HDNF": hdnf,
         "x0": bounds[0], "y0": bounds[1], "x1": bounds[2], "y1": bounds[3],
         "WKB": wkb,
@@ -230,18 +237,18 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
 
 def _cbq_rows(code, cells, rows, area_c, rng, bsm) -> Table:
     rows = np.sort(rows)
-    n = len(rows)
+    count = len(rows)
     return {
-        "BSM": bsm.take(code, n),
-        "XZQDM": np.full(n, code, dtype=object),
+        "BSM": bsm.take(code, count),
+        "XZQDM": np.full(count, code, dtype=object),
         "CBQMJ_C": area_c[rows],
-        "HRNF": rng.integers(2022, 2025, n).astype(np.int64),
+        "HRNF": rng.integers(2022, 2025, count).astype(np.int64),
         **_bounds_rows(cells, rows),
     }
 
 
 def _concat(parts: list[Table]) -> Table:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def build_gbznt(
@@ -250,32 +257,41 @@ def build_gbznt(
     """High-standard farmland blocks: brick-pattern YJJBNT boxes shrunk by 1 m (改造提升 only where a
     功能区 holds the whole box), none near the planted 改造提升 block; then the planted blocks
     [(JSLX, county, bounds)], whose XMBH `plants.blocks` receives."""
-    n = len(yjjbnt["BSM"])
-    special = np.isin(yjjbnt["BSM"], [b for bsms in plants.pbf.values() for b in bsms])
-    chosen = np.flatnonzero((rng.random(n) < GBZNT_SHARE) & ~special)
-    planted_bounds = tuple(np.array([p[2][k] for p in planted]) for k in range(4))
+    count = len(yjjbnt["BSM"])
+    special = np.isin(yjjbnt["BSM"], [bsm for bsms in plants.pbf.values() for bsm in bsms])
+    chosen = np.flatnonzero((rng.random(count) < GBZNT_SHARE) & ~special)
+    planted_bounds = tuple(np.array([block[2][edge] for block in planted]) for edge in range(4))
     chosen = chosen[~near_any(of(yjjbnt, chosen), planted_bounds, 1.0)]
     boxes = of(yjjbnt, chosen)
-    i, j, area = overlap_pairs(boxes, of(lsgnq))
+    block_index, zone_index, area = overlap_pairs(boxes, of(lsgnq))
     planar = (boxes[2] - boxes[0]) * (boxes[3] - boxes[1])
     inside_zone = np.zeros(len(chosen), dtype=bool)
-    inside_zone[i[np.isclose(area, planar[i])]] = True
+    inside_zone[block_index[np.isclose(area, planar[block_index])]] = True
     upgrade = inside_zone & (rng.random(len(chosen)) < 0.7)
     table = take(yjjbnt, chosen)
     x0, y0, x1, y1 = (
-        np.round(v, 2) for v in (table["x0"] + 1, table["y0"] + 1, table["x1"] - 1, table["y1"] - 1)
+        np.round(values, 2) for values in (table["x0"] + 1, table["y0"] + 1, table["x1"] - 1, table["y1"] - 1)
     )
-    x0, y0, x1, y1 = (np.concatenate([v, planted_bounds[k]]) for k, v in enumerate((x0, y0, x1, y1)))
+    x0, y0, x1, y1 = (
+        np.concatenate([values, planted_bounds[edge]]) for edge, values in enumerate((x0, y0, x1, y1))
+    )
     year = np.concatenate([rng.integers(*BLOCK_YEARS, len(chosen)), np.full(len(planted), cp.BLOCK_YEAR)])
-    codes = np.concatenate([table["XZQDM"], np.array([p[1] for p in planted], dtype=object)])
-    jslx = np.concatenate([np.where(upgrade, "改造提升", "新建"), [p[0] for p in planted]]).astype(object)
+    codes = np.concatenate([table["XZQDM"], np.array([block[1] for block in planted], dtype=object)])
+    jslx = np.concatenate([np.where(upgrade, "改造提升", "新建"), [block[0] for block in planted]]).astype(
+        object
+    )
     # Project numbers run per county and year: rank within the (county, year) group.
-    group = np.array([f"{c}-{y}" for c, y in zip(codes, year, strict=True)], dtype=object)
+    group = np.array(
+        [f"{code}-{block_year}" for code, block_year in zip(codes, year, strict=True)], dtype=object
+    )
     order = np.argsort(group, kind="stable")
     first = np.searchsorted(group[order], group[order], side="left")
     seq = np.empty(len(group), dtype=np.int64)
     seq[order] = np.arange(len(group)) - first + 1
-    xmbh = np.array([f"GBZ{g}-{s:03d}" for g, s in zip(group, seq, strict=True)], dtype=object)
+    xmbh = np.array(
+        [f"GBZ{county_year}-{seq_number:03d}" for county_year, seq_number in zip(group, seq, strict=True)],
+        dtype=object,
+    )
     for (kind, _, _), number in zip(planted, xmbh[len(chosen) :], strict=True):
         plants.blocks[kind] = str(number)
     return {

@@ -73,17 +73,17 @@ class Plants:
 
 
 def _round(bounds) -> tuple[float, float, float, float]:
-    return tuple(round(float(v), 2) for v in bounds)
+    return tuple(round(float(value), 2) for value in bounds)
 
 
 def _as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
-    return tuple(np.array([b[k] for b in boxes], dtype=float) for k in range(4))
+    return tuple(np.array([box[edge] for box in boxes], dtype=float) for edge in range(4))
 
 
 def _clear(box, forbidden: Bounds, own: set[int]) -> bool:
     """The box keeps CLEARANCE from every forbidden rectangle but its own (indices `own`)."""
-    _, j, _ = overlap_pairs(_as_bounds([box]), forbidden, CLEARANCE)
-    return not (set(j.tolist()) - own)
+    _, hits, _ = overlap_pairs(_as_bounds([box]), forbidden, CLEARANCE)
+    return not (set(hits.tolist()) - own)
 
 
 def _apart(box, other: PlantedBox | None) -> bool:
@@ -103,12 +103,12 @@ def _partial_box(parent, piece) -> tuple[float, float, float, float]:
     px0, py0, px1, py1 = parent
     vertical = (px1 - px0) >= (py1 - py0)  # change_records._cut cuts across the longer side
     lo, hi = (px0, px1) if vertical else (py0, py1)
-    a, b = (piece[0], piece[2]) if vertical else (piece[1], piece[3])
-    if a <= lo:  # the piece is the low end: [lo, cut]
-        cut = b
+    piece_low, piece_high = (piece[0], piece[2]) if vertical else (piece[1], piece[3])
+    if piece_low <= lo:  # the piece is the low end: [lo, cut]
+        cut = piece_high
         start, end = cut - PARTIAL_SHARE * (cut - lo), cut + PARTIAL_KEPT * (hi - cut)
     else:  # the high end: [cut, hi]
-        cut = a
+        cut = piece_low
         start, end = cut - PARTIAL_KEPT * (cut - lo), cut + PARTIAL_SHARE * (hi - cut)
     if vertical:
         return _round((start, py0 + INSET, end, py1 - INSET))
@@ -125,55 +125,57 @@ def plan_survey_boxes(
 ) -> Plants:
     """The 永农 polygons the survey fixes: PR09 (two change pieces) and PR11 (the FLS parcel)."""
     cultivated = np.array(CULTIVATED, dtype=object)
-    other = [c for c, cls in land_classes().items() if cls.is_other_agricultural]
+    other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
     parts, ids = [], []
     for year, (_, gc) in years.items():
         leaving = np.isin(gc["BGQDLBM"], cultivated) & ~np.isin(gc["BGHDLBM"], cultivated)
         rows = np.flatnonzero(leaving)
         parts.append(of(gc, rows))
-        ids += [("gc", year, int(r)) for r in rows]
+        ids += [("gc", year, int(row)) for row in rows]
     parts.append(of(base, planted_rows))
-    ids += [("base", 0, int(r)) for r in planted_rows]
-    forbidden = tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
-    index = {key: n for n, key in enumerate(ids)}
+    ids += [("base", 0, int(row)) for row in planted_rows]
+    forbidden = tuple(np.concatenate([part[edge] for part in parts]) for edge in range(4))
+    index = {key: position for position, key in enumerate(ids)}
 
     candidates = [
-        (year, int(r))
+        (year, int(row))
         for year, (_, gc) in years.items()
-        for r in np.flatnonzero(
+        for row in np.flatnonzero(
             np.isin(gc["BGQDLBM"], cultivated)
             & np.isin(gc["BGHDLBM"], _PR09_TARGETS)
             & np.isin(gc["BGHDLBM"], other)
             & (gc["BGXW"] == "2")
         )
     ]
-    candidates = [candidates[k] for k in rng.permutation(len(candidates))]
+    candidates = [candidates[edge] for edge in rng.permutation(len(candidates))]
     plants = Plants()
     whole = partial = None
-    for year, r in candidates:
+    for year, row in candidates:
         gc = years[year][1]
-        piece = tuple(float(gc[k][r]) for k in ("x0", "y0", "x1", "y1"))
-        county = str(gc["COUNTY"][r])
-        own = {index[("gc", year, r)]}
+        piece = tuple(float(gc[edge][row]) for edge in ("x0", "y0", "x1", "y1"))
+        county = str(gc["COUNTY"][row])
+        own = {index[("gc", year, row)]}
         if whole is None:
             box = _round((piece[0] - PIECE_MARGIN, piece[1] - PIECE_MARGIN,
                           piece[2] + PIECE_MARGIN, piece[3] + PIECE_MARGIN))  # fmt: skip
             if _inside(box, county_bounds[county]) and _clear(box, forbidden, own) and _apart(box, partial):
                 whole = PlantedBox("PR09-whole", county, box)
-                plants.pr09_pieces["PR09-whole"] = (year, int(gc["BGHTBBSM"][r]))
+                plants.pr09_pieces["PR09-whole"] = (year, int(gc["BGHTBBSM"][row]))
                 continue
         if partial is None and (whole is None or county != whole.county):
-            parent_row = int(np.flatnonzero(base["BSM"] == gc["BGQTBBSM"][r])[0])
-            box = _partial_box(tuple(float(base[k][parent_row]) for k in ("x0", "y0", "x1", "y1")), piece)
+            parent_row = int(np.flatnonzero(base["BSM"] == gc["BGQTBBSM"][row])[0])
+            box = _partial_box(
+                tuple(float(base[edge][parent_row]) for edge in ("x0", "y0", "x1", "y1")), piece
+            )
             if _clear(box, forbidden, own) and _apart(box, whole):
                 partial = PlantedBox("PR09-partial", county, box)
-                plants.pr09_pieces["PR09-partial"] = (year, int(gc["BGHTBBSM"][r]))
+                plants.pr09_pieces["PR09-partial"] = (year, int(gc["BGHTBBSM"][row]))
         if whole is not None and partial is not None:
             break
     if whole is None or partial is None:
         raise RuntimeError("no change piece 耕地 → other agricultural land fit for the PR09 plants")
 
-    x0, y0, x1, y1 = (float(base[k][fls_pbf_row]) for k in ("x0", "y0", "x1", "y1"))
+    x0, y0, x1, y1 = (float(base[edge][fls_pbf_row]) for edge in ("x0", "y0", "x1", "y1"))
     if x1 - x0 >= y1 - y0:
         box = _round((x0 + INSET, y0 + INSET, x0 + INSET + PR11_SHARE * (x1 - x0 - 2 * INSET), y1 - INSET))
     else:
@@ -212,7 +214,7 @@ def new_block(
     blocks = (x0 + 1, y0 + 1, x1 + reach, y1 - 1)
     ok = eligible & (blocks[2] + KEEPOUT < county_bounds[2]) & ~keep_out(blocks, fixed)
     cell = _pick_cell(ok, share, rng)
-    return cell, _round(b[cell] for b in blocks)
+    return cell, _round(box[cell] for box in blocks)
 
 
 def fragment_boxes(
@@ -223,14 +225,14 @@ def fragment_boxes(
     x0, y0, x1, y1 = cells
     ok = eligible & (x1 - x0 >= PR13_MIN_CELL) & (y1 - y0 >= PR13_MIN_CELL)
     cell = _pick_cell(ok, share, rng)
-    w, h = PR13_SIDE
+    width, height = PR13_SIDE
     left, south, north = x0[cell] + PR13_INSET, y0[cell] + PR13_INSET, y1[cell] - PR13_INSET
     boxes = []
     for (role, gap), (b0, b1) in zip(
-        PR13_GAPS.items(), ((south, south + h), (north - h, north)), strict=True
+        PR13_GAPS.items(), ((south, south + height), (north - height, north)), strict=True
     ):
-        boxes.append((role, _round((left, b0, left + w, b1))))
-        boxes.append((role, _round((left + w + gap, b0, left + 2 * w + gap, b1))))
+        boxes.append((role, _round((left, b0, left + width, b1))))
+        boxes.append((role, _round((left + width + gap, b0, left + 2 * width + gap, b1))))
     return cell, boxes
 
 
@@ -238,9 +240,12 @@ def bow_tie_cell(cells: Bounds, order: np.ndarray, parcels: RectSet, near_valid:
     """DQ05: the first cell in `order` whose neighbouring parcels (within 5 m) all lie near a valid 永农
     polygon already, so quarantining it changes no village's holding of 永农 (PR21)."""
     candidates = order[:200]
-    i, j, _ = overlap_pairs(tuple(c[candidates] for c in cells), parcels, 5.0)
-    lonely = np.bincount(i, weights=(~near_valid[j]).astype(float), minlength=len(candidates)) > 0
-    touching = np.bincount(i, minlength=len(candidates)) > 0
+    cell_index, parcel_index, _ = overlap_pairs(tuple(edge[candidates] for edge in cells), parcels, 5.0)
+    lonely = (
+        np.bincount(cell_index, weights=(~near_valid[parcel_index]).astype(float), minlength=len(candidates))
+        > 0
+    )
+    touching = np.bincount(cell_index, minlength=len(candidates)) > 0
     fit = np.flatnonzero(~lonely & touching)
     if not len(fit):
         raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")

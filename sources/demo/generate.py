@@ -63,9 +63,9 @@ def _pr11_design(base: Table, planting: Planting) -> set[tuple[str, int]]:
     FLS parcel under 永农 from the year its polygon was designated."""
     years = (2022, *CHANGE_YEARS)
     every = np.concatenate([planting.rows["PR11"], planting.rows[PR11_FLS_ZONE]])
-    out = {(str(base["BSM"][r]), y) for r in every for y in years}
+    out = {(str(base["BSM"][planted_row]), year) for planted_row in every for year in years}
     row = planting.rows[PR11_FLS_PBF][0]
-    return out | {(str(base["BSM"][row]), y) for y in years if y >= PR11_PBF_DESIGNATED}
+    return out | {(str(base["BSM"][row]), year) for year in years if year >= PR11_PBF_DESIGNATED}
 
 
 def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
@@ -88,7 +88,10 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     lap("base")
     losses = loss_order(base, stream(7))
     plans, touched = plan_changes(base, scale, stream(2), losses)
-    years = {plan.year: build_year(base, plan, bsm, tbbh, stream(10 + i)) for i, plan in enumerate(plans)}
+    years = {
+        plan.year: build_year(base, plan, bsm, tbbh, stream(10 + position))
+        for position, plan in enumerate(plans)
+    }
     lap("changes")
 
     lsgnq = build_lsgnq(base, stream(3))
@@ -99,7 +102,10 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     quarantined_set = set(quarantined_bsm.tolist())
 
     # Calibrate 耕地 on the parcels nothing else touches, then plant (planting edits only its own rows).
-    before = [cultivated_cents(land_use_area(s, quarantined_set)) for s in replay(base, list(years.values()))]
+    before = [
+        cultivated_cents(land_use_area(survey_state, quarantined_set))
+        for survey_state in replay(base, list(years.values()))
+    ]
     free = ~touched
     free[planting.all_rows()] = False
     calibrate(base, before, free, stream(5))
@@ -117,9 +123,9 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     ]
     forbidden_parts = [of(gc, mask) for (_, gc), mask in zip(years.values(), leaving, strict=True)]
     forbidden_parts.append(of(base, planting.all_rows()))
-    forbidden = tuple(np.concatenate([p[k] for p in forbidden_parts]) for k in range(4))
+    forbidden = tuple(np.concatenate([part[edge] for part in forbidden_parts]) for edge in range(4))
     fls_pbf = int(planting.rows[PR11_FLS_PBF][0])
-    bounds = {c.code: c.bounds for c in counties()}
+    bounds = {county.code: county.bounds for county in counties()}
     plants = plan_survey_boxes(base, years, planting.all_rows(), fls_pbf, bounds, stream(9))
     control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants)
     lap("control")

@@ -32,9 +32,12 @@ def mean_grades(state: Table, quarantined: np.ndarray) -> dict[str, tuple[float,
     keep = np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
     out = {}
     for code in np.unique(state["COUNTY"][keep]):
-        m = keep & (state["COUNTY"] == code)
-        w = state["TBDLMJ_C"][m].astype(float)
-        out[str(code)] = (float((state["GDDB"][m] * w).sum() / w.sum()), float(w.sum()))
+        in_county = keep & (state["COUNTY"] == code)
+        weights = state["TBDLMJ_C"][in_county].astype(float)
+        out[str(code)] = (
+            float((state["GDDB"][in_county] * weights).sum() / weights.sum()),
+            float(weights.sum()),
+        )
     return out
 
 
@@ -73,7 +76,7 @@ def plant_grade_update(
     plants on. Returns the base rows updated."""
     code, year = PR22_COUNTY_YEAR
     index = CHANGE_YEARS.index(year) + 1  # states[0] is the base year
-    states = replay(base, [years[y] for y in CHANGE_YEARS])
+    states = replay(base, [years[change_year] for change_year in CHANGE_YEARS])
     before, _ = mean_grades(states[index - 1], quarantined_bsm)[code]
     after, weight = mean_grades(states[index], quarantined_bsm)[code]
     need = (before + PR22_RISE - after) * weight  # Σ TBDLMJ (cents) × grades lowered

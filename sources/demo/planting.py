@@ -46,24 +46,24 @@ class Planting:
     fls: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     def quarantined_rows(self) -> np.ndarray:
-        return np.concatenate([self.rows[r] for r in DQ_RULES])
+        return np.concatenate([self.rows[rule] for rule in DQ_RULES])
 
     def all_rows(self) -> np.ndarray:
         return np.concatenate([*self.rows.values(), self.fls])
 
 
 def _pick(
-    pool: np.ndarray, mask: np.ndarray, n: int, rng: np.random.Generator, small: np.ndarray
+    pool: np.ndarray, mask: np.ndarray, count: int, rng: np.random.Generator, small: np.ndarray
 ) -> np.ndarray:
     """n rows of `pool` satisfying `mask`, preferring the smaller half of parcels (so the planted
     parcels barely move the county totals)."""
     candidates = pool[mask[pool]]
     preferred = candidates[small[candidates]]
-    if len(preferred) >= n:
+    if len(preferred) >= count:
         candidates = preferred
-    if len(candidates) < n:
-        raise RuntimeError(f"not enough untouched parcels to plant a violation (need {n})")
-    return rng.choice(candidates, n, replace=False)
+    if len(candidates) < count:
+        raise RuntimeError(f"not enough untouched parcels to plant a violation (need {count})")
+    return rng.choice(candidates, count, replace=False)
 
 
 def choose(
@@ -71,31 +71,34 @@ def choose(
 ) -> Planting:
     """Pick the parcels to plant on; `touched` masks base parcels the change years use, `losses` is the
     order in which 耕地 gives way (change_plan.loss_order), which 非粮 planting follows too."""
-    n = len(base["BSM"])
+    n_parcels = len(base["BSM"])
     dlbm = base["DLBM"].astype(str)
     cultivated = np.isin(dlbm, CULTIVATED)
-    no_marks = np.array([z is None for z in base["ZZSXDM"]])
+    no_marks = np.array([planting_code is None for planting_code in base["ZZSXDM"]])
     free = ~touched & ~near_any(of(base), lsgnq, _CONTROL_MARGIN)
-    small = np.zeros(n, dtype=bool)
+    small = np.zeros(n_parcels, dtype=bool)
     for code in np.unique(base["COUNTY"]):
         in_county = base["COUNTY"] == code
         small[in_county] = base["TBMJ_C"][in_county] <= np.median(base["TBMJ_C"][in_county])
 
-    taken = np.zeros(n, dtype=bool)
+    taken = np.zeros(n_parcels, dtype=bool)
     planting = Planting()
 
-    def pick(rule: str, mask: np.ndarray, k: int) -> np.ndarray:
-        rows = _pick(np.flatnonzero(free & ~taken), mask, k, rng, small)
+    def pick(rule: str, mask: np.ndarray, count: int) -> np.ndarray:
+        rows = _pick(np.flatnonzero(free & ~taken), mask, count, rng, small)
         taken[rows] = True
         planting.rows[rule] = np.concatenate([planting.rows.get(rule, np.empty(0, np.int64)), rows])
         return rows
 
     # DQ06 first: it needs two adjacent free parcels of one tiling row.
-    a = np.arange(n - 1)
+    left = np.arange(n_parcels - 1)
     pair = (
-        free[a] & free[a + 1] & (base["ROW"][a] == base["ROW"][a + 1]) & (base["x1"][a] == base["x0"][a + 1])
+        free[left]
+        & free[left + 1]
+        & (base["ROW"][left] == base["ROW"][left + 1])
+        & (base["x1"][left] == base["x0"][left + 1])
     )
-    pair_a = a[pair & small[a]] if (pair & small[a]).any() else a[pair]
+    pair_a = left[pair & small[left]] if (pair & small[left]).any() else left[pair]
     if not len(pair_a):
         raise RuntimeError("no adjacent untouched parcels for the DQ06 overlap")
     first = int(rng.choice(pair_a))
@@ -104,11 +107,11 @@ def choose(
 
     not_cultivated = ~cultivated & no_marks
     pick("DQ01", not_cultivated, 2)
-    pick("DQ02", np.ones(n, dtype=bool), 2)
+    pick("DQ02", np.ones(n_parcels, dtype=bool), 2)
     pick("DQ03", cultivated, 1)
     pick("DQ03", not_cultivated, 1)
     pick("DQ04", cultivated, 2)
-    pick("DQ05", np.ones(n, dtype=bool), 2)
+    pick("DQ05", np.ones(n_parcels, dtype=bool), 2)
     forest = np.char.startswith(dlbm.astype(str), "03") & no_marks
     pick("DQ08", forest if (forest & free & ~taken).any() else not_cultivated, 1)
     pick("DQ08", cultivated, 1)
@@ -120,8 +123,8 @@ def choose(
     for code in np.unique(base["COUNTY"]):
         eligible = free & ~taken & cultivated & (base["COUNTY"] == code)
         pool = losses[eligible[losses]]
-        k = min(len(pool), round(FLS_SHARE * int((cultivated & (base["COUNTY"] == code)).sum())))
-        fls.append(pool[:k])
+        count = min(len(pool), round(FLS_SHARE * int((cultivated & (base["COUNTY"] == code)).sum())))
+        fls.append(pool[:count])
     planting.fls = np.concatenate(fls).astype(np.int64)
     if not len(planting.fls):  # at tiny scales still show one 非粮 parcel
         planting.fls = _pick(np.flatnonzero(free & ~taken), cultivated, 1, rng, small)
@@ -130,8 +133,8 @@ def choose(
     # PR11 非粮 on protected land: one FLS parcel that a 永农 polygon will partly cover (away from the
     # 功能区 like the others), and one lying in a 功能区, as much inside it as any untouched 耕地 is.
     pick(PR11_FLS_PBF, cultivated, 1)
-    i, j, area = overlap_pairs(of(base), lsgnq)
-    share = np.bincount(i, weights=area, minlength=n) / (
+    parcel_index, zone_index, area = overlap_pairs(of(base), lsgnq)
+    share = np.bincount(parcel_index, weights=area, minlength=n_parcels) / (
         (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
     )
     in_zone = np.flatnonzero(~touched & ~taken & cultivated & (share > 0))
@@ -151,8 +154,8 @@ def _bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
 
 def _resize(base: Table, row: int) -> None:
     """Recompute TBMJ and the 田坎 split of a parcel from its (changed) rectangle."""
-    b = [base[k][row : row + 1] for k in ("x0", "y0", "x1", "y1")]
-    base["TBMJ_C"][row] = rectangle_area_cents(*b)[0]
+    edges = [base[edge][row : row + 1] for edge in ("x0", "y0", "x1", "y1")]
+    base["TBMJ_C"][row] = rectangle_area_cents(*edges)[0]
     kcmj, tbdlmj = terrace_split(base["TBMJ_C"][row : row + 1], base["KCXS"][row : row + 1].astype(float))
     base["KCMJ_C"][row], base["TBDLMJ_C"][row] = kcmj[0], tbdlmj[0]
 
@@ -184,15 +187,15 @@ def apply(base: Table, planting: Planting) -> list[dict]:
     base["TBDLMJ_C"][dl_row] += ARITHMETIC_ERROR_C  # TBDLMJ ≠ TBMJ − KCMJ
     note("DQ04", dl_row, {"field": "TBDLMJ", "off_by_m2": ARITHMETIC_ERROR_C / 100})
     for row in planting.rows["DQ05"]:
-        base["WKB"][row] = _bow_tie(*(float(base[k][row]) for k in ("x0", "y0", "x1", "y1")))
+        base["WKB"][row] = _bow_tie(*(float(base[edge][row]) for edge in ("x0", "y0", "x1", "y1")))
         note("DQ05", row, {"geometry": "self-intersecting (bow-tie) ring"})
-    a, b = planting.rows["DQ06"]
-    strip = min(OVERLAP_STRIP, 0.3 * float(base["x1"][b] - base["x0"][b]))
-    base["x1"][a] = np.round(base["x1"][a] + strip, 2)
-    _resize(base, a)
-    overlap = strip * float(base["y1"][a] - base["y0"][a])
-    note("DQ06", a, {"overlaps_bsm": str(base["BSM"][b]), "overlap_m2_planar": round(overlap, 2)})
-    note("DQ06", b, {"overlaps_bsm": str(base["BSM"][a]), "overlap_m2_planar": round(overlap, 2)})
+    left, right = planting.rows["DQ06"]
+    strip = min(OVERLAP_STRIP, 0.3 * float(base["x1"][right] - base["x0"][right]))
+    base["x1"][left] = np.round(base["x1"][left] + strip, 2)
+    _resize(base, left)
+    overlap = strip * float(base["y1"][left] - base["y0"][left])
+    note("DQ06", left, {"overlaps_bsm": str(base["BSM"][right]), "overlap_m2_planar": round(overlap, 2)})
+    note("DQ06", right, {"overlaps_bsm": str(base["BSM"][left]), "overlap_m2_planar": round(overlap, 2)})
     forest_row, slope_row = planting.rows["DQ08"]
     base["GDDB"][forest_row] = 5
     note("DQ08", forest_row, {"field": "GDDB", "value": 5, "on_class": str(base["DLBM"][forest_row])})

@@ -71,65 +71,68 @@ class Records:
 
     @property
     def paths(self) -> list[str]:
-        return sorted(f.rel for f in self.files)
+        return sorted(file.rel for file in self.files)
 
 
-def _stream(seed: int, k: int) -> np.random.Generator:
-    return np.random.default_rng([seed, 100 + k])
+def _stream(seed: int, stage: int) -> np.random.Generator:
+    return np.random.default_rng([seed, 100 + stage])
 
 
 # ------------------------------------------------------------------------------------- quota files
 
 
-def _supplement_row(s: Supplement) -> list[str]:
+def _supplement_row(supplement: Supplement) -> list[str]:
     return [
-        s.code,
-        s.name,
-        s.kind,
-        s.county,
-        slash(s.started),
-        slash(s.accepted),
-        slash(s.stocked),
-        mu(s.new_mu),
-        mu(s.paddy_mu),
-        str(s.capacity_kg),
-        str(s.grade),
-        mu(s.provincial_mu),
+        supplement.code,
+        supplement.name,
+        supplement.kind,
+        supplement.county,
+        slash(supplement.started),
+        slash(supplement.accepted),
+        slash(supplement.stocked),
+        mu(supplement.new_mu),
+        mu(supplement.paddy_mu),
+        str(supplement.capacity_kg),
+        str(supplement.grade),
+        mu(supplement.provincial_mu),
     ]
 
 
-def _approval_row(a: Approval) -> list[str]:
+def _approval_row(approval: Approval) -> list[str]:
     return [
-        a.number,
-        a.name,
-        a.use,
-        a.county,
-        iso(a.approved),
-        a.level,
-        mu(a.occupied_mu),
-        mu(a.paddy_mu),
-        mu(a.pbf_mu),
-        mu(a.demo_mu),
-        str(a.grade),
-        "是" if a.promise else "否",
-        iso(a.deadline),
-        iso(a.reclaim_by),
-        mu(a.filed_mu) if a.filed_mu is not None else "",
+        approval.number,
+        approval.name,
+        approval.use,
+        approval.county,
+        iso(approval.approved),
+        approval.level,
+        mu(approval.occupied_mu),
+        mu(approval.paddy_mu),
+        mu(approval.pbf_mu),
+        mu(approval.demo_mu),
+        str(approval.grade),
+        "是" if approval.promise else "否",
+        iso(approval.deadline),
+        iso(approval.reclaim_by),
+        mu(approval.filed_mu) if approval.filed_mu is not None else "",
     ]
 
 
-def _quota_files(q: Quota) -> tuple[list, list[dict]]:
+def _quota_files(quota: Quota) -> tuple[list, list[dict]]:
     entries: list[dict] = []
-    supplements = sorted(q.supplements, key=lambda s: (s.started, s.code))
-    sup_header = [full_width(h) if "(" in h and i % 2 else h for i, h in enumerate(SUPPLEMENTS.columns)]
+    supplements = sorted(quota.supplements, key=lambda supplement: (supplement.started, supplement.code))
+    sup_header = [
+        full_width(header) if "(" in header and position % 2 else header
+        for position, header in enumerate(SUPPLEMENTS.columns)
+    ]
     sup = CsvFile(
         SUPPLEMENTS.table,
         f"projects/{SUPPLEMENTS.title_zh}.csv",
         sup_header,
-        [_supplement_row(s) for s in supplements],
+        [_supplement_row(supplement) for supplement in supplements],
         GBK,
     )
-    dup = q.duplicate_supplement
+    dup = quota.duplicate_supplement
     sup.rows.append(_supplement_row(dup))
     first = sup.line(supplements.index(dup))
     entries.append(
@@ -148,7 +151,7 @@ def _quota_files(q: Quota) -> tuple[list, list[dict]]:
             },
         )
     )
-    dq10 = q.planted["DQ10"]
+    dq10 = quota.planted["DQ10"]
     entries.append(
         planted(
             "DQ10",
@@ -167,18 +170,21 @@ def _quota_files(q: Quota) -> tuple[list, list[dict]]:
         )
     )
     boundaries = LayerFile(
-        SUPPLEMENT_BOUNDARIES, "项目编号", [s.code for s in supplements], [s.bounds for s in supplements]
+        SUPPLEMENT_BOUNDARIES,
+        "项目编号",
+        [supplement.code for supplement in supplements],
+        [supplement.bounds for supplement in supplements],
     )
 
-    approvals = sorted(q.approvals, key=lambda a: (a.approved, a.number))
+    approvals = sorted(quota.approvals, key=lambda approval: (approval.approved, approval.number))
     app = CsvFile(
         APPROVALS.table,
         f"projects/{APPROVALS.title_zh}.csv",
         list(APPROVALS.columns),
-        [_approval_row(a) for a in approvals],
+        [_approval_row(approval) for approval in approvals],
         UTF8_BOM,
     )
-    dup_a = q.duplicate_approval
+    dup_a = quota.duplicate_approval
     app.rows.append(_approval_row(dup_a))
     entries.append(
         planted(
@@ -196,13 +202,27 @@ def _quota_files(q: Quota) -> tuple[list, list[dict]]:
             },
         )
     )
-    redlines = LayerFile(REDLINES, "批准文号", [a.number for a in approvals], [a.bounds for a in approvals])
+    redlines = LayerFile(
+        REDLINES,
+        "批准文号",
+        [approval.number for approval in approvals],
+        [approval.bounds for approval in approvals],
+    )
 
     link_rows = [
-        [k.number, k.approval, k.project, chinese(k.on), mu(k.q_mu), mu(k.w_mu), str(k.c_kg)] for k in q.links
+        [
+            link.number,
+            link.approval,
+            link.project,
+            chinese(link.on),
+            mu(link.q_mu),
+            mu(link.w_mu),
+            str(link.c_kg),
+        ]
+        for link in quota.links
     ]
     links = CsvFile(LINKS.table, f"projects/{LINKS.title_zh}.csv", list(LINKS.columns), link_rows, GBK)
-    orphan = q.orphan_link
+    orphan = quota.orphan_link
     entries.append(
         planted(
             "DQ13",
@@ -213,15 +233,24 @@ def _quota_files(q: Quota) -> tuple[list, list[dict]]:
             LINKS.table,
             {
                 "source_file": links.rel,
-                "source_row": links.line(q.links.index(orphan)),
+                "source_row": links.line(quota.links.index(orphan)),
                 "批准文号": orphan.approval,
                 "problem": "挂钩 to an approval that does not exist",
             },
         )
     )
     trade_rows = [
-        [t.number, t.seller, t.buyer, iso(t.on), mu(t.q_mu), mu(t.w_mu), str(t.c_kg), f"{t.price:.1f}"]
-        for t in q.trades
+        [
+            trade.number,
+            trade.seller,
+            trade.buyer,
+            iso(trade.on),
+            mu(trade.q_mu),
+            mu(trade.w_mu),
+            str(trade.c_kg),
+            f"{trade.price:.1f}",
+        ]
+        for trade in quota.trades
     ]
     trades = CsvFile(
         TRADES.table, f"projects/{TRADES.title_zh}.csv", list(TRADES.columns), trade_rows, UTF8_BOM
@@ -229,167 +258,206 @@ def _quota_files(q: Quota) -> tuple[list, list[dict]]:
     return [sup, boundaries, app, redlines, links, trades], entries
 
 
-def _linked(q: Quota) -> dict[str, np.ndarray]:
+def _linked(quota: Quota) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for k in q.links:
-        out.setdefault(k.approval, np.zeros(3))
-        out[k.approval] += [k.q_mu, k.w_mu, k.c_kg]
+    for link in quota.links:
+        out.setdefault(link.approval, np.zeros(3))
+        out[link.approval] += [link.q_mu, link.w_mu, link.c_kg]
     return out
 
 
-def _quota_entries(q: Quota, payments_truth: dict) -> list[dict]:
-    linked = _linked(q)
-    by_code = {s.code: s for s in q.supplements}
+def _quota_entries(quota: Quota, payments_truth: dict) -> list[dict]:
+    linked = _linked(quota)
+    by_code = {supplement.code: supplement for supplement in quota.supplements}
     entries = []
 
-    def approval_entry(rule: str, a: Approval, detail: dict) -> None:
+    def approval_entry(rule: str, approval: Approval, detail: dict) -> None:
         entries.append(
-            planted(rule, "approval", a.number, a.county, a.approved.year, APPROVALS.table, detail)
+            planted(
+                rule,
+                "approval",
+                approval.number,
+                approval.county,
+                approval.approved.year,
+                APPROVALS.table,
+                detail,
+            )
         )
 
     for rule, dim, label in (("PR03", 0, "数量"), ("PR04", 1, "水田"), ("PR05", 2, "产能")):
-        a = q.planted[rule]
-        need = (a.occupied_mu, a.paddy_mu, a.capacity_need_kg)[dim]
+        approval = quota.planted[rule]
+        need = (approval.occupied_mu, approval.paddy_mu, approval.capacity_need_kg)[dim]
         approval_entry(
             rule,
-            a,
-            {f"linked_{label}": round(float(linked[a.number][dim]), 4), f"required_{label}": round(need, 4)},
+            approval,
+            {
+                f"linked_{label}": round(float(linked[approval.number][dim]), 4),
+                f"required_{label}": round(need, 4),
+            },
         )
-    a = q.planted["PR06"]
-    late = q.planted["late"]
+    approval = quota.planted["PR06"]
+    late = quota.planted["late"]
     approval_entry(
         "PR06",
-        a,
+        approval,
         {
             "承诺制": "否",
-            "批准日期": a.approved.isoformat(),
+            "批准日期": approval.approved.isoformat(),
             "补充项目编号": late.code,
             "入库日期": late.stocked.isoformat(),
-            "挂钩日期": a.link_on.isoformat(),
+            "挂钩日期": approval.link_on.isoformat(),
         },
     )
-    a = q.planted["PR06-promise"]
+    approval = quota.planted["PR06-promise"]
     approval_entry(
-        "PR06", a, {"承诺制": "是", "承诺兑现期限": a.deadline.isoformat(), "挂钩日期": a.link_on.isoformat()}
+        "PR06",
+        approval,
+        {
+            "承诺制": "是",
+            "承诺兑现期限": approval.deadline.isoformat(),
+            "挂钩日期": approval.link_on.isoformat(),
+        },
     )
-    a = q.planted["PR07"]
+    approval = quota.planted["PR07"]
     approval_entry(
-        "PR07", a, {**payments_truth[a.number], "其中永久基本农田(亩)": a.pbf_mu, "其中示范区(亩)": a.demo_mu}
+        "PR07",
+        approval,
+        {
+            **payments_truth[approval.number],
+            "其中永久基本农田(亩)": approval.pbf_mu,
+            "其中示范区(亩)": approval.demo_mu,
+        },
     )
-    a = q.planted["PR23"]
-    approval_entry("PR23", a, {"批准机关级别": a.level, "其中永久基本农田(亩)": a.pbf_mu})
-    s = q.planted["PR14"]
+    approval = quota.planted["PR23"]
+    approval_entry(
+        "PR23", approval, {"批准机关级别": approval.level, "其中永久基本农田(亩)": approval.pbf_mu}
+    )
+    supplement = quota.planted["PR14"]
     entries.append(
         planted(
             "PR14",
             "supplement_project",
-            s.code,
-            s.county,
-            s.stocked.year,
+            supplement.code,
+            supplement.county,
+            supplement.stocked.year,
             SUPPLEMENTS.table,
-            {"新增耕地面积(亩)": s.new_mu, "上划省统筹数量(亩)": s.provincial_mu},
+            {"新增耕地面积(亩)": supplement.new_mu, "上划省统筹数量(亩)": supplement.provincial_mu},
         )
     )
-    t = q.pr15_trade
-    final = q.planted["final"]
-    approval_county = {a.number: a.county for a in q.approvals}
-    evts = ledger.events(q.supplements, q.links, q.trades, approval_county, proportional=False)
-    balance = next(r for r in ledger.balances(evts)[t.seller] if r[0] == PR15_DAY)
+    trade = quota.pr15_trade
+    final = quota.planted["final"]
+    approval_county = {approval.number: approval.county for approval in quota.approvals}
+    evts = ledger.events(quota.supplements, quota.links, quota.trades, approval_county, proportional=False)
+    balance = next(row for row in ledger.balances(evts)[trade.seller] if row[0] == PR15_DAY)
     entries.append(
         planted(
             "PR15",
             "county_date",
-            f"{t.seller}:{PR15_DAY.isoformat()}",
-            t.seller,
+            f"{trade.seller}:{PR15_DAY.isoformat()}",
+            trade.seller,
             PR15_DAY.year,
             TRADES.table,
             {
-                "交易编号": t.number,
-                "调出数量指标(亩)": t.q_mu,
+                "交易编号": trade.number,
+                "调出数量指标(亩)": trade.q_mu,
                 "balance_after_mu": balance[1],
                 "restored_on": final.stocked.isoformat(),
                 "by_project": final.code,
             },
         )
     )
-    assert all(k.project in by_code for k in q.links)
+    assert all(link.project in by_code for link in quota.links)
     return entries
 
 
-def _ground_entries(q: Quota, survey: Survey) -> tuple[list[dict], list[lifecycle.Finding]]:
+def _ground_entries(quota: Quota, survey: Survey) -> tuple[list[dict], list[lifecycle.Finding]]:
     """Manifest entries of PR10, PR17, PR24, PR25 as the ground says (ground.py re-measures it), and the
     PR10 findings for the case lifecycle."""
     entries, findings = [], []
-    occupying = {a.piece.bsm: a for a in q.approvals if a.use == "建设用地" and a.piece is not None}
-    for o in ground.pr10_findings(survey, q.approvals):
-        p, a = o.piece, occupying.get(o.piece.bsm)
+    occupying = {
+        approval.piece.bsm: approval
+        for approval in quota.approvals
+        if approval.use == "建设用地" and approval.piece is not None
+    }
+    for occupation in ground.pr10_findings(survey, quota.approvals):
+        piece, approval = occupation.piece, occupying.get(occupation.piece.bsm)
         entries.append(
             planted(
                 "PR10",
                 "change_record",
-                str(p.after_bsm),
-                p.county,
-                p.year,
+                str(piece.after_bsm),
+                piece.county,
+                piece.year,
                 "DLTBGXGC",
                 {
-                    "piece_bsm": p.bsm,
-                    "uncovered_m2": round(o.uncovered_m2, 2),
-                    "cultivated_mu": o.cultivated_mu,
-                    "village": p.village,
-                    "changed_on": p.changed_on.isoformat(),
-                    "approval": a.number if a else None,
-                    "approved_on": a.approved.isoformat() if a else None,
+                    "piece_bsm": piece.bsm,
+                    "uncovered_m2": round(occupation.uncovered_m2, 2),
+                    "cultivated_mu": occupation.cultivated_mu,
+                    "village": piece.village,
+                    "changed_on": piece.changed_on.isoformat(),
+                    "approval": approval.number if approval else None,
+                    "approved_on": approval.approved.isoformat() if approval else None,
                 },
             )
         )
         findings.append(
             lifecycle.Finding(
-                "PR10", str(p.after_bsm), p.county, p.village, p.changed_on, o.cultivated_mu, 0.0, p.after
+                "PR10",
+                str(piece.after_bsm),
+                piece.county,
+                piece.village,
+                piece.changed_on,
+                occupation.cultivated_mu,
+                0.0,
+                piece.after,
             )
         )
-    s = q.planted["PR17"]
-    gained = ground.supplement_gains(survey, [s])[s.code]
+    supplement = quota.planted["PR17"]
+    gained = ground.supplement_gains(survey, [supplement])[supplement.code]
     entries.append(
         planted(
             "PR17",
             "supplement_project",
-            s.code,
-            s.county,
-            s.accepted.year,
+            supplement.code,
+            supplement.county,
+            supplement.accepted.year,
             SUPPLEMENTS.table,
             {
-                "declared_mu": s.new_mu,
+                "declared_mu": supplement.new_mu,
                 "gained_mu": gained,
-                "relative_difference": round(ground.relative_difference(s.new_mu, gained), 4),
+                "relative_difference": round(ground.relative_difference(supplement.new_mu, gained), 4),
             },
         )
     )
-    a = q.planted["PR24"]
+    approval = quota.planted["PR24"]
     entries.append(
         planted(
             "PR24",
             "approval",
-            a.number,
-            a.county,
+            approval.number,
+            approval.county,
             ground.LATEST,
             APPROVALS.table,
             {
-                "occupied_mu": a.occupied_mu,
-                "cultivated_inside_mu": ground.cultivated_inside_mu(survey, a.bounds),
-                "reclaim_by": a.reclaim_by.isoformat(),
+                "occupied_mu": approval.occupied_mu,
+                "cultivated_inside_mu": ground.cultivated_inside_mu(survey, approval.bounds),
+                "reclaim_by": approval.reclaim_by.isoformat(),
             },
         )
     )
-    a = q.planted["PR25"]
+    approval = quota.planted["PR25"]
     entries.append(
         planted(
             "PR25",
             "approval",
-            a.number,
-            a.county,
-            a.approved.year,
+            approval.number,
+            approval.county,
+            approval.approved.year,
             APPROVALS.table,
-            {"filed_mu": a.filed_mu, "facility_inside_mu": ground.facility_inside_mu(survey, a.bounds)},
+            {
+                "filed_mu": approval.filed_mu,
+                "facility_inside_mu": ground.facility_inside_mu(survey, approval.bounds),
+            },
         )
     )
     return entries, findings
@@ -403,50 +471,73 @@ def _require(ok: bool, message: str) -> None:
         raise DemoInvariantError(message)
 
 
-def check_quota(q: Quota, payments_truth: dict) -> None:
+def check_quota(quota: Quota, payments_truth: dict) -> None:
     """Only the planted approvals, projects and county-date break PR03–PR07, PR14, PR15, PR23."""
-    linked = _linked(q)
-    by_code = {s.code: s for s in q.supplements}
-    planted_roles = {id(v): k for k, v in q.planted.items()}
+    linked = _linked(quota)
+    by_code = {supplement.code: supplement for supplement in quota.supplements}
+    planted_roles = {id(planted_object): link for link, planted_object in quota.planted.items()}
     links_of: dict[str, list] = {}
-    for k in q.links:
-        links_of.setdefault(k.approval, []).append(k)
-    for a in q.approvals:
-        if a.use != "建设用地":
+    for link in quota.links:
+        links_of.setdefault(link.approval, []).append(link)
+    for approval in quota.approvals:
+        if approval.use != "建设用地":
             continue
-        role = planted_roles.get(id(a), "clean")
-        got = linked.get(a.number, np.zeros(3))
-        need = (a.occupied_mu, a.paddy_mu, a.capacity_need_kg)
-        fails = [rule for rule, g, n in zip(("PR03", "PR04", "PR05"), got, need, strict=True) if g < n]
+        role = planted_roles.get(id(approval), "clean")
+        got = linked.get(approval.number, np.zeros(3))
+        need = (approval.occupied_mu, approval.paddy_mu, approval.capacity_need_kg)
+        fails = [
+            rule
+            for rule, got_dim, need_dim in zip(("PR03", "PR04", "PR05"), got, need, strict=True)
+            if got_dim < need_dim
+        ]
         _require(
-            fails == ([role] if role in ("PR03", "PR04", "PR05") else []), f"{a.number}: {fails} ({role})"
+            fails == ([role] if role in ("PR03", "PR04", "PR05") else []),
+            f"{approval.number}: {fails} ({role})",
         )
-        late = [k for k in links_of[a.number] if by_code[k.project].stocked > a.approved]
-        after_deadline = [k for k in links_of[a.number] if a.deadline and k.on > a.deadline]
-        pr06 = bool(after_deadline) if a.promise else bool(late)
-        _require(pr06 == (role in ("PR06", "PR06-promise")), f"{a.number}: PR06 {pr06} ({role})")
+        late = [
+            link for link in links_of[approval.number] if by_code[link.project].stocked > approval.approved
+        ]
+        after_deadline = [
+            link for link in links_of[approval.number] if approval.deadline and link.on > approval.deadline
+        ]
+        pr06 = bool(after_deadline) if approval.promise else bool(late)
+        _require(pr06 == (role in ("PR06", "PR06-promise")), f"{approval.number}: PR06 {pr06} ({role})")
         if role == "PR06-exception":
-            _require(bool(late) and not after_deadline, f"{a.number}: the 承诺制 exception is not exercised")
-        fee = payments_truth[a.number]
-        _require((fee["paid_yuan"] < fee["due_yuan"]) == (role == "PR07"), f"{a.number}: PR07 ({role})")
-        _require((a.pbf_u > 0 and a.level != "国务院") == (role == "PR23"), f"{a.number}: PR23 ({role})")
-    for s in q.supplements:
-        if s.kind == "垦造耕地" and s.linkable:
-            short = s.provincial_u < s.new_u * 0.2
-            _require(short == (s is q.planted["PR14"]), f"{s.code}: PR14")
-    approval_county = {a.number: a.county for a in q.approvals}
-    expected = {(q.pr15_county, PR15_DAY)}
-    clean = [s for s in q.supplements if s.linkable]
-    clean_links = [k for k in q.links if k is not q.orphan_link]
-    dq = [q.duplicate_supplement, q.planted["DQ10"]]
+            _require(
+                bool(late) and not after_deadline, f"{approval.number}: the 承诺制 exception is not exercised"
+            )
+        fee = payments_truth[approval.number]
+        _require(
+            (fee["paid_yuan"] < fee["due_yuan"]) == (role == "PR07"), f"{approval.number}: PR07 ({role})"
+        )
+        _require(
+            (approval.pbf_u > 0 and approval.level != "国务院") == (role == "PR23"),
+            f"{approval.number}: PR23 ({role})",
+        )
+    for supplement in quota.supplements:
+        if supplement.kind == "垦造耕地" and supplement.linkable:
+            short = supplement.provincial_u < supplement.new_u * 0.2
+            _require(short == (supplement is quota.planted["PR14"]), f"{supplement.code}: PR14")
+    approval_county = {approval.number: approval.county for approval in quota.approvals}
+    expected = {(quota.pr15_county, PR15_DAY)}
+    clean = [supplement for supplement in quota.supplements if supplement.linkable]
+    clean_links = [link for link in quota.links if link is not quota.orphan_link]
+    dq = [quota.duplicate_supplement, quota.planted["DQ10"]]
     for proportional in (False, True):
-        for sups, links in ((clean, clean_links), (clean + dq, q.links)):  # without / with the DQ rows
-            evts = ledger.events(sups, links, q.trades, approval_county, proportional=proportional)
+        for sups, links in ((clean, clean_links), (clean + dq, quota.links)):  # without / with the DQ rows
+            evts = ledger.events(sups, links, quota.trades, approval_county, proportional=proportional)
             found = ledger.negative_dates(evts)
             _require(found == expected, f"PR15: negative balances at {sorted(found)}, expected {expected}")
-    for a in q.approvals:
-        if a.use == "建设用地" and a.piece is not None and a is not q.planted["PR10-late"]:
-            _require(a.approved <= a.piece.changed_on, f"{a.number} approved after its change piece")
+    for approval in quota.approvals:
+        if (
+            approval.use == "建设用地"
+            and approval.piece is not None
+            and approval is not quota.planted["PR10-late"]
+        ):
+            _require(
+                approval.approved <= approval.piece.changed_on,
+                f"{approval.number} approved after its change piece",
+            )
 
 
 # ------------------------------------------------------------------------------------------ assembly
@@ -481,29 +572,39 @@ def build_records(demo, seed: int) -> Records:
     case_rng = _stream(seed, 4)
     pr18_village, dq10_village = planted_villages(survey, case_rng)
     survey_findings = lifecycle.survey_findings(demo, survey)
-    avoid = {pr18_village, dq10_village} | {f.village for f in survey_findings}
+    avoid = {pr18_village, dq10_village} | {finding.village for finding in survey_findings}
 
-    q = build_quota(survey, _stream(seed, 1), avoid)
-    quota_files, entries = _quota_files(q)
+    quota = build_quota(survey, _stream(seed, 1), avoid)
+    quota_files, entries = _quota_files(quota)
     records.files += quota_files
     records.planted += entries
-    ground.check_ground(survey, q)
-    entries, pr10_findings = _ground_entries(q, survey)
+    ground.check_ground(survey, quota)
+    entries, pr10_findings = _ground_entries(quota, survey)
     records.planted += entries
 
     standards = fee_standards(counties, _stream(seed, 2))
-    payments, payments_truth = build_payments(q, standards, _stream(seed, 3))
-    records.planted += _quota_entries(q, payments_truth)
-    check_quota(q, payments_truth)
-    for year in sorted({p.paid_on.year for p in payments}):
+    payments, payments_truth = build_payments(quota, standards, _stream(seed, 3))
+    records.planted += _quota_entries(quota, payments_truth)
+    check_quota(quota, payments_truth)
+    for year in sorted({payment.paid_on.year for payment in payments}):
         rows = [
-            [p.number, p.approval, p.payer, amount(p.amount, grouped=i % 2 == 0), slash(p.paid_on)]
-            for i, p in enumerate(p for p in payments if p.paid_on.year == year)
+            [
+                payment.number,
+                payment.approval,
+                payment.payer,
+                amount(payment.amount, grouped=position % 2 == 0),
+                slash(payment.paid_on),
+            ]
+            for position, payment in enumerate(
+                payment for payment in payments if payment.paid_on.year == year
+            )
         ]
         records.files.append(
             CsvFile(FEES.table, f"funds/{year}/{FEES.title_zh}_{year}.csv", list(FEES.columns), rows, GBK)
         )
-    std_rows = [[c, str(g), f"{v:.0f}"] for (c, g), v in sorted(standards.items())]
+    std_rows = [
+        [case, str(grade), f"{standard:.0f}"] for (case, grade), standard in sorted(standards.items())
+    ]
     records.files.append(
         CsvFile(
             STANDARDS.table,
@@ -515,10 +616,13 @@ def build_records(demo, seed: int) -> Records:
     )
 
     findings = pr10_findings + survey_findings
-    by_piece = {str(q.planted[r].piece.after_bsm): r for r in PR10_FATES}
+    by_piece = {str(quota.planted[role].piece.after_bsm): role for role in PR10_FATES}
     fates = plan_fates(
         findings,
-        {("PR10", f.entity_id): PR10_FATES[by_piece[f.entity_id]][0] for f in pr10_findings},
+        {
+            ("PR10", finding.entity_id): PR10_FATES[by_piece[finding.entity_id]][0]
+            for finding in pr10_findings
+        },
         pr18_village,
     )
     cases, case_plants, _ = build_cases(survey, case_rng, (pr18_village, dq10_village), findings, fates)
@@ -528,20 +632,20 @@ def build_records(demo, seed: int) -> Records:
         list(CASES.columns),
         [
             [
-                c.number,
-                c.source,
-                slash(c.found),
-                c.county,
-                c.village,
-                c.problem,
-                mu(c.area, 2),
-                mu(c.cultivated, 2),
-                mu(c.pbf, 2),
-                c.status,
-                slash(c.rectified),
-                slash(c.closed),
+                case.number,
+                case.source,
+                slash(case.found),
+                case.county,
+                case.village,
+                case.problem,
+                mu(case.area, 2),
+                mu(case.cultivated, 2),
+                mu(case.pbf, 2),
+                case.status,
+                slash(case.rectified),
+                slash(case.closed),
             ]
-            for c in cases
+            for case in cases
         ],
         GBK,
         title="违法用地案件台账（导出时间：2026年1月5日）",
@@ -573,8 +677,14 @@ def build_records(demo, seed: int) -> Records:
             f"projects/{CHIEFS.title_zh}.csv",
             list(CHIEFS.columns),
             [
-                [c.level, c.code, c.name, c.phone, chinese(c.since) if i % 2 else iso(c.since)]
-                for i, c in enumerate(roster)
+                [
+                    case.level,
+                    case.code,
+                    case.name,
+                    case.phone,
+                    chinese(case.since) if position % 2 else iso(case.since),
+                ]
+                for position, case in enumerate(roster)
             ],
             UTF8_BOM,
         )
@@ -612,7 +722,7 @@ def build_records(demo, seed: int) -> Records:
     books, entries, _ = compensation_workbooks(survey, held, case_plants["PR18"], avoid, _stream(seed, 6))
     records.files += books
     records.planted += entries
-    upkeep, entries = maintenance_files(q, _stream(seed, 7))
+    upkeep, entries = maintenance_files(quota, _stream(seed, 7))
     records.files += upkeep
     records.planted += entries
 
@@ -624,65 +734,75 @@ def build_records(demo, seed: int) -> Records:
     records.files += [works_json, *progress]
     records.planted += entries
 
-    records.planted.sort(key=lambda e: (e["rule_id"], e["year"], e["entity_type"], e["entity_id"]))
-    records.truth = _truth(q, payments_truth, standards, survey, works_truth)
+    records.planted.sort(
+        key=lambda entity: (entity["rule_id"], entity["year"], entity["entity_type"], entity["entity_id"])
+    )
+    records.truth = _truth(quota, payments_truth, standards, survey, works_truth)
     # The warehouse never sees the DQ10 case (quarantined): it matches nothing.
-    valid = [c for c in cases if c is not dq10]
+    valid = [case for case in cases if case is not dq10]
     records.truth["case_lifecycle"] = lifecycle.lifecycle(findings, valid)
-    check_lifecycle(records.truth["case_lifecycle"], {e: PR10_FATES[r][1] for e, r in by_piece.items()})
+    check_lifecycle(
+        records.truth["case_lifecycle"], {entity: PR10_FATES[role][1] for entity, role in by_piece.items()}
+    )
     return records
 
 
-def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, works_truth: dict) -> dict:
-    linked = _linked(q)
+def _truth(quota: Quota, payments_truth: dict, standards: dict, survey: Survey, works_truth: dict) -> dict:
+    linked = _linked(quota)
     approvals = []
-    for a in sorted(q.approvals, key=lambda a: (a.approved, a.number)):
+    for approval in sorted(quota.approvals, key=lambda approval: (approval.approved, approval.number)):
         row = {
-            "批准文号": a.number,
-            "用地类型": a.use,
-            "county": a.county,
-            "批准日期": a.approved.isoformat(),
-            "批准机关级别": a.level,
-            "occupied_mu": a.occupied_mu,
-            "paddy_mu": a.paddy_mu,
-            "pbf_mu": a.pbf_mu,
-            "demo_mu": a.demo_mu,
-            "grade": a.grade,
-            "承诺制": a.promise,
-            "piece_bsm": a.piece.bsm if a.piece else None,
-            "piece_gxsj": a.piece.changed_on.isoformat() if a.piece else None,
+            "批准文号": approval.number,
+            "用地类型": approval.use,
+            "county": approval.county,
+            "批准日期": approval.approved.isoformat(),
+            "批准机关级别": approval.level,
+            "occupied_mu": approval.occupied_mu,
+            "paddy_mu": approval.paddy_mu,
+            "pbf_mu": approval.pbf_mu,
+            "demo_mu": approval.demo_mu,
+            "grade": approval.grade,
+            "承诺制": approval.promise,
+            "piece_bsm": approval.piece.bsm if approval.piece else None,
+            "piece_gxsj": approval.piece.changed_on.isoformat() if approval.piece else None,
         }
-        if a.use == "建设用地":
-            got = linked.get(a.number, np.zeros(3))
+        if approval.use == "建设用地":
+            got = linked.get(approval.number, np.zeros(3))
             row.update(
                 {
-                    "capacity_need_kg": round(a.capacity_need_kg, 2),
+                    "capacity_need_kg": round(approval.capacity_need_kg, 2),
                     "linked_mu": round(float(got[0]), 4),
                     "linked_paddy_mu": round(float(got[1]), 4),
                     "linked_kg": float(got[2]),
-                    **payments_truth[a.number],
+                    **payments_truth[approval.number],
                 }
             )
         approvals.append(row)
     supplements = [
         {
-            "项目编号": s.code,
-            "项目类型": s.kind,
-            "county": s.county,
-            "acceptance_year": s.accepted.year,
-            "new_mu": s.new_mu,
-            "piece_bsm": s.piece.bsm if s.piece else None,
-            "gained_mu_in_boundary": s.piece.after_mu if s.piece and s.new_u else (0.0 if s.piece else None),
+            "项目编号": supplement.code,
+            "项目类型": supplement.kind,
+            "county": supplement.county,
+            "acceptance_year": supplement.accepted.year,
+            "new_mu": supplement.new_mu,
+            "piece_bsm": supplement.piece.bsm if supplement.piece else None,
+            "gained_mu_in_boundary": supplement.piece.after_mu
+            if supplement.piece and supplement.new_u
+            else (0.0 if supplement.piece else None),
         }
-        for s in sorted(q.supplements, key=lambda s: s.code)
+        for supplement in sorted(quota.supplements, key=lambda supplement: supplement.code)
     ]
-    approval_county = {a.number: a.county for a in q.approvals}
-    clean_links = [k for k in q.links if k is not q.orphan_link]
+    approval_county = {approval.number: approval.county for approval in quota.approvals}
+    clean_links = [link for link in quota.links if link is not quota.orphan_link]
     evts = ledger.events(
-        [s for s in q.supplements if s.linkable], clean_links, q.trades, approval_county, proportional=False
+        [supplement for supplement in quota.supplements if supplement.linkable],
+        clean_links,
+        quota.trades,
+        approval_county,
+        proportional=False,
     )
-    ex = q.planted["PR06-exception"]
-    near = q.planted["PR17-near"]
+    ex = quota.planted["PR06-exception"]
+    near = quota.planted["PR17-near"]
     near_gained = ground.supplement_gains(survey, [near])[near.code]
     return {
         "definitions": {
@@ -711,16 +831,21 @@ def _truth(q: Quota, payments_truth: dict, standards: dict, survey: Survey, work
                 "批准文号": ex.number,
                 "承诺兑现期限": ex.deadline.isoformat(),
                 "挂钩日期": ex.link_on.isoformat(),
-                "补充项目编号": q.planted["late"].code,
+                "补充项目编号": quota.planted["late"].code,
             },
         },
         "approvals": approvals,
         "supplements": supplements,
         "quota_ledger": {
-            county: [{"date": d.isoformat(), "q_mu": qq, "w_mu": w, "c_kg": c} for d, qq, w, c in rows]
+            county: [
+                {"date": day.isoformat(), "q_mu": qq, "w_mu": paddy, "c_kg": county_code}
+                for day, qq, paddy, county_code in rows
+            ]
             for county, rows in ledger.balances(evts).items()
         },
-        "fee_highest_standard": {c: highest(standards, c) for c in survey.county_codes()},
+        "fee_highest_standard": {
+            county_code: highest(standards, county_code) for county_code in survey.county_codes()
+        },
         "consolidation": works_truth,
     }
 
@@ -740,17 +865,17 @@ def write_records(landing: Path, records: Records) -> list[str]:
     """Write every record file under `landing` (replacing earlier demo records); their paths."""
     landing = Path(landing)
     _clear_previous(landing)
-    for f in records.files:
-        path = landing / f.rel
-        if isinstance(f, CsvFile):
-            write_csv(path, f.header, f.rows, encoding=f.encoding, title=f.title)
-        elif isinstance(f, XlsxFile):
-            write_xlsx(path, f.sheets, f.merges)
-        elif isinstance(f, JsonFile):
-            write_json(path, f.document)
-        elif isinstance(f, LayerFile):
+    for file in records.files:
+        path = landing / file.rel
+        if isinstance(file, CsvFile):
+            write_csv(path, file.header, file.rows, encoding=file.encoding, title=file.title)
+        elif isinstance(file, XlsxFile):
+            write_xlsx(path, file.sheets, file.merges)
+        elif isinstance(file, JsonFile):
+            write_json(path, file.document)
+        elif isinstance(file, LayerFile):
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_boundaries(path, f.key, f.ids, f.bounds)
+            write_boundaries(path, file.key, file.ids, file.bounds)
         else:  # pragma: no cover
-            raise TypeError(type(f))
+            raise TypeError(type(file))
     return records.paths

@@ -122,10 +122,14 @@ def planted_villages(survey: Survey, rng: np.random.Generator) -> tuple[str, str
     first from the cases' stream, before the records that must keep away from them are made."""
     farmland = survey.village_farmland
     everywhere = sorted(
-        v for v in farmland[2025] if all(farmland[y].get(v, (0, 0))[0] >= MIN_VILLAGE_C for y in YEARS)
+        village
+        for village in farmland[2025]
+        if all(farmland[year].get(village, (0, 0))[0] >= MIN_VILLAGE_C for year in YEARS)
     )
     pr18_village = everywhere[int(rng.integers(len(everywhere)))]
-    dq10_village = next(v for v in everywhere[len(everywhere) // 2 :] if v[:6] != pr18_village[:6])
+    dq10_village = next(
+        village for village in everywhere[len(everywhere) // 2 :] if village[:6] != pr18_village[:6]
+    )
     return pr18_village, dq10_village
 
 
@@ -141,14 +145,14 @@ def build_cases(
     (plan_fates) get their own cases, and no other case goes to their villages."""
     farmland = survey.village_farmland
     pr18_village, dq10_village = planted_at
-    reserved = {pr18_village, dq10_village} | {f.village for f in findings}
+    reserved = {pr18_village, dq10_village} | {finding.village for finding in findings}
     cases: list[Case] = []
     for year in YEARS:
         for county in counties():
             pool = [
-                v
-                for v, (c, _) in farmland[year].items()
-                if c > 0 and v[:6] == county.code and v not in reserved
+                village_code
+                for village_code, (case, _) in farmland[year].items()
+                if case > 0 and village_code[:6] == county.code and village_code not in reserved
             ]
             for _ in range(int(rng.integers(3, 7))):
                 village = pool[int(rng.integers(len(pool)))]
@@ -183,21 +187,21 @@ def build_cases(
         date(2024, 3, 15),
     )
     cases += [pr18, dq10]
-    cases.sort(key=lambda c: (c.county, c.found.year, c.found, c.village))
+    cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
     per_key: dict[tuple[str, int], int] = {}
-    for c in cases:
-        key = (c.county, c.found.year)
+    for case in cases:
+        key = (case.county, case.found.year)
         per_key[key] = per_key.get(key, 0) + 1
-        c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
+        case.number = f"WF{case.county}-{case.found.year}-{per_key[key]:03d}"
     # Cases taken up from the survey's findings are filed after the register's routine cases: they take
     # the next numbers of their county and year, so no routine case changes its number.
-    tied = {key: c for key, c in _finding_cases(findings, fates or {}, rng).items() if c is not None}
-    for c in sorted(tied.values(), key=lambda c: (c.county, c.found, c.village)):
-        key = (c.county, c.found.year)
+    tied = {key: case for key, case in _finding_cases(findings, fates or {}, rng).items() if case is not None}
+    for case in sorted(tied.values(), key=lambda case: (case.county, case.found, case.village)):
+        key = (case.county, case.found.year)
         per_key[key] = per_key.get(key, 0) + 1
-        c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
+        case.number = f"WF{case.county}-{case.found.year}-{per_key[key]:03d}"
     cases += tied.values()
-    cases.sort(key=lambda c: (c.county, c.found.year, c.found, c.village))
+    cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
     return cases, {"PR18": pr18, "DQ10": dq10}, tied
 
 
@@ -222,31 +226,31 @@ def plan_fates(findings: Sequence, given: dict, avoid_village: str) -> dict:
     through SURVEY_FATES. One case per village at most, none in `avoid_village` (the PR18 village, whose
     only open case must stay the planted one), so that no case can match a finding it was not made for."""
     fates, used, turn = {}, {avoid_village}, 0
-    for f in sorted(findings, key=lambda f: f.order()):
-        key = (f.rule_id, f.entity_id)
+    for finding in sorted(findings, key=lambda finding: finding.order()):
+        key = (finding.rule_id, finding.entity_id)
         if key in given:
             fate = given[key]
         else:
             fate = SURVEY_FATES[turn % len(SURVEY_FATES)]
             turn += 1
-        if f.village in used:
+        if finding.village in used:
             fate = NO_CASE
         if fate != NO_CASE:
-            used.add(f.village)
+            used.add(finding.village)
         fates[key] = fate
     return fates
 
 
-def _problem(f) -> str:
-    if f.rule_id == "PR10":
+def _problem(finding) -> str:
+    if finding.rule_id == "PR10":
         return "违规占用耕地从事非农建设"
-    if f.rule_id == "PR11":
-        return "闲置荒芜永久基本农田" if f.what == "WG" else "占用永久基本农田种植苗木花卉草皮"
-    if f.what.startswith("02"):
+    if finding.rule_id == "PR11":
+        return "闲置荒芜永久基本农田" if finding.what == "WG" else "占用永久基本农田种植苗木花卉草皮"
+    if finding.what.startswith("02"):
         return "占用永久基本农田种植水果茶叶等多年生经济作物"
-    if f.what == "1104":
+    if finding.what == "1104":
         return "占用永久基本农田挖塘养殖"
-    if f.what[:2] in ("03", "04"):
+    if finding.what[:2] in ("03", "04"):
         return "占用永久基本农田种植苗木花卉草皮"
     return OTHER
 
@@ -254,10 +258,10 @@ def _problem(f) -> str:
 def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) -> dict:
     """(rule, entity id) → the case made for the finding (None when it stays unfiled)."""
     out: dict = {}
-    for f in sorted(findings, key=lambda f: f.order()):
-        key = (f.rule_id, f.entity_id)
+    for finding in sorted(findings, key=lambda finding: finding.order()):
+        key = (finding.rule_id, finding.entity_id)
         fate = fates.get(key, NO_CASE)
-        start, end = f.window
+        start, end = finding.window
         found = min(start + days(rng.integers(15, 45)), end, HORIZON)
         runway = (HORIZON - found).days
         if fate in (CASE_RECTIFIED, CASE_CLOSED) and runway < MIN_RUNWAY:
@@ -277,17 +281,17 @@ def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) ->
             CASE_RECTIFIED: "已整改",
             CASE_CLOSED: "已销号",
         }[fate]
-        cultivated = round(f.cultivated_mu, 2)
+        cultivated = round(finding.cultivated_mu, 2)
         out[key] = Case(
             "",
-            "巡查" if f.rule_id == "PR11" else "卫片执法",
+            "巡查" if finding.rule_id == "PR11" else "卫片执法",
             found,
-            f.village[:6],
-            f.village,
-            _problem(f),
+            finding.village[:6],
+            finding.village,
+            _problem(finding),
             round(max(cultivated * float(rng.uniform(1.0, 1.2)), cultivated), 2),
             cultivated,
-            round(min(f.pbf_mu, cultivated), 2),
+            round(min(finding.pbf_mu, cultivated), 2),
             status,
             rectified,
             closed,
@@ -298,24 +302,26 @@ def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) ->
 def withheld(cases: list[Case], planted_pr18: Case) -> set[tuple[str, int]]:
     """(village, year) whose compensation is cut: a case (other than the planted one) open at year end."""
     out = set()
-    for c in cases:
-        if c is planted_pr18:
+    for case in cases:
+        if case is planted_pr18:
             continue
         for year in YEARS:
-            if c.open_at(year):
-                out.add((c.village, year))
+            if case.open_at(year):
+                out.add((case.village, year))
     return out
 
 
 def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief], dict[str, str]]:
     """(the roster, planted: PR21 county code and village code)."""
-    codes = [c.code for c in counties()]
+    codes = [division.code for division in counties()]
     pr21_county = codes[int(rng.integers(len(codes)))]
     holding = sorted(survey.villages_holding_pbf)
     big = [
-        v
-        for v, (_, pbf) in survey.village_farmland[2025].items()
-        if pbf * 15 / 1_000_000 >= 50 and v in survey.villages_holding_pbf and v[:6] != pr21_county
+        village
+        for village, (_, pbf) in survey.village_farmland[2025].items()
+        if pbf * 15 / 1_000_000 >= 50
+        and village in survey.villages_holding_pbf
+        and village[:6] != pr21_county
     ]
     pr21_village = sorted(big)[int(rng.integers(len(big)))]
 
@@ -328,6 +334,6 @@ def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief],
     for county in counties():
         if county.code != pr21_county:
             roster.append(chief("县", county.code))
-        roster += [chief("镇", township_code(county, t)) for t in range(county.n_townships)]
-    roster += [chief("村", v) for v in holding if v != pr21_village]
+        roster += [chief("镇", township_code(county, township)) for township in range(county.n_townships)]
+    roster += [chief("村", village) for village in holding if village != pr21_village]
     return roster, {"county": pr21_county, "village": pr21_village}

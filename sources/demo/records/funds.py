@@ -51,7 +51,8 @@ def compensation_workbooks(
 ) -> tuple[list[XlsxFile], list[dict], dict]:
     """(workbooks, planted entries, truth) of the compensation ledger."""
     rates = {
-        c.code: (150 + 10 * int(rng.integers(0, 6)), 60 + 10 * int(rng.integers(0, 5))) for c in counties()
+        division.code: (150 + 10 * int(rng.integers(0, 6)), 60 + 10 * int(rng.integers(0, 5)))
+        for division in counties()
     }
     tolerance = float(parameters("DQ12")["tolerance_yuan"])
     overstated_cents = int(round(DQ12_OVERSTATED * max(tolerance, 1.0) * 100))
@@ -61,9 +62,12 @@ def compensation_workbooks(
     width = len(header)
     # DQ12 villages: in 2024's ledger, no case, not otherwise planted, with 永农 and 一般耕地 both.
     eligible = sorted(
-        v
-        for v, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
-        if pbf > 0 and cult - pbf > 0 and v not in avoid and all((v, y) not in withheld for y in YEARS)
+        value
+        for value, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
+        if pbf > 0
+        and cult - pbf > 0
+        and value not in avoid
+        and all((value, other_year) not in withheld for other_year in YEARS)
     )
     picks = rng.choice(len(eligible), 2, replace=False)
     overstated, overpaid = eligible[int(picks[0])], eligible[int(picks[1])]
@@ -72,10 +76,12 @@ def compensation_workbooks(
         merges: dict[str, list[str]] = {}
         rel = f"funds/{year}/{COMPENSATION.title_zh}_{year}.xlsx"
         farmland = survey.village_farmland[year]
-        for k, county in enumerate(counties()):
+        for county_position, county in enumerate(counties()):
             s_pbf, s_general = rates[county.code]
             pay_day = random_day(rng, date(year, 12, 10), date(year, 12, 28))
-            paid_on = pay_day if k % 2 == 0 else chinese(pay_day)  # a date cell, or text as typed
+            paid_on = (
+                pay_day if county_position % 2 == 0 else chinese(pay_day)
+            )  # a date cell, or text as typed
             rows: list[list] = [
                 [f"{year}年度耕地保护补偿资金发放明细表"] + [None] * (width - 1),
                 ["单位：亩、元"] + [None] * (width - 1),
@@ -103,8 +109,11 @@ def compensation_workbooks(
                     paid = due + overpaid_cents
                 seq += 1
                 excel_row = HEADER_ROW + seq
-                t, v = int(village[6:9]) - 1, int(village[9:12]) - 201
-                township, village_name = township_name(county, t), village_name_of(county, t, v)
+                township_index, value = int(village[6:9]) - 1, int(village[9:12]) - 201
+                township, village_name = (
+                    township_name(county, township_index),
+                    village_name_of(county, township_index, value),
+                )
                 rows.append(
                     [
                         seq,
@@ -121,8 +130,8 @@ def compensation_workbooks(
                         note,
                     ]
                 )
-                for i, v in enumerate((pbf_cents, general_cents, written_due, paid)):
-                    sums[i] += v
+                for sum_index, value in enumerate((pbf_cents, general_cents, written_due, paid)):
+                    sums[sum_index] += value
                 where = {"source_file": rel, "sheet": county.name, "source_row": excel_row}
                 if year == DQ12_YEAR and village == overstated:
                     entries.append(
@@ -205,28 +214,31 @@ def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvF
     encodings = {2023: UTF8_BOM, 2024: GBK, 2025: UTF8}
     header = list(MAINTENANCE.columns)
     header[2] = header[2].replace("(", "（").replace(")", "）")  # as typed: 管护面积（亩）
-    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {y: [] for y in YEARS}
-    for s in sorted(quota.supplements, key=lambda s: s.code):
-        if not s.linkable or s.new_u <= 0:
+    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {listed_year: [] for listed_year in YEARS}
+    for supplement in sorted(quota.supplements, key=lambda supplement: supplement.code):
+        if not supplement.linkable or supplement.new_u <= 0:
             continue
-        for year in range(s.accepted.year + 1, s.accepted.year + 4):
+        for year in range(supplement.accepted.year + 1, supplement.accepted.year + 4):
             if year not in rows_by_year:
                 continue
-            money = round(s.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
-            seasons = 2 if s.paddy_u and rng.random() < 0.6 else 1
+            money = round(supplement.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
+            seasons = 2 if supplement.paddy_u and rng.random() < 0.6 else 1
             rows_by_year[year].append(
-                (s.code, [s.code, str(year), mu(s.new_mu), f"{money:.2f}", str(seasons), "是"])
+                (
+                    supplement.code,
+                    [supplement.code, str(year), mu(supplement.new_mu), f"{money:.2f}", str(seasons), "是"],
+                )
             )
     entries: list[dict] = []
     files: list[CsvFile] = []
     # PR16: one project per way of failing, in different years where possible.
     plans = (("money", 2024), ("seasons", 2025), ("photo", 2023))
     used: set[str] = set()
-    county_of = {s.code: s.county for s in quota.supplements}
+    county_of = {supplement.code: supplement.county for supplement in quota.supplements}
     for problem, year in plans:
-        candidates = [i for i, (code, _) in enumerate(rows_by_year[year]) if code not in used]
-        i = candidates[int(rng.integers(len(candidates)))]
-        code, row = rows_by_year[year][i]
+        candidates = [position for position, (code, _) in enumerate(rows_by_year[year]) if code not in used]
+        position = candidates[int(rng.integers(len(candidates)))]
+        code, row = rows_by_year[year][position]
         used.add(code)
         if problem == "money":
             row[3] = f"{float(row[2]) * minimum * 0.8:.2f}"
@@ -249,7 +261,7 @@ def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvF
                 county_of[code],
                 year,
                 MAINTENANCE.table,
-                {**detail, "row_index": i},
+                {**detail, "row_index": position},
             )
         )
     # DQ13: a row for a project that is not in 补充耕地项目.csv.
@@ -261,14 +273,20 @@ def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvF
     rows_by_year[2024].append((ghost, [ghost, "2024", "312.4", f"{312.4 * minimum * 1.2:.2f}", "1", "是"]))
     for year in YEARS:
         rel = f"funds/{year}/{MAINTENANCE.title_zh}_{year}.csv"
-        csv = CsvFile(MAINTENANCE.table, rel, header, [r for _, r in rows_by_year[year]], encodings[year])
+        csv = CsvFile(
+            MAINTENANCE.table,
+            rel,
+            header,
+            [listed_row for _, listed_row in rows_by_year[year]],
+            encodings[year],
+        )
         files.append(csv)
-        for e in entries:
-            if e["year"] == year and e["rule_id"] == "PR16":
-                e["detail"] = {
+        for entry in entries:
+            if entry["year"] == year and entry["rule_id"] == "PR16":
+                entry["detail"] = {
                     "source_file": rel,
-                    "source_row": csv.line(e["detail"].pop("row_index")),
-                    **e["detail"],
+                    "source_row": csv.line(entry["detail"].pop("row_index")),
+                    **entry["detail"],
                 }
     ghost_row = files[1].line(len(files[1].rows) - 1)
     entries.append(

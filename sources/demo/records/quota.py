@@ -371,10 +371,20 @@ class QuotaBuilder:
 
     def free_parcels(self, county: str) -> list[Parcel]:
         parcels = [
-            p for p in self.survey.free_cultivated if p.county == county and p.bsm not in self.used_parcels
+            candidate
+            for candidate in self.survey.free_cultivated
+            if candidate.county == county and candidate.bsm not in self.used_parcels
         ]
         # Paddy and good land first: the quota a county banks is mostly 水田 of grade 4–5.
-        return sorted(parcels, key=lambda p: (p.dlbm != "0101", p.grade, -p.area_c, p.bsm))
+        return sorted(
+            parcels,
+            key=lambda candidate: (
+                candidate.dlbm != "0101",
+                candidate.grade,
+                -candidate.area_c,
+                candidate.bsm,
+            ),
+        )
 
     def pool_supplement(
         self, county: str, want_mu: float, *, stocked_by: date = date(2021, 10, 31)
@@ -395,7 +405,7 @@ class QuotaBuilder:
         else:
             y1 = round(y0 + fraction * (y1 - y0), 2)
         bounds = (x0, y0, x1, y1)
-        area_c = int(rectangle_area_cents(*(np.array([v]) for v in bounds))[0])
+        area_c = int(rectangle_area_cents(*(np.array([value]) for value in bounds))[0])
         new_mu = cents_to_mu(area_c * parcel.keep)
         kind = str(rng.choice(["垦造耕地", "垦造耕地", "垦造耕地", "建设用地复垦", "高标准农田新增耕地"]))
         started = random_day(rng, date(2018, 3, 1), date(2019, 12, 20))
@@ -424,8 +434,8 @@ class QuotaBuilder:
     def redline(self, bounds: tuple[float, float, float, float], county: str) -> tuple[float, ...]:
         cx0, cy0, cx1, cy1 = county_by_code(county).bounds
         x0, y0, x1, y1 = bounds
-        m = REDLINE_MARGIN
-        return (max(x0 - m, cx0), max(y0 - m, cy0), min(x1 + m, cx1), min(y1 + m, cy1))
+        margin = REDLINE_MARGIN
+        return (max(x0 - margin, cx0), max(y0 - margin, cy0), min(x1 + margin, cx1), min(y1 + margin, cy1))
 
     def construction_approvals(self) -> list[Approval]:
         rng = self.rng
@@ -482,7 +492,7 @@ class QuotaBuilder:
             )
         if not out:
             raise RuntimeError("the survey offers no 耕地 → 1202 piece for PR25; generate at a larger scale")
-        pr25 = min(out, key=lambda a: (a.approved, a.piece.bsm))
+        pr25 = min(out, key=lambda approval: (approval.approved, approval.piece.bsm))
         pr25.filed_mu = round(
             ground.PR25_FILED_SHARE * ground.facility_inside_mu(self.survey, pr25.bounds), 4
         )
@@ -545,11 +555,15 @@ def _construction_name(piece: Piece, year: int, rng: np.random.Generator) -> str
     return f"嘉兴市{county}{year}年度第{int(rng.integers(1, 30))}批次{what}"
 
 
-_PROMISE_NAMES = ("杭嘉湖高速公路{c}段工程", "沪嘉城际铁路{c}段工程", "嘉兴机场改扩建工程（{c}部分）")
+_PROMISE_NAMES = (
+    "杭嘉湖高速公路{county}段工程",
+    "沪嘉城际铁路{county}段工程",
+    "嘉兴机场改扩建工程（{county}部分）",
+)
 
 
-def _fresh_number(builder: QuotaBuilder, a: Approval) -> str:
-    return builder.approval_number(a.level, a.use, a.county, a.approved.year)
+def _fresh_number(builder: QuotaBuilder, approval: Approval) -> str:
+    return builder.approval_number(approval.level, approval.use, approval.county, approval.approved.year)
 
 
 # ------------------------------------------------------------------------------------------- assembly
@@ -564,17 +578,21 @@ def _first(candidates, what: str):
 
 def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[str] = frozenset()) -> Quota:
     """The quota records; `avoid_villages` (planted cases and survey findings) host no PR10 piece."""
-    b = QuotaBuilder(survey, rng)
-    supplements = b.survey_supplements()
-    approvals = b.construction_approvals()
+    builder = QuotaBuilder(survey, rng)
+    supplements = builder.survey_supplements()
+    approvals = builder.construction_approvals()
     by_county: dict[str, list[Approval]] = {}
-    for a in approvals:
-        by_county.setdefault(a.county, []).append(a)
+    for approval in approvals:
+        by_county.setdefault(approval.county, []).append(approval)
     counties = survey.county_codes()
 
     # PR15: a county whose last project is accepted in 2025 and 入库 on 30 December.
-    finals = [s for s in supplements if s.accepted.year == 2025 and s.kind != "旱地改水田" and s.new_u > 0]
-    finals.sort(key=lambda s: (-s.new_u, s.code))
+    finals = [
+        supplement
+        for supplement in supplements
+        if supplement.accepted.year == 2025 and supplement.kind != "旱地改水田" and supplement.new_u > 0
+    ]
+    finals.sort(key=lambda supplement: (-supplement.new_u, supplement.code))
     final = _first(iter(finals), "a project accepted in 2025 for PR15")
     final.accepted = min(final.accepted, date(2025, 12, 10))
     final.stocked = PR15_RESTOCK
@@ -582,13 +600,28 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
 
     # The county hosting the PR06 cases needs a project 入库 after the approvals it will link to late.
     def late_project(county: str) -> Supplement | None:
-        mine = [s for s in supplements if s.county == county and s.stock()[0] > 0 and s is not final]
-        return min(mine, key=lambda s: (s.stocked, s.code)) if mine else None
+        mine = [
+            supplement
+            for supplement in supplements
+            if supplement.county == county and supplement.stock()[0] > 0 and supplement is not final
+        ]
+        return min(mine, key=lambda supplement: (supplement.stocked, supplement.code)) if mine else None
 
-    hosts = [c for c in counties if c != pr15 and len(by_county.get(c, [])) >= 3]
-    host_b = _first((c for c in hosts if late_project(c) is not None), "a county to host the PR06 cases")
+    hosts = [
+        county_code
+        for county_code in counties
+        if county_code != pr15 and len(by_county.get(county_code, [])) >= 3
+    ]
+    host_b = _first(
+        (county_code for county_code in hosts if late_project(county_code) is not None),
+        "a county to host the PR06 cases",
+    )
     host_a = _first(
-        (c for c in hosts if c != host_b and any(a.paddy_u for a in by_county[c])),
+        (
+            county_code
+            for county_code in hosts
+            if county_code != host_b and any(approval.paddy_u for approval in by_county[county_code])
+        ),
         "a county to host the PR03–PR05 cases",
     )
     no_sell = {host_a, host_b}
@@ -598,9 +631,11 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     # links to it and it is kept out of the PR15 county.
     dq10 = _first(
         (
-            s
-            for s in supplements
-            if s.county not in (pr15, host_b) and s is not final and s.kind == "垦造耕地"
+            supplement
+            for supplement in supplements
+            if supplement.county not in (pr15, host_b)
+            and supplement is not final
+            and supplement.kind == "垦造耕地"
         ),
         "a 垦造耕地 project for DQ10",
     )
@@ -608,104 +643,116 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     dq10.linkable = False
     # PR14: a 垦造耕地 project hands only half of the 20% to the province.
     pr14 = _first(
-        (s for s in supplements if s.kind == "垦造耕地" and s not in (dq10, final, late) and s.new_u > 0),
+        (
+            supplement
+            for supplement in supplements
+            if supplement.kind == "垦造耕地"
+            and supplement not in (dq10, final, late)
+            and supplement.new_u > 0
+        ),
         "a 垦造耕地 project for PR14",
     )
-    pr14.provincial_u = math.floor(pr14.new_u * b.provincial_share / 2)
+    pr14.provincial_u = math.floor(pr14.new_u * builder.provincial_share / 2)
     # PR17: two more projects re-declare their 新增耕地 — one beyond the tolerance, one a near miss.
     pr17, pr17_near = ground.plant_pr17(
-        supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, b.provincial
+        supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, builder.provincial
     )
 
     # Roles of the approvals.
-    a_list = sorted(by_county[host_a], key=lambda a: (a.approved, a.number))
-    paddy_first = sorted(a_list, key=lambda a: (a.paddy_u == 0, a.approved))
+    a_list = sorted(by_county[host_a], key=lambda approval: (approval.approved, approval.number))
+    paddy_first = sorted(a_list, key=lambda approval: (approval.paddy_u == 0, approval.approved))
     pr04 = paddy_first[0]
-    rest_a = [a for a in a_list if a is not pr04]
+    rest_a = [approval for approval in a_list if approval is not pr04]
     pr03, pr05 = rest_a[0], rest_a[1]
     pr03.role, pr04.role, pr05.role = "PR03", "PR04", "PR05"
 
-    b_list = sorted(by_county[host_b], key=lambda a: (a.approved, a.piece.bsm))
+    b_list = sorted(by_county[host_b], key=lambda approval: (approval.approved, approval.piece.bsm))
     exception, late_nc, promise_late = b_list[0], b_list[1], b_list[2]
-    for a, role in ((exception, "PR06-exception"), (late_nc, "PR06"), (promise_late, "PR06-promise")):
-        a.role = role
-    for a in (exception, late_nc):  # approved before the late project is 入库, linked just after it
-        a.approved = clamp(
-            min(a.piece.changed_on, late.stocked) - days(rng.integers(20, 60)),
+    for approval, role in ((exception, "PR06-exception"), (late_nc, "PR06"), (promise_late, "PR06-promise")):
+        approval.role = role
+    for approval in (exception, late_nc):  # approved before the late project is 入库, linked just after it
+        approval.approved = clamp(
+            min(approval.piece.changed_on, late.stocked) - days(rng.integers(20, 60)),
             FIRST_APPROVAL,
-            a.piece.changed_on,
+            approval.piece.changed_on,
         )
-        a.link_on = min(late.stocked + days(rng.integers(5, 20)), date(2025, 12, 28))
+        approval.link_on = min(late.stocked + days(rng.integers(5, 20)), date(2025, 12, 28))
     exception.promise = True
     exception.deadline = max(exception.approved + days(730), exception.link_on + days(30))
-    exception.name = _PROMISE_NAMES[0].format(c=county_by_code(host_b).name)
+    exception.name = _PROMISE_NAMES[0].format(county=county_by_code(host_b).name)
     promise_late.promise = True
     promise_late.approved = min(promise_late.approved, date(2025, 1, 31))
     promise_late.deadline = promise_late.approved + days(rng.integers(180, 240))
     promise_late.link_on = promise_late.deadline + days(rng.integers(30, 60))
-    promise_late.name = _PROMISE_NAMES[1].format(c=county_by_code(host_b).name)
+    promise_late.name = _PROMISE_NAMES[1].format(county=county_by_code(host_b).name)
 
     # 永农 occupied: 国务院 approvals (clean), one at 省 level (PR23), one underpaid (PR07, in fees.py).
     others = sorted(
-        (a for a in approvals if a.county not in no_sell and a.role == "clean"),
-        key=lambda a: (a.county, a.approved),
+        (approval for approval in approvals if approval.county not in no_sell and approval.role == "clean"),
+        key=lambda approval: (approval.county, approval.approved),
     )
     picks: dict[str, Approval] = {}
     for role in ("PR07", "PR23", "pbf-demo", "pbf", "promise", "DQ07"):
-        pool = [a for a in others if a.role == "clean" and a.county not in {p.county for p in picks.values()}]
+        pool = [
+            approval
+            for approval in others
+            if approval.role == "clean" and approval.county not in {pick.county for pick in picks.values()}
+        ]
         if not pool:
-            pool = [a for a in others if a.role == "clean"]
+            pool = [approval for approval in others if approval.role == "clean"]
         chosen = pool[int(rng.integers(len(pool)))]
         chosen.role = role
         picks[role] = chosen
     for role in ("PR07", "PR23", "pbf-demo", "pbf"):
-        a = picks[role]
-        a.pbf_u = to_units(round(a.occupied_mu * float(rng.uniform(0.2, 0.5)), 4))
+        approval = picks[role]
+        approval.pbf_u = to_units(round(approval.occupied_mu * float(rng.uniform(0.2, 0.5)), 4))
         if role in ("PR07", "pbf-demo"):
-            a.demo_u = to_units(round(a.pbf_mu * float(rng.uniform(0.2, 0.5)), 4))
-        a.level = PROVINCE if role == "PR23" else b.national
+            approval.demo_u = to_units(round(approval.pbf_mu * float(rng.uniform(0.2, 0.5)), 4))
+        approval.level = PROVINCE if role == "PR23" else builder.national
     picks["promise"].promise = True
     picks["promise"].deadline = picks["promise"].approved + days(730)
-    picks["promise"].name = _PROMISE_NAMES[2].format(c=county_by_code(picks["promise"].county).name)
-    exception.level = b.national if exception.pbf_u else PROVINCE
+    picks["promise"].name = _PROMISE_NAMES[2].format(county=county_by_code(picks["promise"].county).name)
+    exception.level = builder.national if exception.pbf_u else PROVINCE
 
     # The pool of older projects is sized from each county's own occupation of 耕地, approved or not.
-    needs: dict[str, float] = {c: 0.0 for c in counties}
-    for a in approvals:
-        needs[a.county] += a.occupied_mu
+    needs: dict[str, float] = {county_code: 0.0 for county_code in counties}
+    for approval in approvals:
+        needs[approval.county] += approval.occupied_mu
 
     # PR10: three of the clean approvals left, away from the counties of the quota plants.
     pr10 = ground.choose_pr10(approvals, no_sell | {pr15}, set(avoid_villages))
-    for role, a in pr10.items():
-        a.role = role
-    ground.plant_pr10(pr10, b.redline)
+    for role, approval in pr10.items():
+        approval.role = role
+    ground.plant_pr10(pr10, builder.redline)
 
-    facilities, pr25 = b.facility_approvals()
-    temporary, pr24 = b.temporary_approvals()
-    for a in approvals + facilities + temporary:
-        a.number = _fresh_number(b, a)
-        if not a.name:
-            a.name = _construction_name(a.piece, a.approved.year, rng)
+    facilities, pr25 = builder.facility_approvals()
+    temporary, pr24 = builder.temporary_approvals()
+    for approval in approvals + facilities + temporary:
+        approval.number = _fresh_number(builder, approval)
+        if not approval.name:
+            approval.name = _construction_name(approval.piece, approval.approved.year, rng)
     # Numbered with the rest so that no other 批准文号 moves; then never delivered.
-    approvals = [a for a in approvals if a is not pr10["PR10-none"]]
+    approvals = [approval for approval in approvals if approval is not pr10["PR10-none"]]
     for county in counties:
         factor = POOL_FACTOR_BUYER if county in no_sell else POOL_FACTOR_SELLER
         want = factor * needs[county]
-        while want > 1.0 and b.free_parcels(county):  # a county out of land buys the rest later
-            s = b.pool_supplement(county, want)
-            supplements.append(s)
-            want -= s.new_mu
+        while want > 1.0 and builder.free_parcels(county):  # a county out of land buys the rest later
+            supplement = builder.pool_supplement(county, want)
+            supplements.append(supplement)
+            want -= supplement.new_mu
 
     quota = Quota(supplements=supplements, approvals=approvals + facilities + temporary, links=[], trades=[])
     quota.no_sell = no_sell
     quota.pr15_county = pr15
-    _simulate(b, quota, approvals, late, rng)
+    _simulate(builder, quota, approvals, late, rng)
     _plant_pr15(quota, final, rng)
     _plant_orphan_link(quota, rng)
 
     # DQ07: one project and one approval delivered twice (the later row is the duplicate).
     quota.duplicate_supplement = next(
-        s for s in supplements if s.origin == "pool" and s.county not in (pr15,) and s.linkable
+        supplement
+        for supplement in supplements
+        if supplement.origin == "pool" and supplement.county not in (pr15,) and supplement.linkable
     )
     quota.duplicate_approval = picks["DQ07"]
     quota.planted = {
@@ -731,29 +778,31 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     return quota
 
 
-def _simulate(b: QuotaBuilder, quota: Quota, approvals: list[Approval], late: Supplement, rng) -> None:
+def _simulate(builder: QuotaBuilder, quota: Quota, approvals: list[Approval], late: Supplement, rng) -> None:
     """Link every 建设用地 approval in date order, buying quota where a county runs short."""
     book = Book()
-    for s in quota.supplements:
-        if not s.linkable:
+    for supplement in quota.supplements:
+        if not supplement.linkable:
             continue
-        stock = s.stock()
-        if s is late:  # a third each is kept for the two approvals that must link to it late
+        stock = supplement.stock()
+        if supplement is late:  # a third each is kept for the two approvals that must link to it late
             part = stock // 3
             for role in ("PR06", "PR06-exception"):
-                book.add(f"{s.county}#{role}", s.code, s.stocked, part)
+                book.add(f"{supplement.county}#{role}", supplement.code, supplement.stocked, part)
             stock = stock - 2 * part
-        book.add(s.county, s.code, s.stocked, stock)
-    counties = sorted({s.county for s in quota.supplements} | {a.county for a in approvals})
-    sellers = [c for c in counties if c not in quota.no_sell]
+        book.add(supplement.county, supplement.code, supplement.stocked, stock)
+    counties = sorted(
+        {supplement.county for supplement in quota.supplements} | {approval.county for approval in approvals}
+    )
+    sellers = [county for county in counties if county not in quota.no_sell]
     margin = np.array([MARGIN_U, MARGIN_U, MARGIN_KG], dtype=np.int64)
-    for a in approvals:
-        if a.link_on is None:
-            a.link_on = a.approved - days(rng.integers(3, 30))
+    for approval in approvals:
+        if approval.link_on is None:
+            approval.link_on = approval.approved - days(rng.integers(3, 30))
 
-    agenda: list[tuple[date, int, object]] = [(a.link_on, 1, a) for a in approvals]
-    agenda += [(d, 0, None) for d in VOLUNTARY_TRADES]
-    agenda.sort(key=lambda e: (e[0], e[1], getattr(e[2], "number", "")))
+    agenda: list[tuple[date, int, object]] = [(approval.link_on, 1, approval) for approval in approvals]
+    agenda += [(day, 0, None) for day in VOLUNTARY_TRADES]
+    agenda.sort(key=lambda entry: (entry[0], entry[1], getattr(entry[2], "number", "")))
 
     def trade(seller: str, buyer: str, on: date, amount: np.ndarray) -> None:
         book.transfer(seller, buyer, on, amount)
@@ -772,56 +821,58 @@ def _simulate(b: QuotaBuilder, quota: Quota, approvals: list[Approval], late: Su
 
     for on, _, item in agenda:
         if item is None:  # a voluntary trade: the richest seller sells a tenth of its surplus
-            surplus = {c: book.available(c, on) - margin for c in sellers}
-            seller = max(sellers, key=lambda c: (surplus[c][0], c))
+            surplus = {county: book.available(county, on) - margin for county in sellers}
+            seller = max(sellers, key=lambda county: (surplus[county][0], county))
             amount = np.maximum(surplus[seller] // 10, 0)
             amount[0] = amount[0] // UNIT * UNIT  # whole 亩
             amount[1] = min(amount[1] // UNIT * UNIT, amount[0])
             if amount[0] >= 100 * UNIT:
-                buyers = [c for c in counties if c != seller]
+                buyers = [county for county in counties if county != seller]
                 trade(seller, buyers[int(rng.integers(len(buyers)))], on, amount)
             continue
-        a: Approval = item
-        need = a.need()
-        if a.role == "PR03":
-            need[0] = math.floor(a.occupied_u * 0.9)
-        elif a.role == "PR04":
-            need[1] = math.floor(a.paddy_u * 0.85)
-        elif a.role == "PR05":
-            need[2] = math.floor(a.capacity_need_kg * 0.9)
+        approval: Approval = item
+        need = approval.need()
+        if approval.role == "PR03":
+            need[0] = math.floor(approval.occupied_u * 0.9)
+        elif approval.role == "PR04":
+            need[1] = math.floor(approval.paddy_u * 0.85)
+        elif approval.role == "PR05":
+            need[2] = math.floor(approval.capacity_need_kg * 0.9)
         taken: dict[str, np.ndarray] = {}
-        if a.role in ("PR06", "PR06-exception"):  # part of it from the project 入库 after the approval
-            taken = book.take(f"{a.county}#{a.role}", a.link_on, need, only=late.code)
+        if approval.role in ("PR06", "PR06-exception"):  # part of it from the project 入库 after the approval
+            taken = book.take(f"{approval.county}#{approval.role}", approval.link_on, need, only=late.code)
             for part in taken.values():
                 need = need - part
-        short = np.maximum(need + margin - book.available(a.county, a.link_on), 0)
+        short = np.maximum(need + margin - book.available(approval.county, approval.link_on), 0)
         if short.any():
             # Events are handled in date order; a purchase a few days back only looks at what the seller
             # holds now, which is never more than it held then, so no balance can go below the margin.
-            t_on = a.link_on - days(rng.integers(2, 10))
+            t_on = approval.link_on - days(rng.integers(2, 10))
             amount = _round_up(short + margin)
             candidates = [
-                c for c in sellers if c != a.county and (book.available(c, t_on) - margin >= amount).all()
+                county
+                for county in sellers
+                if county != approval.county and (book.available(county, t_on) - margin >= amount).all()
             ]
             if candidates:
-                seller = max(candidates, key=lambda c: (book.available(c, t_on)[0], c))
-                trade(seller, a.county, t_on, amount)
+                seller = max(candidates, key=lambda county: (book.available(county, t_on)[0], county))
+                trade(seller, approval.county, t_on, amount)
             else:  # nobody can sell: the county had banked older projects after all
-                while (book.available(a.county, a.link_on) - margin < need).any():
-                    if not b.free_parcels(a.county):
+                while (book.available(approval.county, approval.link_on) - margin < need).any():
+                    if not builder.free_parcels(approval.county):
                         raise RuntimeError(
-                            f"cannot balance {a.number}: no quota to buy, no land for a project"
+                            f"cannot balance {approval.number}: no quota to buy, no land for a project"
                         )
-                    lacking = np.maximum(need + margin - book.available(a.county, a.link_on), 0)
+                    lacking = np.maximum(need + margin - book.available(approval.county, approval.link_on), 0)
                     want = max(lacking[0] / UNIT, lacking[1] / UNIT, lacking[2] / capacity_per_mu(7)) + 200.0
-                    s = b.pool_supplement(a.county, want)
-                    quota.supplements.append(s)
-                    book.add(s.county, s.code, s.stocked, s.stock())
-        for project, part in book.take(a.county, a.link_on, need).items():
+                    supplement = builder.pool_supplement(approval.county, want)
+                    quota.supplements.append(supplement)
+                    book.add(supplement.county, supplement.code, supplement.stocked, supplement.stock())
+        for project, part in book.take(approval.county, approval.link_on, need).items():
             taken[project] = taken.get(project, np.zeros(3, dtype=np.int64)) + part
         for project, part in sorted(taken.items()):
             quota.links.append(
-                Link("", a.number, project, a.link_on, int(part[0]), int(part[1]), int(part[2]))
+                Link("", approval.number, project, approval.link_on, int(part[0]), int(part[1]), int(part[2]))
             )
 
 
@@ -841,16 +892,24 @@ def _plant_pr15(quota: Quota, final: Supplement, rng) -> None:
     from sources.demo.records import ledger
 
     county = quota.pr15_county
-    approval_county = {a.number: a.county for a in quota.approvals}
+    approval_county = {approval.number: approval.county for approval in quota.approvals}
     evts = ledger.events(quota.supplements, quota.links, quota.trades, approval_county, proportional=False)
-    later = [e for e in evts if e.county == county and e.on >= PR15_DAY and e.on != PR15_RESTOCK]
+    later = [
+        event
+        for event in evts
+        if event.county == county and event.on >= PR15_DAY and event.on != PR15_RESTOCK
+    ]
     if later:
         raise RuntimeError(f"PR15 county {county} has quota events after {PR15_DAY}")
-    balance = sum(e.q for e in evts if e.county == county and e.on <= PR15_DAY)
+    balance = sum(event.quantity for event in evts if event.county == county and event.on <= PR15_DAY)
     restock = final.stock()[0] / UNIT
     q_mu = math.ceil(balance + 0.5 * restock)
-    buyers = [c for c in sorted({s.county for s in quota.supplements}) if c != county]
-    t = Trade(
+    buyers = [
+        county_code
+        for county_code in sorted({supplement.county for supplement in quota.supplements})
+        if county_code != county
+    ]
+    trade = Trade(
         "",
         county,
         buyers[int(rng.integers(len(buyers)))],
@@ -860,28 +919,28 @@ def _plant_pr15(quota: Quota, final: Supplement, rng) -> None:
         0,
         round(float(rng.uniform(35, 80)), 1),
     )
-    quota.trades.append(t)
-    quota.pr15_trade = t
+    quota.trades.append(trade)
+    quota.pr15_trade = trade
 
 
 def _plant_orphan_link(quota: Quota, rng) -> None:
     """DQ13: a link whose 批准文号 no approval carries (a mistyped number), drawing a little quota from
     a big pool project of a county that sells quota and is not the PR15 county."""
     pool = [
-        s
-        for s in quota.supplements
-        if s.origin == "pool"
-        and s.county not in quota.no_sell
-        and s.county != quota.pr15_county
-        and s.linkable
+        supplement
+        for supplement in quota.supplements
+        if supplement.origin == "pool"
+        and supplement.county not in quota.no_sell
+        and supplement.county != quota.pr15_county
+        and supplement.linkable
     ]
-    s = max(pool, key=lambda s: (s.new_u, s.code))
-    existing = {a.number for a in quota.approvals}
+    supplement = max(pool, key=lambda supplement: (supplement.new_u, supplement.code))
+    existing = {approval.number for approval in quota.approvals}
     number = "浙政土字〔2024〕999号"
     while number in existing:
         number = number.replace("999", "998")
     on = date(2024, 7, 8) + days(rng.integers(0, 20))
-    link = Link("", number, s.code, on, 5 * UNIT, 5 * UNIT, 4000, fallback_county=s.county)
+    link = Link("", number, supplement.code, on, 5 * UNIT, 5 * UNIT, 4000, fallback_county=supplement.county)
     quota.links.append(link)
     quota.orphan_link = link
 
@@ -892,8 +951,8 @@ def _number_links(quota: Quota) -> None:
     for link in quota.links:
         per_year[link.on.year] = per_year.get(link.on.year, 0) + 1
         link.number = f"GG{link.on.year}{per_year[link.on.year]:04d}"
-    quota.trades.sort(key=lambda t: (t.on, t.seller, t.buyer))
+    quota.trades.sort(key=lambda trade: (trade.on, trade.seller, trade.buyer))
     per_year = {}
-    for t in quota.trades:
-        per_year[t.on.year] = per_year.get(t.on.year, 0) + 1
-        t.number = f"TJ{t.on.year}-{per_year[t.on.year]:03d}"
+    for trade in quota.trades:
+        per_year[trade.on.year] = per_year.get(trade.on.year, 0) + 1
+        trade.number = f"TJ{trade.on.year}-{per_year[trade.on.year]:03d}"

@@ -35,13 +35,13 @@ def construction_m2(manifest: dict) -> dict[tuple[str, int], float]:
 def land_supply_workbooks(
     manifest: dict, counties: list[str], rng: np.random.Generator
 ) -> tuple[list[XlsxFile], list[dict]]:
-    p = parameters("PR20")
-    max_share = float(p["max_new_share"])
-    min_unsupplied = float(p["min_unsupplied_disposal_rate"])
-    max_m2 = float(p["max_m2_per_10k_yuan_gdp"])
-    gdp_from = int(p["gdp_rule_from_year"])
+    params = parameters("PR20")
+    max_share = float(params["max_new_share"])
+    min_unsupplied = float(params["min_unsupplied_disposal_rate"])
+    max_m2 = float(params["max_m2_per_10k_yuan_gdp"])
+    gdp_from = int(params["gdp_rule_from_year"])
     built = construction_m2(manifest)
-    order = [counties[int(i)] for i in rng.permutation(len(counties))]
+    order = [counties[int(position)] for position in rng.permutation(len(counties))]
     plant = {  # (county, year) → which ratio fails
         (order[0], 2024): "new_share",
         (order[1], 2023): "idle",
@@ -49,12 +49,12 @@ def land_supply_workbooks(
         (order[3], gdp_from): "gdp",
     }
     state = {
-        c: {
+        county_code: {
             "ratio": float(rng.uniform(13.0, 15.0)),
             "share": float(rng.uniform(max_share - 0.1, max_share - 0.04)),
             "supply": float(rng.uniform(2_500, 6_000)),
         }
-        for c in counties
+        for county_code in counties
     }
     header = list(SUPPLY.columns)
     width = len(header)
@@ -68,16 +68,16 @@ def land_supply_workbooks(
         ]
         sums = np.zeros(width - 1)
         for county in counties:
-            s = state[county]
+            course = state[county]
             if year > YEARS[0]:  # every year: less new land in the mix, less land per unit of GDP
-                s["share"] -= float(rng.uniform(0.03, 0.06))
-                s["ratio"] *= float(rng.uniform(0.93, 0.97))
-                s["supply"] *= float(rng.uniform(0.9, 1.1))
+                course["share"] -= float(rng.uniform(0.03, 0.06))
+                course["ratio"] *= float(rng.uniform(0.93, 0.97))
+                course["supply"] *= float(rng.uniform(0.9, 1.1))
             kind = plant.get((county, year))
-            share = max_share + 0.03 if kind == "new_share" else s["share"]
+            share = max_share + 0.03 if kind == "new_share" else course["share"]
             if kind == "new_share":
-                s["share"] = max(s["share"] - 0.08, 0.2)  # the next year falls back below the line
-            total = round(s["supply"], 2)
+                course["share"] = max(course["share"] - 0.08, 0.2)  # the next year falls back below the line
+            total = round(course["supply"], 2)
             new = round(total * share, 2)
             idle = round(float(rng.uniform(40, 300)), 2)
             idle_done = round(idle * 0.8, 2) if kind == "idle" else idle
@@ -89,7 +89,7 @@ def land_supply_workbooks(
             )
             unsupplied_done = round(unsupplied * rate, 2)
             built_m2 = built[(county, year)]
-            ratio = max_m2 + 1.5 if kind == "gdp" else s["ratio"]
+            ratio = max_m2 + 1.5 if kind == "gdp" else course["ratio"]
             gdp = round(built_m2 / (ratio * 10_000), 2)
             values = [
                 total,
@@ -127,7 +127,7 @@ def land_supply_workbooks(
                         },
                     )
                 )
-        rows.append(["合计", *[round(v, 2) for v in sums]])
+        rows.append(["合计", *[round(value, 2) for value in sums]])
         files.append(
             XlsxFile(SUPPLY.table, rel, {f"{year}年": rows}, {f"{year}年": [f"A1:{chr(64 + width)}1"]})
         )

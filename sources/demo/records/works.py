@@ -63,18 +63,18 @@ _PLAN_DRAWS = {  # item → (probability, low, high) 亩
 _ITEM_COLUMNS = {item: item.removesuffix("亩") + "累计完成(亩)" for item in PLAN_ITEMS}
 
 
-def month_of(m: int) -> tuple[int, int]:
+def month_of(month: int) -> tuple[int, int]:
     """Month index (2023-01 = 1; 0 = 2022-12, negative further back) → (year, month)."""
-    ym = 2022 * 12 + 11 + m
+    ym = 2022 * 12 + 11 + month
     return ym // 12, ym % 12 + 1
 
 
-def month_index(d: date) -> int:
-    return (d.year * 12 + d.month - 1) - (2022 * 12 + 11)
+def month_index(day: date) -> int:
+    return (day.year * 12 + day.month - 1) - (2022 * 12 + 11)
 
 
-def pace(key: str, m: int) -> float:
-    return TARGETS[key] * m / PLAN_MONTHS
+def pace(key: str, month: int) -> float:
+    return TARGETS[key] * month / PLAN_MONTHS
 
 
 @dataclass
@@ -102,31 +102,31 @@ class Work:
 
 
 def _layout(rng: np.random.Generator) -> list[Work]:
-    county_cycle = [c for c in counties()]
+    county_cycle = [division for division in counties()]
     works: list[Work] = []
 
     def new_work(
         cross: bool, started: int | None, ends: int | None, accepted: bool, single_named_cross=False
     ) -> Work:
         county = county_cycle[len(works) % len(county_cycle)]
-        t = int(rng.integers(county.n_townships))
+        township = int(rng.integers(county.n_townships))
         if cross:
-            n = int(rng.integers(2, 4))
-            t = min(t, county.n_townships - n)
-            towns = [township_code(county, t + i) for i in range(n)]
+            n_townships = int(rng.integers(2, 4))
+            township = min(township, county.n_townships - n_townships)
+            towns = [township_code(county, township + position) for position in range(n_townships)]
         else:
-            towns = [township_code(county, t)]
+            towns = [township_code(county, township)]
         label = "跨乡镇" if (cross or single_named_cross) else ""
-        name = f"{county.name}{township_name(county, t)}{label}全域土地综合整治与生态修复工程"
+        name = f"{county.name}{township_name(county, township)}{label}全域土地综合整治与生态修复工程"
         return Work("", name, county.code, towns, "", started, ends, accepted)
 
-    for k in range(1, N_ACCEPTED + 1):
-        ends = max(0, math.floor((k - 1.5) / 1.2))
+    for rank in range(1, N_ACCEPTED + 1):
+        ends = max(0, math.floor((rank - 1.5) / 1.2))
         started = ends - int(rng.integers(10, 23))
-        works.append(new_work((k - 1) % 5 == 0, started, ends, True))
-    for i in range(N_RUNNING):
-        started = 15 + round(i * 19 / (N_RUNNING - 1))
-        works.append(new_work(i in (3, 9), started, started + int(rng.integers(18, 25)), False))
+        works.append(new_work((rank - 1) % 5 == 0, started, ends, True))
+    for position in range(N_RUNNING):
+        started = 15 + round(position * 19 / (N_RUNNING - 1))
+        works.append(new_work(position in (3, 9), started, started + int(rng.integers(18, 25)), False))
     works.append(new_work(False, 20, 20 + 22, False, single_named_cross=True))  # planted PR19
     for _ in range(N_RESERVE):
         works.append(new_work(False, None, None, False))
@@ -134,78 +134,89 @@ def _layout(rng: np.random.Generator) -> list[Work]:
 
 
 def _plans(works: list[Work], rng: np.random.Generator) -> None:
-    for w in works:
-        for item, (p, low, high) in _PLAN_DRAWS.items():
+    for work in works:
+        for item, (probability, low, high) in _PLAN_DRAWS.items():
             late_item = item in ("建设用地复垦亩", "低效用地整治亩")
-            allowed = not late_item or (w.started is not None and w.started >= LATE_START)
-            w.plan[item] = round(float(rng.uniform(low, high)), 1) if allowed and rng.random() < p else 0.0
-        w.completion = float(rng.uniform(0.97, 1.0)) if w.accepted else 1.0
-        w.unit_cost = float(rng.uniform(0.15, 0.35))
+            allowed = not late_item or (work.started is not None and work.started >= LATE_START)
+            work.plan[item] = (
+                round(float(rng.uniform(low, high)), 1) if allowed and rng.random() < probability else 0.0
+            )
+        work.completion = float(rng.uniform(0.97, 1.0)) if work.accepted else 1.0
+        work.unit_cost = float(rng.uniform(0.15, 0.35))
 
 
-def _fill_progress(w: Work) -> None:
-    w.progress, w.investment = {}, {}
-    if w.started is None:
+def _fill_progress(work: Work) -> None:
+    work.progress, work.investment = {}, {}
+    if work.started is None:
         return
-    total_plan = sum(w.plan.values()) or 1.0
-    for m in range(max(1, w.started), MONTHS + 1):
-        share = min(1.0, (m - w.started + 1) / (w.ends - w.started + 1)) * w.completion
-        values = {item: math.floor(w.plan[item] * share * 100) / 100 for item in PLAN_ITEMS}
-        w.progress[m] = values
-        w.investment[m] = math.floor(w.total_investment * sum(values.values()) / total_plan * 100) / 100
+    total_plan = sum(work.plan.values()) or 1.0
+    for month in range(max(1, work.started), MONTHS + 1):
+        share = min(1.0, (month - work.started + 1) / (work.ends - work.started + 1)) * work.completion
+        values = {item: math.floor(work.plan[item] * share * 100) / 100 for item in PLAN_ITEMS}
+        work.progress[month] = values
+        work.investment[month] = (
+            math.floor(work.total_investment * sum(values.values()) / total_plan * 100) / 100
+        )
 
 
-def city_progress(works: list[Work], m: int, skip: set[tuple[str, int]] = frozenset()) -> dict[str, float]:
+def city_progress(
+    works: list[Work], month: int, skip: set[tuple[str, int]] = frozenset()
+) -> dict[str, float]:
     """Progress toward each target in month m (works counted as accepted by then)."""
     out = {
-        "工程数量": sum(1 for w in works if w.accepted and w.ends <= m),
-        "跨乡镇工程数量": sum(1 for w in works if w.accepted and w.ends <= m and len(w.townships) >= 2),
+        "工程数量": sum(1 for work in works if work.accepted and work.ends <= month),
+        "跨乡镇工程数量": sum(
+            1 for work in works if work.accepted and work.ends <= month and len(work.townships) >= 2
+        ),
     }
     for key, items in AREA_TARGETS.items():
         out[key] = sum(
-            w.progress[m][i] for w in works if m in w.progress and (w.code, m) not in skip for i in items
+            work.progress[month][item]
+            for work in works
+            if month in work.progress and (work.code, month) not in skip
+            for item in items
         )
     return out
 
 
 def _scale_to_pace(works: list[Work]) -> None:
     """Scale each target's planned items so the city is ahead of (or, for BEHIND, behind) pace every month."""
-    for w in works:
-        _fill_progress(w)
+    for work in works:
+        _fill_progress(work)
     for key, items in AREA_TARGETS.items():
-        ratios = [city_progress(works, m)[key] / pace(key, m) for m in range(1, MONTHS + 1)]
+        ratios = [city_progress(works, month)[key] / pace(key, month) for month in range(1, MONTHS + 1)]
         if key in BEHIND:
             factor = min(1.0, 0.75 / max(ratios)) if max(ratios) > 0 else 1.0
         else:
             factor = max(1.0, 1.25 / min(ratios))
-        for w in works:
+        for work in works:
             for item in items:
-                w.plan[item] = round(w.plan[item] * factor, 1)
-    for w in works:
-        _fill_progress(w)
+                work.plan[item] = round(work.plan[item] * factor, 1)
+    for work in works:
+        _fill_progress(work)
 
 
 def _dates(works: list[Work], rng: np.random.Generator) -> None:
     per_county: dict[tuple[str, str], int] = {}
-    for w in works:
-        if w.started is not None:
-            y, mo = month_of(w.started)
-            w.started_on = random_day(rng, date(y, mo, 1), date(y, mo, 28))
-        if w.accepted:
-            y, mo = month_of(w.ends)
-            w.accepted_on = random_day(rng, date(y, mo, 1), date(y, mo, 28))
-            filed = w.accepted_on + days(rng.integers(20, 60))
-            w.filed_on = filed if filed <= date(2025, 12, 31) else None
-        if w.started is None:
-            w.status = "储备"
-        elif w.accepted:
-            w.status = "备案" if w.filed_on else "验收"
+    for work in works:
+        if work.started is not None:
+            year, mo = month_of(work.started)
+            work.started_on = random_day(rng, date(year, mo, 1), date(year, mo, 28))
+        if work.accepted:
+            year, mo = month_of(work.ends)
+            work.accepted_on = random_day(rng, date(year, mo, 1), date(year, mo, 28))
+            filed = work.accepted_on + days(rng.integers(20, 60))
+            work.filed_on = filed if filed <= date(2025, 12, 31) else None
+        if work.started is None:
+            work.status = "储备"
+        elif work.accepted:
+            work.status = "备案" if work.filed_on else "验收"
         else:
-            w.status = "立项" if w.started >= MONTHS - 1 else "实施"
-        label = str(w.started_on.year) if w.started_on else "CB"  # CB: 储备, not yet started
-        key = (w.county, label)
+            work.status = "立项" if work.started >= MONTHS - 1 else "实施"
+        label = str(work.started_on.year) if work.started_on else "CB"  # CB: 储备, not yet started
+        key = (work.county, label)
         per_county[key] = per_county.get(key, 0) + 1
-        w.code = f"TZ{w.county}-{label}-{per_county[key]:02d}"
+        work.code = f"TZ{work.county}-{label}-{per_county[key]:02d}"
 
 
 def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list[dict], dict]:
@@ -213,7 +224,7 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
     _plans(works, rng)
     _scale_to_pace(works)
     _dates(works, rng)
-    works.sort(key=lambda w: (w.started_on or date(2100, 1, 1), w.code))
+    works.sort(key=lambda work: (work.started_on or date(2100, 1, 1), work.code))
     entries: list[dict] = []
 
     # DQ11: a dip in one month on a work still ramping up; 112% of a planned item at the end.
@@ -221,19 +232,19 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
     item = "永农集中连片整治亩"
     # (work, month of 2024) where the work is still ramping up from the month before to the one after
     ramping = [
-        (w, m)
-        for w in works
-        if w.started is not None and w.plan[item] > 0
-        for m in range(13, 25)
-        if w.started <= m - 2 and m + 1 <= w.ends
+        (work, month)
+        for work in works
+        if work.started is not None and work.plan[item] > 0
+        for month in range(13, 25)
+        if work.started <= month - 2 and month + 1 <= work.ends
     ]
     dip_work, dip_month = ramping[int(rng.integers(len(ramping)))]
     before = dip_work.progress[dip_month - 1][item]
     dip_work.progress[dip_month][item] = math.floor(before * 0.9 * 100) / 100
     over_candidates = [
-        w
-        for w in works
-        if w.accepted and w.ends <= 30 and w.plan["高标准农田新建亩"] > 0 and w is not dip_work
+        work
+        for work in works
+        if work.accepted and work.ends <= 30 and work.plan["高标准农田新建亩"] > 0 and work is not dip_work
     ]
     over_work = over_candidates[int(rng.integers(len(over_candidates)))]
     over_item = "高标准农田新建亩"
@@ -243,38 +254,43 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
     encodings = {2023: GBK, 2024: UTF8_BOM, 2025: UTF8}
     header = list(PROGRESS.columns)
     files: list[CsvFile] = []
-    for m in range(1, MONTHS + 1):
-        y, mo = month_of(m)
-        rel = f"projects/{PROGRESS.title_zh}_{y}{mo:02d}.csv"
-        month_text = f"{y}年{mo}月" if y == 2023 else f"{y}-{mo:02d}"
+    for month in range(1, MONTHS + 1):
+        month_year, mo = month_of(month)
+        rel = f"projects/{PROGRESS.title_zh}_{month_year}{mo:02d}.csv"
+        month_text = f"{month_year}年{mo}月" if month_year == 2023 else f"{month_year}-{mo:02d}"
         rows = []
-        for w in works:
-            if m not in w.progress:
+        for work in works:
+            if month not in work.progress:
                 continue
-            values = w.progress[m]
+            values = work.progress[month]
             rows.append(
-                [w.code, month_text, *[mu(values[i], 2) for i in PLAN_ITEMS], f"{w.investment[m]:.2f}"]
+                [
+                    work.code,
+                    month_text,
+                    *[mu(values[item], 2) for item in PLAN_ITEMS],
+                    f"{work.investment[month]:.2f}",
+                ]
             )
-            if (w is dip_work and m == dip_month) or (w is over_work and m == MONTHS):
-                dip = w is dip_work
+            if (work is dip_work and month == dip_month) or (work is over_work and month == MONTHS):
+                dip = work is dip_work
                 entries.append(
                     planted(
                         "DQ11",
                         "consolidation_work",
-                        w.code,
-                        w.county,
-                        y,
+                        work.code,
+                        work.county,
+                        month_year,
                         PROGRESS.table,
                         {
                             "source_file": rel,
                             "source_row": 1 + len(rows),
-                            "month": f"{y}-{mo:02d}",
+                            "month": f"{month_year}-{mo:02d}",
                             "item": _ITEM_COLUMNS[item if dip else over_item],
                             **(
                                 {"previous": before, "value": values[item]}
                                 if dip
                                 else {
-                                    "plan": w.plan[over_item],
+                                    "plan": work.plan[over_item],
                                     "value": values[over_item],
                                     "max_plan_ratio": max_ratio,
                                 }
@@ -282,10 +298,10 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
                         },
                     )
                 )
-        files.append(CsvFile(PROGRESS.table, rel, header, rows, encodings[y]))
+        files.append(CsvFile(PROGRESS.table, rel, header, rows, encodings[month_year]))
 
     # PR19: the 跨乡镇 work with one township.
-    single = next(w for w in works if "跨乡镇" in w.name and len(w.townships) < 2)
+    single = next(work for work in works if "跨乡镇" in work.name and len(work.townships) < 2)
     entries.append(
         planted(
             "PR19",
@@ -305,28 +321,28 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
     # PR19: the targets behind pace, per year (every month of it), and the monthly table for the truth.
     skip = {(dip_work.code, dip_month), (over_work.code, MONTHS)}  # the DQ11 rows, quarantined
     table = []
-    for m in range(1, MONTHS + 1):
-        got, got_clean = city_progress(works, m), city_progress(works, m, skip)
-        y, mo = month_of(m)
+    for month in range(1, MONTHS + 1):
+        got, got_clean = city_progress(works, month), city_progress(works, month, skip)
+        month_year, mo = month_of(month)
         for key in TARGETS:
             table.append(
                 {
-                    "month": f"{y}-{mo:02d}",
+                    "month": f"{month_year}-{mo:02d}",
                     "target": key,
                     "progress": round(got[key], 2),
                     "progress_without_dq_rows": round(got_clean[key], 2),
-                    "pace": round(pace(key, m), 2),
+                    "pace": round(pace(key, month), 2),
                     "target_2027": TARGETS[key],
                 }
             )
             for value in (got[key], got_clean[key]):
-                ratio = value / pace(key, m)
+                ratio = value / pace(key, month)
                 ok = ratio <= BEHIND_MAX if key in BEHIND else ratio >= AHEAD_MIN
                 if not ok:
-                    raise RuntimeError(f"PR19 layout: {key} in {y}-{mo:02d} at {ratio:.2f} of pace")
+                    raise RuntimeError(f"PR19 layout: {key} in {month_year}-{mo:02d} at {ratio:.2f} of pace")
     for key in BEHIND:
         for year in (2023, 2024, 2025):
-            rows = [r for r in table if r["target"] == key and r["month"].startswith(str(year))]
+            rows = [row for row in table if row["target"] == key and row["month"].startswith(str(year))]
             entries.append(
                 planted(
                     "PR19",
@@ -339,7 +355,7 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
                         "target_2027": TARGETS[key],
                         "source_doc": TARGET_DOC,
                         "source_clause": TARGET_CLAUSE,
-                        "months_behind": [r["month"] for r in rows],
+                        "months_behind": [row["month"] for row in rows],
                         "december": {"progress": rows[-1]["progress"], "pace": rows[-1]["pace"]},
                     },
                 )
@@ -349,10 +365,10 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
         "导出时间": "2026-01-05 09:30:00",
         "数据来源": "浙江省国土空间生态修复项目监管系统",
         "工程总数": len(works),
-        "工程列表": [_work_json(w, i) for i, w in enumerate(works)],
+        "工程列表": [_work_json(work, position) for position, work in enumerate(works)],
     }
     truth = {
-        "targets": {k: {"target_2027": v, "behind": k in BEHIND} for k, v in TARGETS.items()},
+        "targets": {key: {"target_2027": target, "behind": key in BEHIND} for key, target in TARGETS.items()},
         "pace": "target × m / 60, m = 1 for 2023-01 (plan period 2023-01 … 2027-12)",
         "counting": "works = accepted (整体验收) by the month; 跨乡镇 = ≥ 2 townships in 涉及乡镇; "
         "areas = Σ 累计完成 reported that month (高标准农田 = 新建 + 改造提升)",
@@ -361,17 +377,17 @@ def build_works(rng: np.random.Generator) -> tuple[JsonFile, list[CsvFile], list
     return JsonFile(WORKS.table, f"projects/{WORKS.title_zh}.json", document), files, entries, truth
 
 
-def _work_json(w: Work, i: int) -> dict:
-    date_text = iso if i % 3 else slash  # one system writes 2024/3/5
+def _work_json(work: Work, position: int) -> dict:
+    date_text = iso if position % 3 else slash  # one system writes 2024/3/5
     return {
-        "工程编号": w.code,
-        "工程名称": w.name,
-        "县级行政区代码": w.county,
-        "涉及乡镇": w.townships,
-        "状态": w.status,
-        "立项日期": date_text(w.started_on) or None,
-        "整体验收日期": date_text(w.accepted_on) or None,
-        "备案日期": date_text(w.filed_on) or None,
-        "计划": {item: w.plan[item] for item in PLAN_ITEMS},
-        "总投资万元": w.total_investment,
+        "工程编号": work.code,
+        "工程名称": work.name,
+        "县级行政区代码": work.county,
+        "涉及乡镇": work.townships,
+        "状态": work.status,
+        "立项日期": date_text(work.started_on) or None,
+        "整体验收日期": date_text(work.accepted_on) or None,
+        "备案日期": date_text(work.filed_on) or None,
+        "计划": {item: work.plan[item] for item in PLAN_ITEMS},
+        "总投资万元": work.total_investment,
     }
