@@ -43,7 +43,9 @@ from sources.demo.records.delivery import (
 from sources.demo.records.fees import build_payments, fee_standards, highest
 from sources.demo.records.funds import compensation_workbooks, maintenance_files
 from sources.demo.records.model import CsvFile, JsonFile, LayerFile, XlsxFile, planted
-from sources.demo.records.quota import PR15_DAY, Approval, Quota, Supplement, build_quota
+from sources.demo.records.quota import build_quota
+from sources.demo.records.quota_model import Approval, Quota, Supplement
+from sources.demo.records.quota_plants import PR15_DAY
 from sources.demo.records.supply import land_supply_workbooks
 from sources.demo.records.survey import Survey
 from sources.demo.records.works import build_works

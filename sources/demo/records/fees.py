@@ -19,7 +19,7 @@ import numpy as np
 from sources.demo.records.model import days
 from sources.demo.records.params import parameters
 from sources.demo.records.people import company
-from sources.demo.records.quota import Approval, Quota, short_name
+from sources.demo.records.quota_model import Approval, Quota, short_name
 
 GRADES = range(1, 16)
 STEP_PER_GRADE = 1_800  # 元/亩 less for each grade worse

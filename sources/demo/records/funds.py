@@ -23,7 +23,7 @@ from sources.demo.records.cases import Case
 from sources.demo.records.delivery import GBK, UTF8, UTF8_BOM, chinese, mu
 from sources.demo.records.model import CsvFile, XlsxFile, planted, random_day
 from sources.demo.records.params import parameters
-from sources.demo.records.quota import Quota
+from sources.demo.records.quota_model import Quota
 from sources.demo.records.survey import Survey
 from sources.demo.region import counties, township_name
 from sources.demo.region import village_name as village_name_of

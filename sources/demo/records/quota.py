@@ -34,26 +34,41 @@ chosen here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.records import ground
-from sources.demo.records.model import clamp, days, random_day
-from sources.demo.records.params import capacity_per_mu, parameters
-from sources.demo.records.survey import Parcel, Piece, Survey, cents_to_mu
-from sources.demo.region import county_by_code, villages
+from sources.demo.records.approvals_and_projects import (
+    FIRST_APPROVAL,
+    QuotaBuilder,
+    construction_name,
+    fresh_number,
+)
+from sources.demo.records.model import clamp, days
+from sources.demo.records.params import capacity_per_mu
+from sources.demo.records.quota_model import (
+    PROVINCE,
+    UNIT,
+    Approval,
+    Book,
+    Link,
+    Quota,
+    Supplement,
+    Trade,
+    to_units,
+)
+from sources.demo.records.quota_plants import (
+    first_of,
+    plant_dq10_project_accepted_before_start,
+    plant_dq13_link_to_missing_approval,
+    plant_pr14_provincial_share_halved,
+    plant_pr15_quota_overdraft,
+)
+from sources.demo.records.survey import Survey
+from sources.demo.region import county_by_code
 
-UNIT = 10_000  # quota quantities are kept in 1/10 000 亩 (4 decimals, as delivered)
 MARGIN_U, MARGIN_KG = 100, 10  # what every county keeps back: 0.01 亩 and 10 kg
-FIRST_APPROVAL = date(2022, 3, 1)
-LAST_STOCKING = date(2025, 12, 20)
-PR15_DAY = date(2025, 12, 29)  # the planted overdraft; the county's last project is 入库 the next day
-PR15_RESTOCK = date(2025, 12, 30)
-REDLINE_MARGIN = 1.0  # metres a red line extends beyond the ground it converts
-POOL_SHARE_OF_PARCEL = 0.7
 POOL_FACTOR_SELLER, POOL_FACTOR_BUYER = 1.5, 0.6  # own pool as a share of a county's own occupation
 VOLUNTARY_TRADES = (
     date(2022, 11, 15),
@@ -62,497 +77,9 @@ VOLUNTARY_TRADES = (
     date(2024, 11, 6),
     date(2025, 5, 19),
 )
-NATIONAL, PROVINCE, COUNTY = "国务院", "省", "县"
-
-
-def to_units(mu: float) -> int:
-    return int(round(mu * UNIT))
-
-
-def short_name(county: str) -> str:
-    """南湖区 → 南湖, 海宁市 → 海宁."""
-    return county_by_code(county).name[:-1]
-
-
-@dataclass
-class Supplement:
-    code: str
-    name: str
-    kind: str  # 垦造耕地 / 旱地改水田 / 建设用地复垦 / 高标准农田新增耕地
-    county: str
-    started: date  # 立项日期
-    accepted: date  # 验收日期
-    stocked: date  # 入库日期
-    new_u: int
-    paddy_u: int
-    capacity_kg: int
-    grade: int
-    provincial_u: int  # 上划省统筹数量
-    bounds: tuple[float, float, float, float]
-    origin: str  # pool (accepted before the change surveys) | survey (a piece of DLTBGXGC)
-    piece: Piece | None = None
-    linkable: bool = True  # False for the quarantined (DQ10) project
-
-    @property
-    def new_mu(self) -> float:
-        return self.new_u / UNIT
-
-    @property
-    def paddy_mu(self) -> float:
-        return self.paddy_u / UNIT
-
-    @property
-    def provincial_mu(self) -> float:
-        return self.provincial_u / UNIT
-
-    def stock(self) -> np.ndarray:
-        """What the project adds to its county's quota (数量, 水田 in units; 产能 kg), taking 上划 from
-        水田 and 产能 in proportion too (the stricter reading of the ledger)."""
-        share = self.provincial_u / self.new_u if self.new_u else 0.0
-        return np.array(
-            [
-                self.new_u - self.provincial_u,
-                math.floor(self.paddy_u * (1 - share)),
-                math.floor(self.capacity_kg * (1 - share)),
-            ],
-            dtype=np.int64,
-        )
-
-
-@dataclass
-class Approval:
-    number: str
-    name: str
-    use: str  # 建设用地 / 临时用地 / 设施农业用地
-    county: str
-    approved: date
-    level: str
-    occupied_u: int
-    paddy_u: int
-    grade: int
-    bounds: tuple[float, float, float, float]
-    piece: Piece | None = None
-    pbf_u: int = 0
-    demo_u: int = 0
-    promise: bool = False
-    deadline: date | None = None  # 承诺兑现期限
-    reclaim_by: date | None = None  # 复垦期限 (临时用地)
-    filed_mu: float | None = None  # 备案面积 (设施农业用地)
-    role: str = "clean"
-    link_on: date | None = None
-
-    @property
-    def occupied_mu(self) -> float:
-        return self.occupied_u / UNIT
-
-    @property
-    def paddy_mu(self) -> float:
-        return self.paddy_u / UNIT
-
-    @property
-    def pbf_mu(self) -> float:
-        return self.pbf_u / UNIT
-
-    @property
-    def demo_mu(self) -> float:
-        return self.demo_u / UNIT
-
-    @property
-    def capacity_need_kg(self) -> float:
-        """Occupied grain capacity: occupied 耕地 × capacity of the occupied grade (PR05)."""
-        return self.occupied_mu * capacity_per_mu(self.grade)
-
-    def need(self) -> np.ndarray:
-        """Quota that balances the approval, a hair above each requirement (never equal to it)."""
-        return np.array(
-            [
-                self.occupied_u + 1,
-                self.paddy_u + 1 if self.paddy_u else 0,
-                math.floor(self.capacity_need_kg) + 1,
-            ],
-            dtype=np.int64,
-        )
-
-
-class _QuotaInMu:
-    """数量 and 水田 quota held in whole units (1/UNIT 亩, so sums are exact), read back in 亩."""
-
-    q_u: int
-    w_u: int
-
-    @property
-    def q_mu(self) -> float:
-        return self.q_u / UNIT
-
-    @property
-    def w_mu(self) -> float:
-        return self.w_u / UNIT
-
-
-@dataclass
-class Link(_QuotaInMu):
-    number: str
-    approval: str
-    project: str
-    on: date
-    q_u: int
-    w_u: int
-    c_kg: int
-    fallback_county: str = ""  # the project's county, for a link whose approval does not exist (DQ13)
-
-
-@dataclass
-class Trade(_QuotaInMu):
-    number: str
-    seller: str
-    buyer: str
-    on: date
-    q_u: int
-    w_u: int
-    c_kg: int
-    price: float  # 万元/亩
-
-
-@dataclass
-class Lot:
-    owner: str
-    project: str
-    available: date  # usable by events dated after this day
-    amount: np.ndarray  # 数量, 水田 (units), 产能 (kg)
-
-
-@dataclass
-class Quota:
-    supplements: list[Supplement]
-    approvals: list[Approval]
-    links: list[Link]
-    trades: list[Trade]
-    duplicate_supplement: Supplement | None = None  # DQ07: delivered twice
-    duplicate_approval: Approval | None = None
-    planted: dict[str, object] = field(default_factory=dict)  # role → object, for the manifest
-    no_sell: set[str] = field(default_factory=set)
-    pr15_county: str = ""
-    pr15_trade: Trade | None = None
-    orphan_link: Link | None = None  # DQ13
-
-
-# ------------------------------------------------------------------------------------------ the book
-
-
-class Book:
-    """Quota lots by owning county; links and trades draw from them first-in first-out."""
-
-    def __init__(self) -> None:
-        self.lots: list[Lot] = []
-
-    def add(self, owner: str, project: str, available: date, amount: np.ndarray) -> None:
-        self.lots.append(Lot(owner, project, available, amount.astype(np.int64).copy()))
-
-    def _usable(self, county: str, before: date) -> list[Lot]:
-        lots = [lot for lot in self.lots if lot.owner == county and lot.available < before]
-        return sorted(lots, key=lambda lot: (lot.available, lot.project))
-
-    def available(self, county: str, before: date) -> np.ndarray:
-        total = np.zeros(3, dtype=np.int64)
-        for lot in self._usable(county, before):
-            total += lot.amount
-        return total
-
-    def take(
-        self, county: str, before: date, need: np.ndarray, only: str | None = None
-    ) -> dict[str, np.ndarray]:
-        """Draw `need` (each dimension independently) from the county's lots; project → amount taken."""
-        rest = need.astype(np.int64).copy()
-        taken: dict[str, np.ndarray] = {}
-        for lot in self._usable(county, before):
-            if only is not None and lot.project != only:
-                continue
-            part = np.minimum(rest, lot.amount)
-            if part.any():
-                lot.amount -= part
-                rest -= part
-                taken[lot.project] = taken.get(lot.project, np.zeros(3, dtype=np.int64)) + part
-            if not rest.any():
-                break
-        if only is None and rest.any():
-            raise RuntimeError(f"quota book: {county} cannot supply {rest.tolist()} before {before}")
-        return taken
-
-    def transfer(self, seller: str, buyer: str, on: date, amount: np.ndarray) -> None:
-        for project, part in self.take(seller, on, amount).items():
-            self.add(buyer, project, on, part)
 
 
 # ------------------------------------------------------------------------------------------- builder
-
-
-class QuotaBuilder:
-    def __init__(self, survey: Survey, rng: np.random.Generator) -> None:
-        self.survey = survey
-        self.rng = rng
-        self.provincial_share = float(parameters("PR14")["provincial_share"])
-        self.national = str(parameters("PR23")["required_authority"])
-        self.village_names = dict(zip(villages().code.tolist(), villages().name.tolist(), strict=True))
-        self.seq: dict[str, int] = {}
-        self.used_parcels: set[int] = set()
-
-    # ------------------------------------------------------------------------------------ numbering
-
-    def _next(self, key: str) -> int:
-        self.seq[key] = self.seq.get(key, 0) + 1
-        return self.seq[key]
-
-    def project_code(self, kind: str, county: str, year: int) -> str:
-        prefix = {"垦造耕地": "KZ", "旱地改水田": "HG", "建设用地复垦": "FK", "高标准农田新增耕地": "GB"}[
-            kind
-        ]
-        return f"{prefix}{county}-{year}-{self._next(f'{prefix}{county}{year}'):03d}"
-
-    def approval_number(self, level: str, use: str, county: str, year: int) -> str:
-        if level == NATIONAL:
-            return f"国函〔{year}〕{10 + 3 * self._next(f'gh{year}')}号"
-        if level == PROVINCE:
-            return f"浙政土字〔{year}〕{100 + 7 * self._next(f'zt{year}')}号"
-        if use == "临时用地":
-            return f"{short_name(county)}自然资规临〔{year}〕{self._next(f'ls{county}{year}')}号"
-        return f"{short_name(county)}设施农用地备〔{year}〕{self._next(f'ss{county}{year}')}号"
-
-    def place(self, village: str) -> str:
-        return self.village_names.get(village, "")
-
-    # -------------------------------------------------------------------------------- supplements
-
-    def survey_supplements(self) -> list[Supplement]:
-        rng = self.rng
-        out = []
-        for piece in self.survey.gains + self.survey.dry_to_paddy:
-            year = piece.year
-            dry = piece.before == "0103" and piece.after == "0101"
-            kind = "旱地改水田" if dry else ("高标准农田新增耕地" if rng.random() < 0.2 else "垦造耕地")
-            accepted = clamp(
-                piece.changed_on - days(rng.integers(0, 90)), date(year, 1, 3), date(year, 12, 10)
-            )
-            started = accepted - days(rng.integers(300, 720))
-            stocked = min(accepted + days(rng.integers(15, 75)), LAST_STOCKING)
-            new_u = 0 if dry else to_units(piece.after_mu)
-            paddy_u = to_units(piece.after_mu) if piece.after == "0101" else 0
-            grade = piece.grade_after
-            if dry:  # 旱改水 lifts the land about one grade: the capacity of that step
-                capacity = math.floor(piece.after_mu * (capacity_per_mu(grade - 1) - capacity_per_mu(grade)))
-            else:
-                capacity = math.floor(piece.after_mu * capacity_per_mu(grade))
-            code = self.project_code(kind, piece.county, year)
-            out.append(
-                Supplement(
-                    code=code,
-                    name=f"{self.place(piece.village)}{kind}项目",
-                    kind=kind,
-                    county=piece.county,
-                    started=started,
-                    accepted=accepted,
-                    stocked=stocked,
-                    new_u=new_u,
-                    paddy_u=paddy_u,
-                    capacity_kg=capacity,
-                    grade=grade,
-                    provincial_u=self.provincial(kind, new_u),
-                    bounds=piece.bounds,
-                    origin="survey",
-                    piece=piece,
-                )
-            )
-        return out
-
-    def provincial(self, kind: str, new_u: int, share: float | None = None) -> int:
-        """上划省统筹: a hair over the share of 新增 for 垦造耕地 (001 §三(七)), nothing for other kinds."""
-        if kind != "垦造耕地":
-            return 0
-        return math.ceil(new_u * (self.provincial_share if share is None else share)) + 1
-
-    def free_parcels(self, county: str) -> list[Parcel]:
-        parcels = [
-            candidate
-            for candidate in self.survey.free_cultivated
-            if candidate.county == county and candidate.bsm not in self.used_parcels
-        ]
-        # Paddy and good land first: the quota a county banks is mostly 水田 of grade 4–5.
-        return sorted(
-            parcels,
-            key=lambda candidate: (
-                candidate.dlbm != "0101",
-                candidate.grade,
-                -candidate.area_c,
-                candidate.bsm,
-            ),
-        )
-
-    def pool_supplement(
-        self, county: str, want_mu: float, *, stocked_by: date = date(2021, 10, 31)
-    ) -> Supplement:
-        """An older project (accepted 2019–2021) on part of an untouched base 耕地 parcel, sized to yield
-        about `want_mu` of 新增耕地 (capped by the parcel)."""
-        rng = self.rng
-        parcels = self.free_parcels(county)
-        if not parcels:
-            raise RuntimeError(f"no untouched 耕地 parcel left in {county} for a supplement project")
-        parcel = parcels[0]
-        self.used_parcels.add(parcel.bsm)
-        x0, y0, x1, y1 = parcel.bounds
-        full_mu = cents_to_mu(parcel.area_c * parcel.keep)
-        fraction = min(POOL_SHARE_OF_PARCEL, max(0.05, want_mu / full_mu))
-        if x1 - x0 >= y1 - y0:
-            x1 = round(x0 + fraction * (x1 - x0), 2)
-        else:
-            y1 = round(y0 + fraction * (y1 - y0), 2)
-        bounds = (x0, y0, x1, y1)
-        area_c = int(rectangle_area_cents(*(np.array([value]) for value in bounds))[0])
-        new_mu = cents_to_mu(area_c * parcel.keep)
-        kind = str(rng.choice(["垦造耕地", "垦造耕地", "垦造耕地", "建设用地复垦", "高标准农田新增耕地"]))
-        started = random_day(rng, date(2018, 3, 1), date(2019, 12, 20))
-        accepted = min(started + days(rng.integers(300, 600)), stocked_by - days(30))
-        stocked = min(accepted + days(rng.integers(20, 90)), stocked_by)
-        new_u = to_units(new_mu)
-        return Supplement(
-            code=self.project_code(kind, county, accepted.year),
-            name=f"{self.place(parcel.village)}{kind}项目",
-            kind=kind,
-            county=county,
-            started=started,
-            accepted=accepted,
-            stocked=stocked,
-            new_u=new_u,
-            paddy_u=new_u if parcel.dlbm == "0101" else 0,
-            capacity_kg=math.floor(new_mu * capacity_per_mu(parcel.grade)),
-            grade=parcel.grade,
-            provincial_u=self.provincial(kind, new_u),
-            bounds=bounds,
-            origin="pool",
-        )
-
-    # ---------------------------------------------------------------------------------- approvals
-
-    def redline(self, bounds: tuple[float, float, float, float], county: str) -> tuple[float, ...]:
-        cx0, cy0, cx1, cy1 = county_by_code(county).bounds
-        x0, y0, x1, y1 = bounds
-        margin = REDLINE_MARGIN
-        return (max(x0 - margin, cx0), max(y0 - margin, cy0), min(x1 + margin, cx1), min(y1 + margin, cy1))
-
-    def construction_approvals(self) -> list[Approval]:
-        rng = self.rng
-        out = []
-        for piece in self.survey.occupations:
-            occupied = to_units(piece.before_mu)
-            approved = clamp(piece.changed_on - days(rng.integers(30, 240)), FIRST_APPROVAL, piece.changed_on)
-            out.append(
-                Approval(
-                    number="",
-                    name="",  # named once its date is final: 嘉兴市<county><year>年度第n批次…
-                    use="建设用地",
-                    county=piece.county,
-                    approved=approved,
-                    level=PROVINCE,
-                    occupied_u=occupied,
-                    paddy_u=occupied if piece.before == "0101" else 0,
-                    grade=piece.grade_before,
-                    bounds=self.redline(piece.bounds, piece.county),
-                    piece=piece,
-                )
-            )
-        return out
-
-    def facility_approvals(self) -> tuple[list[Approval], Approval]:
-        """设施农业用地 filings of the 耕地 → 1202 pieces, 备案面积 = the piece's area, red line = the piece
-        grown by the margin — or the piece itself where the margin would reach so much neighbouring 1202
-        that the filing looked over-built; and the planted PR25 filing (the earliest), which declares
-        only part of what stands inside its red line. Returns (filings, the planted one)."""
-        rng = self.rng
-        out = []
-        for piece in self.survey.to_facility:
-            occupied = to_units(piece.before_mu)
-            bounds = self.redline(piece.bounds, piece.county)
-            if ground.facility_inside_mu(self.survey, bounds) > ground.CLEAN_FACILITY_RATIO * piece.area_mu:
-                bounds = piece.bounds
-            out.append(
-                Approval(
-                    number="",
-                    name=f"{self.place(piece.village)}粮食烘干及农机用房设施农业用地",
-                    use="设施农业用地",
-                    county=piece.county,
-                    approved=clamp(
-                        piece.changed_on - days(rng.integers(20, 120)), FIRST_APPROVAL, piece.changed_on
-                    ),
-                    level=COUNTY,
-                    occupied_u=occupied,
-                    paddy_u=occupied if piece.before == "0101" else 0,
-                    grade=piece.grade_before,
-                    bounds=bounds,
-                    piece=piece,
-                    filed_mu=piece.area_mu,
-                )
-            )
-        if not out:
-            raise RuntimeError("the survey offers no 耕地 → 1202 piece for PR25; generate at a larger scale")
-        pr25 = min(out, key=lambda approval: (approval.approved, approval.piece.bsm))
-        pr25.filed_mu = round(
-            ground.PR25_FILED_SHARE * ground.facility_inside_mu(self.survey, pr25.bounds), 4
-        )
-        pr25.role = "PR25"
-        return out, pr25
-
-    def temporary_approvals(self) -> tuple[list[Approval], Approval]:
-        """临时用地 on 耕地 away from 永农 and the 功能区 (untouched 非粮 parcels: the only 耕地 the survey
-        keeps clear of both, so there may be fewer than two): one past its 复垦期限 and restored (the land
-        is 耕地 again, more than it occupied), one still running; and the planted PR24 approval of 2021,
-        past its 复垦期限, whose red line lies on land that is not 耕地 at all. Returns (approvals, PR24).
-
-        Dates are offset by the parcel's BSM rather than drawn, so adding temporary land leaves the
-        random stream of every later record as it was."""
-        clean, abandoned = ground.temporary_ground(self.survey, self.used_parcels)
-        out = []
-        for parcel, approved in zip(clean, (date(2022, 5, 16), date(2025, 3, 10)), strict=False):
-            self.used_parcels.add(parcel.bsm)
-            bounds = ground.strip(parcel.bounds, ground.TEMPORARY_STRIP)
-            occupied = to_units(round(0.9 * ground.box_mu(bounds) * parcel.keep, 4))
-            out.append(self._temporary(parcel, bounds, approved + days(parcel.bsm % 20), occupied))
-        self.used_parcels.add(abandoned.bsm)
-        bounds = ground.strip(abandoned.bounds, ground.PR24_STRIP)
-        occupied = to_units(round(ground.PR24_OCCUPIED_SHARE * ground.box_mu(bounds), 4))
-        pr24 = self._temporary(abandoned, bounds, ground.PR24_APPROVED + days(abandoned.bsm % 20), occupied)
-        pr24.name = f"{self.place(abandoned.village)}高速公路施工便道临时用地"
-        pr24.grade = ground.PR24_GRADE
-        pr24.role = "PR24"
-        out.append(pr24)
-        return out, pr24
-
-    def _temporary(self, parcel: Parcel, bounds, approved: date, occupied: int) -> Approval:
-        return Approval(
-            number="",
-            name=f"{self.place(parcel.village)}输变电工程施工临时用地",
-            use="临时用地",
-            county=parcel.county,
-            approved=approved,
-            level=COUNTY,
-            occupied_u=occupied,
-            paddy_u=occupied if parcel.dlbm == "0101" else 0,
-            grade=parcel.grade,
-            bounds=bounds,
-            reclaim_by=date(approved.year + ground.TEMPORARY_YEARS, approved.month, min(approved.day, 28)),
-        )
-
-
-_CONSTRUCTION_NAMES = {
-    "0701": "城镇住宅建设用地",
-    "0702": "农村村民建房用地",
-    "0601": "工业用地（智能制造产业园）",
-    "1003": "公路工程建设用地",
-    "05H1": "商业服务业设施用地",
-}
-
-
-def _construction_name(piece: Piece, year: int, rng: np.random.Generator) -> str:
-    county = county_by_code(piece.county).name
-    what = _CONSTRUCTION_NAMES.get(piece.after, "城镇建设用地")
-    return f"嘉兴市{county}{year}年度第{int(rng.integers(1, 30))}批次{what}"
 
 
 _PROMISE_NAMES = (
@@ -562,18 +89,7 @@ _PROMISE_NAMES = (
 )
 
 
-def _fresh_number(builder: QuotaBuilder, approval: Approval) -> str:
-    return builder.approval_number(approval.level, approval.use, approval.county, approval.approved.year)
-
-
 # ------------------------------------------------------------------------------------------- assembly
-
-
-def _first(candidates, what: str):
-    found = next(candidates, None)
-    if found is None:
-        raise RuntimeError(f"the survey offers no {what}; generate at a larger scale")
-    return found
 
 
 def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[str] = frozenset()) -> Quota:
@@ -586,16 +102,7 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
         by_county.setdefault(approval.county, []).append(approval)
     counties = survey.county_codes()
 
-    # PR15: a county whose last project is accepted in 2025 and 入库 on 30 December.
-    finals = [
-        supplement
-        for supplement in supplements
-        if supplement.accepted.year == 2025 and supplement.kind != "旱地改水田" and supplement.new_u > 0
-    ]
-    finals.sort(key=lambda supplement: (-supplement.new_u, supplement.code))
-    final = _first(iter(finals), "a project accepted in 2025 for PR15")
-    final.accepted = min(final.accepted, date(2025, 12, 10))
-    final.stocked = PR15_RESTOCK
+    final, sell_short = plant_pr15_quota_overdraft(supplements)
     pr15 = final.county
 
     # The county hosting the PR06 cases needs a project 入库 after the approvals it will link to late.
@@ -612,11 +119,11 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
         for county_code in counties
         if county_code != pr15 and len(by_county.get(county_code, [])) >= 3
     ]
-    host_b = _first(
+    host_b = first_of(
         (county_code for county_code in hosts if late_project(county_code) is not None),
         "a county to host the PR06 cases",
     )
-    host_a = _first(
+    host_a = first_of(
         (
             county_code
             for county_code in hosts
@@ -627,32 +134,8 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     no_sell = {host_a, host_b}
     late = late_project(host_b)
 
-    # DQ10: a project whose 验收 precedes its 立项 (a typo of the year); it is quarantined, so nothing
-    # links to it and it is kept out of the PR15 county.
-    dq10 = _first(
-        (
-            supplement
-            for supplement in supplements
-            if supplement.county not in (pr15, host_b)
-            and supplement is not final
-            and supplement.kind == "垦造耕地"
-        ),
-        "a 垦造耕地 project for DQ10",
-    )
-    dq10.started = date(dq10.accepted.year + 1, dq10.started.month, min(dq10.started.day, 28))
-    dq10.linkable = False
-    # PR14: a 垦造耕地 project hands only half of the 20% to the province.
-    pr14 = _first(
-        (
-            supplement
-            for supplement in supplements
-            if supplement.kind == "垦造耕地"
-            and supplement not in (dq10, final, late)
-            and supplement.new_u > 0
-        ),
-        "a 垦造耕地 project for PR14",
-    )
-    pr14.provincial_u = math.floor(pr14.new_u * builder.provincial_share / 2)
+    dq10 = plant_dq10_project_accepted_before_start(supplements, (pr15, host_b), final)
+    pr14 = plant_pr14_provincial_share_halved(supplements, [dq10, final, late], builder.provincial_share)
     # PR17: two more projects re-declare their 新增耕地 — one beyond the tolerance, one a near miss.
     pr17, pr17_near = ground.plant_pr17(
         supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, builder.provincial
@@ -728,9 +211,9 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     facilities, pr25 = builder.facility_approvals()
     temporary, pr24 = builder.temporary_approvals()
     for approval in approvals + facilities + temporary:
-        approval.number = _fresh_number(builder, approval)
+        approval.number = fresh_number(builder, approval)
         if not approval.name:
-            approval.name = _construction_name(approval.piece, approval.approved.year, rng)
+            approval.name = construction_name(approval.piece, approval.approved.year, rng)
     # Numbered with the rest so that no other 批准文号 moves; then never delivered.
     approvals = [approval for approval in approvals if approval is not pr10["PR10-none"]]
     for county in counties:
@@ -745,8 +228,8 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     quota.no_sell = no_sell
     quota.pr15_county = pr15
     _simulate(builder, quota, approvals, late, rng)
-    _plant_pr15(quota, final, rng)
-    _plant_orphan_link(quota, rng)
+    sell_short(quota, rng)
+    plant_dq13_link_to_missing_approval(quota, rng)
 
     # DQ07: one project and one approval delivered twice (the later row is the duplicate).
     quota.duplicate_supplement = next(
@@ -884,65 +367,6 @@ def _round_up(amount: np.ndarray) -> np.ndarray:
     out[2] = -(-amount[2] // 1000) * 1000
     out[0] = max(out[0], out[1])  # paddy quota is quota of 耕地 too: never more 水田 than 数量
     return out
-
-
-def _plant_pr15(quota: Quota, final: Supplement, rng) -> None:
-    """The PR15 county sells 数量 it does not have on 29 December; its last project, 入库 the next day,
-    brings the balance back above zero."""
-    from sources.demo.records import ledger
-
-    county = quota.pr15_county
-    approval_county = {approval.number: approval.county for approval in quota.approvals}
-    evts = ledger.events(quota.supplements, quota.links, quota.trades, approval_county, proportional=False)
-    later = [
-        event
-        for event in evts
-        if event.county == county and event.on >= PR15_DAY and event.on != PR15_RESTOCK
-    ]
-    if later:
-        raise RuntimeError(f"PR15 county {county} has quota events after {PR15_DAY}")
-    balance = sum(event.quantity for event in evts if event.county == county and event.on <= PR15_DAY)
-    restock = final.stock()[0] / UNIT
-    q_mu = math.ceil(balance + 0.5 * restock)
-    buyers = [
-        county_code
-        for county_code in sorted({supplement.county for supplement in quota.supplements})
-        if county_code != county
-    ]
-    trade = Trade(
-        "",
-        county,
-        buyers[int(rng.integers(len(buyers)))],
-        PR15_DAY,
-        q_mu * UNIT,
-        0,
-        0,
-        round(float(rng.uniform(35, 80)), 1),
-    )
-    quota.trades.append(trade)
-    quota.pr15_trade = trade
-
-
-def _plant_orphan_link(quota: Quota, rng) -> None:
-    """DQ13: a link whose 批准文号 no approval carries (a mistyped number), drawing a little quota from
-    a big pool project of a county that sells quota and is not the PR15 county."""
-    pool = [
-        supplement
-        for supplement in quota.supplements
-        if supplement.origin == "pool"
-        and supplement.county not in quota.no_sell
-        and supplement.county != quota.pr15_county
-        and supplement.linkable
-    ]
-    supplement = max(pool, key=lambda supplement: (supplement.new_u, supplement.code))
-    existing = {approval.number for approval in quota.approvals}
-    number = "浙政土字〔2024〕999号"
-    while number in existing:
-        number = number.replace("999", "998")
-    on = date(2024, 7, 8) + days(rng.integers(0, 20))
-    link = Link("", number, supplement.code, on, 5 * UNIT, 5 * UNIT, 4000, fallback_county=supplement.county)
-    quota.links.append(link)
-    quota.orphan_link = link
 
 
 def _number_links(quota: Quota) -> None:
