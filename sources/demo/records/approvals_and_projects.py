@@ -206,11 +206,10 @@ class QuotaBuilder:
             )
         return out
 
-    def facility_approvals(self) -> tuple[list[Approval], Approval]:
+    def facility_approvals(self) -> list[Approval]:
         """设施农业用地 filings of the 耕地 → 1202 pieces, 备案面积 = the piece's area, red line = the piece
         grown by the margin — or the piece itself where the margin would reach so much neighbouring 1202
-        that the filing looked over-built; and the planted PR25 filing (the earliest), which declares
-        only part of what stands inside its red line. Returns (filings, the planted one)."""
+        that the filing looked over-built (PR25 is planted on one: ground_plants.py)."""
         rng = self.rng
         out = []
         for piece in self.survey.to_facility:
@@ -236,41 +235,30 @@ class QuotaBuilder:
                     filed_mu=piece.area_mu,
                 )
             )
-        if not out:
-            raise RuntimeError("the survey offers no 耕地 → 1202 piece for PR25; generate at a larger scale")
-        pr25 = min(out, key=lambda approval: (approval.approved, approval.piece.bsm))
-        pr25.filed_mu = round(
-            ground.PR25_FILED_SHARE * ground.facility_inside_mu(self.survey, pr25.bounds), 4
-        )
-        pr25.role = "PR25"
-        return out, pr25
+        return out
 
-    def temporary_approvals(self) -> tuple[list[Approval], Approval]:
+    def temporary_approvals(self) -> list[Approval]:
         """临时用地 on 耕地 away from 永农 and the 功能区 (untouched 非粮 parcels: the only 耕地 the survey
         keeps clear of both, so there may be fewer than two): one past its 复垦期限 and restored (the land
-        is 耕地 again, more than it occupied), one still running; and the planted PR24 approval of 2021,
-        past its 复垦期限, whose red line lies on land that is not 耕地 at all. Returns (approvals, PR24).
+        is 耕地 again, more than it occupied), one still running (PR24 is planted beside them:
+        ground_plants.py).
 
         Dates are offset by the parcel's BSM rather than drawn, so adding temporary land leaves the
         random stream of every later record as it was."""
-        clean, abandoned = ground.temporary_ground(self.survey, self.used_parcels)
         out = []
-        for parcel, approved in zip(clean, (date(2022, 5, 16), date(2025, 3, 10)), strict=False):
+        for parcel, approved in zip(
+            ground.temporary_ground(self.survey, self.used_parcels),
+            (date(2022, 5, 16), date(2025, 3, 10)),
+            strict=False,
+        ):
             self.used_parcels.add(parcel.bsm)
             bounds = ground.strip(parcel.bounds, ground.TEMPORARY_STRIP)
             occupied = to_units(round(0.9 * ground.box_mu(bounds) * parcel.keep, 4))
-            out.append(self._temporary(parcel, bounds, approved + days(parcel.bsm % 20), occupied))
-        self.used_parcels.add(abandoned.bsm)
-        bounds = ground.strip(abandoned.bounds, ground.PR24_STRIP)
-        occupied = to_units(round(ground.PR24_OCCUPIED_SHARE * ground.box_mu(bounds), 4))
-        pr24 = self._temporary(abandoned, bounds, ground.PR24_APPROVED + days(abandoned.bsm % 20), occupied)
-        pr24.name = f"{self.place(abandoned.village)}高速公路施工便道临时用地"
-        pr24.grade = ground.PR24_GRADE
-        pr24.role = "PR24"
-        out.append(pr24)
-        return out, pr24
+            out.append(self.temporary(parcel, bounds, approved + days(parcel.bsm % 20), occupied))
+        return out
 
-    def _temporary(self, parcel: Parcel, bounds, approved: date, occupied: int) -> Approval:
+    def temporary(self, parcel: Parcel, bounds, approved: date, occupied: int) -> Approval:
+        """A 临时用地 approval on part of `parcel`, to be restored within TEMPORARY_YEARS."""
         return Approval(
             number="",
             name=f"{self.place(parcel.village)}输变电工程施工临时用地",

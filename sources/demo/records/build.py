@@ -17,9 +17,6 @@ import numpy as np
 
 from sources.demo.records import ground, lifecycle
 from sources.demo.records.cases import (
-    CASE_CLOSED,
-    CASE_OPEN,
-    CASE_RECTIFIED,
     build_cases,
     build_roster,
     plan_fates,
@@ -40,6 +37,7 @@ from sources.demo.records.delivery import (
 )
 from sources.demo.records.fees import build_payments, fee_standards
 from sources.demo.records.funds import compensation_workbooks, maintenance_files
+from sources.demo.records.ground_plants import PR10_FATES
 from sources.demo.records.model import CsvFile, JsonFile, LayerFile, XlsxFile, planted
 from sources.demo.records.planted_entries import ground_entries, quota_entries
 from sources.demo.records.quota import build_quota
@@ -72,15 +70,6 @@ class Records:
 
 def _stream(seed: int, stage: int) -> np.random.Generator:
     return np.random.default_rng([seed, 100 + stage])
-
-
-# PR10 findings and what becomes of their cases: the late approval's case is closed (the land was
-# approved after all), the half-approved one rectified, the unapproved one left open.
-PR10_FATES = {
-    "PR10-late": (CASE_CLOSED, "green"),
-    "PR10-partial": (CASE_RECTIFIED, "blue"),
-    "PR10-none": (CASE_OPEN, "red"),
-}
 
 
 def build_records(demo, seed: int) -> Records:

@@ -4,9 +4,10 @@ Consistent with the survey:
 - every 耕地 → construction piece of DLTBGXGC gets a 建设用地 approval, approved on or before the piece's
   GXSJ, whose red line (用地红线) is the piece grown by 1 m (clipped to its county); 占用耕地面积 is the
   piece's BGQTBDLMJ in 亩, 其中水田 the same when it was 0101, 占用耕地平均等别 its BGQGDDB — but for
-  the three PR10 pieces (ground.py: approved too late, half covered, no approval at all);
+  the three PR10 pieces (ground_plants.py: approved too late, half covered, no approval at all);
 - every other-land → 耕地 piece is a supplement project accepted (验收) in that survey year whose boundary
-  is the piece, 新增耕地面积 = BGHTBDLMJ × 0.0015 (but for the PR17 plant and its near miss, ground.py);
+  is the piece, 新增耕地面积 = BGHTBDLMJ × 0.0015 (but for the PR17 plant and its near miss,
+  ground_plants.py);
   every 旱地 → 水田 piece a 旱地改水田 project (新增水田, no 新增耕地);
 - older projects (accepted 2019–2021, before the change surveys) lie on base 耕地 parcels nothing touches:
   the quota pool counties drew on from the start;
@@ -26,7 +27,7 @@ quota); PR06 three ways in a second county (a late supplement on a non-承诺制
 before its deadline — clean, the 001 §三(十) exception); PR14 (上划 of half the share); PR15 (a county
 sells more than it holds one day before its last project is 入库); PR23 (永农 at 省 level); DQ07 (a
 repeated 项目编号 and 批准文号), DQ10 (验收 before 立项), DQ13 (a link to a missing approval); PR10, PR17,
-PR24 and PR25 with ground.py (one approval never delivered, a 新增耕地面积 overstated with its 入库 and
+PR24 and PR25 with ground_plants.py (one approval never delivered, a 新增耕地面积 overstated with its 入库 and
 上划 following it, a temporary approval, a 备案面积). PR07's fee is planted in fees.py on an approval
 chosen here.
 """
@@ -38,12 +39,17 @@ from datetime import date
 
 import numpy as np
 
-from sources.demo.records import ground
 from sources.demo.records.approvals_and_projects import (
     FIRST_APPROVAL,
     QuotaBuilder,
     construction_name,
     fresh_number,
+)
+from sources.demo.records.ground_plants import (
+    plant_pr10_unapproved_occupation,
+    plant_pr17_declared_gain_overstated,
+    plant_pr24_temporary_land_not_restored,
+    plant_pr25_facility_beyond_filing,
 )
 from sources.demo.records.model import clamp, days
 from sources.demo.records.params import capacity_per_mu
@@ -137,7 +143,7 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     dq10 = plant_dq10_project_accepted_before_start(supplements, (pr15, host_b), final)
     pr14 = plant_pr14_provincial_share_halved(supplements, [dq10, final, late], builder.provincial_share)
     # PR17: two more projects re-declare their 新增耕地 — one beyond the tolerance, one a near miss.
-    pr17, pr17_near = ground.plant_pr17(
+    pr17, pr17_near = plant_pr17_declared_gain_overstated(
         supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, builder.provincial
     )
 
@@ -203,13 +209,13 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
         needs[approval.county] += approval.occupied_mu
 
     # PR10: three of the clean approvals left, away from the counties of the quota plants.
-    pr10 = ground.choose_pr10(approvals, no_sell | {pr15}, set(avoid_villages))
-    for role, approval in pr10.items():
-        approval.role = role
-    ground.plant_pr10(pr10, builder.redline)
+    pr10 = plant_pr10_unapproved_occupation(approvals, no_sell | {pr15}, set(avoid_villages), builder.redline)
 
-    facilities, pr25 = builder.facility_approvals()
-    temporary, pr24 = builder.temporary_approvals()
+    facilities = builder.facility_approvals()
+    pr25 = plant_pr25_facility_beyond_filing(survey, facilities)
+    temporary = builder.temporary_approvals()
+    pr24 = plant_pr24_temporary_land_not_restored(builder)
+    temporary.append(pr24)
     for approval in approvals + facilities + temporary:
         approval.number = fresh_number(builder, approval)
         if not approval.name:
