@@ -70,12 +70,8 @@ def build_payments(
         if approval.use != "建设用地":
             continue
         due = fee_due(approval, standards)
-        if (
-            approval is underpaid
-        ):  # no ×2 / ×3: 永农 and 示范区 charged like other 耕地 at the highest standard
-            top = highest(standards, approval.county)
-            ordinary = standards[(approval.county, int(round(approval.grade)))]
-            total = math.floor((approval.occupied_mu - approval.pbf_mu) * ordinary + approval.pbf_mu * top)
+        if approval is underpaid:  # approval_plants.plant_pr07_fee_underpaid
+            total = quota.pr07_fee(standards)
         else:
             total = math.floor(due) + 1
         payer = company(rng, short_name(approval.county))

@@ -21,26 +21,33 @@ county short of quota buys it (指标调剂) from a county with a surplus, no co
 below zero, 垦造耕地 projects hand 20% (catalog parameter) to the province. Figures compared by a rule
 are kept clear of equality by a hair (0.0001 亩, 1 kg) so that floating-point sums cannot flip them.
 
-Planted (each breaks one rule): PR03, PR04, PR05 (one approval each, in one county that then never sells
-quota); PR06 three ways in a second county (a late supplement on a non-承诺制 approval — violation; a
-承诺制 approval linked after its 承诺兑现期限 — violation; a 承诺制 approval linked to a late supplement
-before its deadline — clean, the 001 §三(十) exception); PR14 (上划 of half the share); PR15 (a county
-sells more than it holds one day before its last project is 入库); PR23 (永农 at 省 level); DQ07 (a
-repeated 项目编号 and 批准文号), DQ10 (验收 before 立项), DQ13 (a link to a missing approval); PR10, PR17,
-PR24 and PR25 with ground_plants.py (one approval never delivered, a 新增耕地面积 overstated with its 入库 and
-上划 following it, a temporary approval, a 备案面积). PR07's fee is planted in fees.py on an approval
-chosen here.
+Planted (each breaks one rule), by the plant functions build_quota calls in turn: PR03–PR07, PR23 and
+DQ07 (approval_plants.py: short links, late links, an underpaid fee, 永农 at 省 level, a duplicate);
+PR14, PR15, DQ10 and DQ13 (quota_plants.py); PR10, PR17, PR24 and PR25 (ground_plants.py: one approval
+never delivered, a 新增耕地面积 overstated with its 入库 and 上划 following it, a temporary approval, a
+备案面积).
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 
+from sources.demo.records.approval_plants import (
+    PROMISE_NAMES,
+    occupy_pbf,
+    pick_elsewhere,
+    plant_dq07_delivered_twice,
+    plant_pr03_quantity_short,
+    plant_pr04_paddy_short,
+    plant_pr05_capacity_short,
+    plant_pr06_supplement_after_approval,
+    plant_pr07_fee_underpaid,
+    plant_pr23_pbf_approved_by_province,
+)
 from sources.demo.records.approvals_and_projects import (
-    FIRST_APPROVAL,
     QuotaBuilder,
     construction_name,
     fresh_number,
@@ -51,10 +58,9 @@ from sources.demo.records.ground_plants import (
     plant_pr24_temporary_land_not_restored,
     plant_pr25_facility_beyond_filing,
 )
-from sources.demo.records.model import clamp, days
+from sources.demo.records.model import days
 from sources.demo.records.params import capacity_per_mu
 from sources.demo.records.quota_model import (
-    PROVINCE,
     UNIT,
     Approval,
     Book,
@@ -62,10 +68,8 @@ from sources.demo.records.quota_model import (
     Quota,
     Supplement,
     Trade,
-    to_units,
 )
 from sources.demo.records.quota_plants import (
-    first_of,
     plant_dq10_project_accepted_before_start,
     plant_dq13_link_to_missing_approval,
     plant_pr14_provincial_share_halved,
@@ -88,13 +92,6 @@ VOLUNTARY_TRADES = (
 # ------------------------------------------------------------------------------------------- builder
 
 
-_PROMISE_NAMES = (
-    "杭嘉湖高速公路{county}段工程",
-    "沪嘉城际铁路{county}段工程",
-    "嘉兴机场改扩建工程（{county}部分）",
-)
-
-
 # ------------------------------------------------------------------------------------------- assembly
 
 
@@ -111,34 +108,17 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     final, sell_short = plant_pr15_quota_overdraft(supplements)
     pr15 = final.county
 
-    # The county hosting the PR06 cases needs a project 入库 after the approvals it will link to late.
-    def late_project(county: str) -> Supplement | None:
-        mine = [
-            supplement
-            for supplement in supplements
-            if supplement.county == county and supplement.stock()[0] > 0 and supplement is not final
-        ]
-        return min(mine, key=lambda supplement: (supplement.stocked, supplement.code)) if mine else None
-
     hosts = [
         county_code
         for county_code in counties
         if county_code != pr15 and len(by_county.get(county_code, [])) >= 3
     ]
-    host_b = first_of(
-        (county_code for county_code in hosts if late_project(county_code) is not None),
-        "a county to host the PR06 cases",
-    )
-    host_a = first_of(
-        (
-            county_code
-            for county_code in hosts
-            if county_code != host_b and any(approval.paddy_u for approval in by_county[county_code])
-        ),
-        "a county to host the PR03–PR05 cases",
-    )
+    host_b, late, pr06 = plant_pr06_supplement_after_approval(hosts, by_county, supplements, final, rng)
+    host_a, pr04, pr04_short = plant_pr04_paddy_short(hosts, by_county, host_b)
+    pr03, pr03_short = plant_pr03_quantity_short(by_county[host_a], [pr04])
+    pr05, pr05_short = plant_pr05_capacity_short(by_county[host_a], [pr04, pr03])
+    shortfalls = {"PR03": pr03_short, "PR04": pr04_short, "PR05": pr05_short}
     no_sell = {host_a, host_b}
-    late = late_project(host_b)
 
     dq10 = plant_dq10_project_accepted_before_start(supplements, (pr15, host_b), final)
     pr14 = plant_pr14_provincial_share_halved(supplements, [dq10, final, late], builder.provincial_share)
@@ -147,61 +127,26 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
         supplements, [dq10, final, late, pr14], {pr15, host_a, host_b}, builder.provincial
     )
 
-    # Roles of the approvals.
-    a_list = sorted(by_county[host_a], key=lambda approval: (approval.approved, approval.number))
-    paddy_first = sorted(a_list, key=lambda approval: (approval.paddy_u == 0, approval.approved))
-    pr04 = paddy_first[0]
-    rest_a = [approval for approval in a_list if approval is not pr04]
-    pr03, pr05 = rest_a[0], rest_a[1]
-    pr03.role, pr04.role, pr05.role = "PR03", "PR04", "PR05"
-
-    b_list = sorted(by_county[host_b], key=lambda approval: (approval.approved, approval.piece.bsm))
-    exception, late_nc, promise_late = b_list[0], b_list[1], b_list[2]
-    for approval, role in ((exception, "PR06-exception"), (late_nc, "PR06"), (promise_late, "PR06-promise")):
-        approval.role = role
-    for approval in (exception, late_nc):  # approved before the late project is 入库, linked just after it
-        approval.approved = clamp(
-            min(approval.piece.changed_on, late.stocked) - days(rng.integers(20, 60)),
-            FIRST_APPROVAL,
-            approval.piece.changed_on,
-        )
-        approval.link_on = min(late.stocked + days(rng.integers(5, 20)), date(2025, 12, 28))
-    exception.promise = True
-    exception.deadline = max(exception.approved + days(730), exception.link_on + days(30))
-    exception.name = _PROMISE_NAMES[0].format(county=county_by_code(host_b).name)
-    promise_late.promise = True
-    promise_late.approved = min(promise_late.approved, date(2025, 1, 31))
-    promise_late.deadline = promise_late.approved + days(rng.integers(180, 240))
-    promise_late.link_on = promise_late.deadline + days(rng.integers(30, 60))
-    promise_late.name = _PROMISE_NAMES[1].format(county=county_by_code(host_b).name)
-
-    # 永农 occupied: 国务院 approvals (clean), one at 省 level (PR23), one underpaid (PR07, in fees.py).
+    # 永农 occupied, one approval per county where there are enough: 国务院 approvals (clean), one at 省
+    # level (PR23), one underpaid (PR07); a clean 承诺制 approval; DQ07's duplicate.
     others = sorted(
         (approval for approval in approvals if approval.county not in no_sell and approval.role == "clean"),
         key=lambda approval: (approval.county, approval.approved),
     )
-    picks: dict[str, Approval] = {}
-    for role in ("PR07", "PR23", "pbf-demo", "pbf", "promise", "DQ07"):
-        pool = [
-            approval
-            for approval in others
-            if approval.role == "clean" and approval.county not in {pick.county for pick in picks.values()}
-        ]
-        if not pool:
-            pool = [approval for approval in others if approval.role == "clean"]
-        chosen = pool[int(rng.integers(len(pool)))]
-        chosen.role = role
-        picks[role] = chosen
-    for role in ("PR07", "PR23", "pbf-demo", "pbf"):
-        approval = picks[role]
-        approval.pbf_u = to_units(round(approval.occupied_mu * float(rng.uniform(0.2, 0.5)), 4))
-        if role in ("PR07", "pbf-demo"):
-            approval.demo_u = to_units(round(approval.pbf_mu * float(rng.uniform(0.2, 0.5)), 4))
-        approval.level = PROVINCE if role == "PR23" else builder.national
-    picks["promise"].promise = True
-    picks["promise"].deadline = picks["promise"].approved + days(730)
-    picks["promise"].name = _PROMISE_NAMES[2].format(county=county_by_code(picks["promise"].county).name)
-    exception.level = builder.national if exception.pbf_u else PROVINCE
+    picked: list[Approval] = []
+    pr07, pr07_occupy, pr07_fee = plant_pr07_fee_underpaid(others, picked, builder.national, rng)
+    pr23, pr23_occupy = plant_pr23_pbf_approved_by_province(others, picked, rng)
+    pbf_demo = pick_elsewhere(others, picked, "pbf-demo", rng)
+    pbf = pick_elsewhere(others, picked, "pbf", rng)
+    promise = pick_elsewhere(others, picked, "promise", rng)
+    deliver_twice = plant_dq07_delivered_twice(others, picked, rng)
+    pr07_occupy()
+    pr23_occupy()
+    occupy_pbf(pbf_demo, builder.national, True, rng)
+    occupy_pbf(pbf, builder.national, False, rng)
+    promise.promise = True
+    promise.deadline = promise.approved + days(730)
+    promise.name = PROMISE_NAMES[2].format(county=county_by_code(promise.county).name)
 
     # The pool of older projects is sized from each county's own occupation of 耕地, approved or not.
     needs: dict[str, float] = {county_code: 0.0 for county_code in counties}
@@ -233,26 +178,19 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     quota = Quota(supplements=supplements, approvals=approvals + facilities + temporary, links=[], trades=[])
     quota.no_sell = no_sell
     quota.pr15_county = pr15
-    _simulate(builder, quota, approvals, late, rng)
+    quota.pr07_fee = pr07_fee
+    _simulate(builder, quota, approvals, late, shortfalls, rng)
     sell_short(quota, rng)
     plant_dq13_link_to_missing_approval(quota, rng)
 
-    # DQ07: one project and one approval delivered twice (the later row is the duplicate).
-    quota.duplicate_supplement = next(
-        supplement
-        for supplement in supplements
-        if supplement.origin == "pool" and supplement.county not in (pr15,) and supplement.linkable
-    )
-    quota.duplicate_approval = picks["DQ07"]
+    deliver_twice(quota)
     quota.planted = {
         "PR03": pr03,
         "PR04": pr04,
         "PR05": pr05,
-        "PR06": late_nc,
-        "PR06-promise": promise_late,
-        "PR06-exception": exception,
-        "PR07": picks["PR07"],
-        "PR23": picks["PR23"],
+        **pr06,
+        "PR07": pr07,
+        "PR23": pr23,
         "PR14": pr14,
         "DQ10": dq10,
         "late": late,
@@ -267,8 +205,16 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     return quota
 
 
-def _simulate(builder: QuotaBuilder, quota: Quota, approvals: list[Approval], late: Supplement, rng) -> None:
-    """Link every 建设用地 approval in date order, buying quota where a county runs short."""
+def _simulate(
+    builder: QuotaBuilder,
+    quota: Quota,
+    approvals: list[Approval],
+    late: Supplement,
+    shortfalls: dict[str, Callable[[np.ndarray], np.ndarray]],
+    rng,
+) -> None:
+    """Link every 建设用地 approval in date order, buying quota where a county runs short; an approval
+    whose role has a shortfall (PR03–PR05) links only what that leaves of its need."""
     book = Book()
     for supplement in quota.supplements:
         if not supplement.linkable:
@@ -321,12 +267,8 @@ def _simulate(builder: QuotaBuilder, quota: Quota, approvals: list[Approval], la
             continue
         approval: Approval = item
         need = approval.need()
-        if approval.role == "PR03":
-            need[0] = math.floor(approval.occupied_u * 0.9)
-        elif approval.role == "PR04":
-            need[1] = math.floor(approval.paddy_u * 0.85)
-        elif approval.role == "PR05":
-            need[2] = math.floor(approval.capacity_need_kg * 0.9)
+        if approval.role in shortfalls:
+            need = shortfalls[approval.role](need)
         taken: dict[str, np.ndarray] = {}
         if approval.role in ("PR06", "PR06-exception"):  # part of it from the project 入库 after the approval
             taken = book.take(f"{approval.county}#{approval.role}", approval.link_on, need, only=late.code)

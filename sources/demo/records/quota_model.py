@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -187,6 +188,7 @@ class Quota:
     pr15_county: str = ""
     pr15_trade: Trade | None = None
     orphan_link: Link | None = None  # DQ13
+    pr07_fee: Callable[[dict], int] | None = None  # the underpaid fee, given the standards (PR07)
 
 
 class Book:
