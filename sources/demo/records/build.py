@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from sources.demo.records import ground, lifecycle
+from sources.demo.records.case_plants import plant_pr18_paid_despite_open_case
 from sources.demo.records.cases import (
     build_cases,
     build_roster,
     plan_fates,
-    planted_villages,
+    villages_every_year,
     withheld,
 )
 from sources.demo.records.delivery import (
@@ -42,6 +43,7 @@ from sources.demo.records.model import CsvFile, JsonFile, LayerFile, XlsxFile, p
 from sources.demo.records.planted_entries import ground_entries, quota_entries
 from sources.demo.records.quota import build_quota
 from sources.demo.records.quota_files import REDLINES, SUPPLEMENT_BOUNDARIES, quota_record_files
+from sources.demo.records.quota_plants import plant_dq10_dates_reversed
 from sources.demo.records.record_truth import record_truth
 from sources.demo.records.self_checks import check_lifecycle, check_quota
 from sources.demo.records.supply import land_supply_workbooks
@@ -80,11 +82,13 @@ def build_records(demo, seed: int) -> Records:
     # The cases' stream first names the PR18 and DQ10 villages, which the PR10 pieces keep away from,
     # as they do from the survey's findings.
     case_rng = _stream(seed, 4)
-    pr18_village, dq10_village = planted_villages(survey, case_rng)
+    villages = villages_every_year(survey)
+    pr18_village, pr18_case = plant_pr18_paid_despite_open_case(villages, case_rng)
+    dq10_village, dq10_project, dq10_case = plant_dq10_dates_reversed(villages, pr18_village)
     survey_findings = lifecycle.survey_findings(demo, survey)
     avoid = {pr18_village, dq10_village} | {finding.village for finding in survey_findings}
 
-    quota = build_quota(survey, _stream(seed, 1), avoid)
+    quota = build_quota(survey, _stream(seed, 1), avoid, dq10_project)
     quota_files, entries = quota_record_files(quota)
     records.files += quota_files
     records.planted += entries
@@ -135,7 +139,8 @@ def build_records(demo, seed: int) -> Records:
         },
         pr18_village,
     )
-    cases, case_plants, _ = build_cases(survey, case_rng, (pr18_village, dq10_village), findings, fates)
+    planted_at = {"PR18": (pr18_village, pr18_case), "DQ10": (dq10_village, dq10_case)}
+    cases, case_plants, _ = build_cases(survey, case_rng, planted_at, findings, fates)
     case_file = CsvFile(
         CASES.table,
         f"projects/{CASES.title_zh}.csv",

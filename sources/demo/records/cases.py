@@ -5,7 +5,8 @@ types of 002 §三(四)3 (plus 其他违法占地). Most are rectified and close
 next; some are still open. A case is open at the end of year Y when it was found by then and not yet
 销号 — the compensation ledger withholds 20% from such a village that year (funds.py), so PR18 holds
 everywhere except at the planted village, whose case found in October 2025 is open at year end while the
-village is paid in full. Planted DQ10: a case whose 销号日期 precedes its 发现日期.
+village is paid in full (case_plants.py). Planted DQ10: a case whose 销号日期 precedes its 发现日期
+(quota_plants.py, with its project).
 
 Cases of the survey's findings (lifecycle.py): the PR10 pieces of the records and the PR09/PR11 findings
 of the survey each get their own case — or none — so that, in the latest year, the findings show every
@@ -18,7 +19,7 @@ holding 永农 (but the planted PR21 village).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,35 +118,30 @@ def _case(rng, county: str, village: str, found: date) -> Case:
     )
 
 
-def planted_villages(survey: Survey, rng: np.random.Generator) -> tuple[str, str]:
-    """(PR18 village, DQ10 village): villages holding 耕地 every year, which get no other case. Drawn
-    first from the cases' stream, before the records that must keep away from them are made."""
+def villages_every_year(survey: Survey) -> list[str]:
+    """Villages holding at least MIN_VILLAGE_C of 耕地 in every year of the register (where the planted
+    cases go), sorted."""
     farmland = survey.village_farmland
-    everywhere = sorted(
+    return sorted(
         village
         for village in farmland[2025]
         if all(farmland[year].get(village, (0, 0))[0] >= MIN_VILLAGE_C for year in YEARS)
     )
-    pr18_village = everywhere[int(rng.integers(len(everywhere)))]
-    dq10_village = next(
-        village for village in everywhere[len(everywhere) // 2 :] if village[:6] != pr18_village[:6]
-    )
-    return pr18_village, dq10_village
 
 
 def build_cases(
     survey: Survey,
     rng: np.random.Generator,
-    planted_at: tuple[str, str],
+    planted_at: dict[str, tuple[str, Callable[[np.random.Generator], Case]]],
     findings: Sequence = (),
     fates: dict | None = None,
 ) -> tuple[list[Case], dict[str, Case], dict[tuple[str, str], Case]]:
-    """(cases in file order, planted: PR18 and DQ10 cases, (rule, entity id) → the case made for a
-    finding). `planted_at` = planted_villages(); `findings` (lifecycle.Finding) with their `fates`
-    (plan_fates) get their own cases, and no other case goes to their villages."""
+    """(cases in file order, planted: rule → its case, (rule, entity id) → the case made for a finding).
+    `planted_at`: rule → (village, the step that files its case, drawing from `rng` after the routine
+    cases); `findings` (lifecycle.Finding) with their `fates` (plan_fates) get their own cases, and no
+    other case goes to their villages or the planted ones."""
     farmland = survey.village_farmland
-    pr18_village, dq10_village = planted_at
-    reserved = {pr18_village, dq10_village} | {finding.village for finding in findings}
+    reserved = {village for village, _ in planted_at.values()} | {finding.village for finding in findings}
     cases: list[Case] = []
     for year in YEARS:
         for county in counties():
@@ -158,35 +154,8 @@ def build_cases(
                 village = pool[int(rng.integers(len(pool)))]
                 found = random_day(rng, date(year, 1, 5), date(year, 12, 20))
                 cases.append(_case(rng, county.code, village, found))
-    pr18 = Case(
-        "",
-        "卫片执法",
-        date(2025, 10, 1) + days(rng.integers(0, 40)),
-        pr18_village[:6],
-        pr18_village,
-        "违规占用耕地从事非农建设",
-        1.85,
-        1.62,
-        0.0,
-        "立案",
-        None,
-        None,
-    )
-    dq10 = Case(
-        "",
-        "巡查",
-        date(2024, 6, 10),
-        dq10_village[:6],
-        dq10_village,
-        "违规占用耕地挖湖造景",
-        0.86,
-        0.86,
-        0.0,
-        "已销号",
-        date(2024, 7, 2),
-        date(2024, 3, 15),
-    )
-    cases += [pr18, dq10]
+    planted = {rule: file_case(rng) for rule, (_, file_case) in planted_at.items()}
+    cases += planted.values()
     cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
     per_key: dict[tuple[str, int], int] = {}
     for case in cases:
@@ -202,7 +171,7 @@ def build_cases(
         case.number = f"WF{case.county}-{case.found.year}-{per_key[key]:03d}"
     cases += tied.values()
     cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
-    return cases, {"PR18": pr18, "DQ10": dq10}, tied
+    return cases, planted, tied
 
 
 # ------------------------------------------------------------------------------- cases of findings

@@ -70,7 +70,6 @@ from sources.demo.records.quota_model import (
     Trade,
 )
 from sources.demo.records.quota_plants import (
-    plant_dq10_project_accepted_before_start,
     plant_dq13_link_to_missing_approval,
     plant_pr14_provincial_share_halved,
     plant_pr15_quota_overdraft,
@@ -95,8 +94,14 @@ VOLUNTARY_TRADES = (
 # ------------------------------------------------------------------------------------------- assembly
 
 
-def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[str] = frozenset()) -> Quota:
-    """The quota records; `avoid_villages` (planted cases and survey findings) host no PR10 piece."""
+def build_quota(
+    survey: Survey,
+    rng: np.random.Generator,
+    avoid_villages: set[str],
+    plant_dq10_project: Callable[[list[Supplement], tuple[str, ...], Supplement], Supplement],
+) -> Quota:
+    """The quota records; `avoid_villages` (planted cases and survey findings) host no PR10 piece;
+    `plant_dq10_project` is DQ10's project step (quota_plants.plant_dq10_dates_reversed)."""
     builder = QuotaBuilder(survey, rng)
     supplements = builder.survey_supplements()
     approvals = builder.construction_approvals()
@@ -120,7 +125,7 @@ def build_quota(survey: Survey, rng: np.random.Generator, avoid_villages: set[st
     shortfalls = {"PR03": pr03_short, "PR04": pr04_short, "PR05": pr05_short}
     no_sell = {host_a, host_b}
 
-    dq10 = plant_dq10_project_accepted_before_start(supplements, (pr15, host_b), final)
+    dq10 = plant_dq10_project(supplements, (pr15, host_b), final)
     pr14 = plant_pr14_provincial_share_halved(supplements, [dq10, final, late], builder.provincial_share)
     # PR17: two more projects re-declare their 新增耕地 — one beyond the tolerance, one a near miss.
     pr17, pr17_near = plant_pr17_declared_gain_overstated(

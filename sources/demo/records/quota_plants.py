@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 
 from sources.demo.records import ledger
+from sources.demo.records.cases import Case
 from sources.demo.records.model import days
 from sources.demo.records.quota_model import UNIT, Link, Quota, Supplement, Trade
 
@@ -82,25 +83,52 @@ def plant_pr15_quota_overdraft(
     return final, sell_short
 
 
-def plant_dq10_project_accepted_before_start(
-    supplements: list[Supplement], keep_out_counties: tuple[str, ...], final: Supplement
-) -> Supplement:
-    """DQ10 (日期先后顺序), supplement side: a 垦造耕地 project whose 验收日期 precedes its 立项日期 (the year
-    typed one too high); DQ10 quarantines it, so nothing links to it and it stays out of the PR15 and
-    PR06 counties. (The other DQ10 case is an enforcement case, built in cases.py.)"""
-    dq10 = first_of(
-        (
-            supplement
-            for supplement in supplements
-            if supplement.county not in keep_out_counties
-            and supplement is not final
-            and supplement.kind == "垦造耕地"
-        ),
-        "a 垦造耕地 project for DQ10",
-    )
-    dq10.started = date(dq10.accepted.year + 1, dq10.started.month, min(dq10.started.day, 28))
-    dq10.linkable = False
-    return dq10
+def plant_dq10_dates_reversed(
+    villages: list[str], pr18_village: str
+) -> tuple[str, Callable[[list[Supplement], tuple[str, ...], Supplement], Supplement], Callable]:
+    """DQ10 (日期先后顺序), two cases DQ10 quarantines: a 垦造耕地 project whose 验收日期 precedes its
+    立项日期 (the year typed one too high), which nothing links to and which stays out of the PR15 and
+    PR06 counties; and an enforcement case whose 销号日期 precedes its 发现日期, in a village holding 耕地
+    every year, in the second half of `villages` and another county than the PR18 village, which gets no
+    other case. Chooses the village now (the cases' stream names it before the quota records are made);
+    returns (the village, the step that plants the project: build_quota, the step that files the case:
+    cases.build_cases)."""
+    village = next(village for village in villages[len(villages) // 2 :] if village[:6] != pr18_village[:6])
+
+    def plant_project(
+        supplements: list[Supplement], keep_out_counties: tuple[str, ...], final: Supplement
+    ) -> Supplement:
+        dq10 = first_of(
+            (
+                supplement
+                for supplement in supplements
+                if supplement.county not in keep_out_counties
+                and supplement is not final
+                and supplement.kind == "垦造耕地"
+            ),
+            "a 垦造耕地 project for DQ10",
+        )
+        dq10.started = date(dq10.accepted.year + 1, dq10.started.month, min(dq10.started.day, 28))
+        dq10.linkable = False
+        return dq10
+
+    def file_case(rng: np.random.Generator) -> Case:
+        return Case(
+            "",
+            "巡查",
+            date(2024, 6, 10),
+            village[:6],
+            village,
+            "违规占用耕地挖湖造景",
+            0.86,
+            0.86,
+            0.0,
+            "已销号",
+            date(2024, 7, 2),
+            date(2024, 3, 15),
+        )
+
+    return village, plant_project, file_case
 
 
 def plant_pr14_provincial_share_halved(
