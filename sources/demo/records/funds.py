@@ -10,11 +10,13 @@ than due) and PR18 in 2025 (the village with the planted open case paid in full)
 
 Maintenance: every supplement project with new farmland in the three years after its acceptance,
 ≥ 1 000 元/亩 (PR16 parameter) by a margin, one or two grain seasons, photos uploaded. Planted PR16
-three ways (money, seasons, photo) on three projects, and DQ13 (a row for a project that does not exist).
+three ways (money, seasons, photo) on three projects, and DQ13 (a row for a project that does not exist,
+quota_plants.plant_dq13_reference_missing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -42,6 +44,48 @@ def _cents(mu_value: float) -> int:
     return int(round(mu_value * 100))
 
 
+def plant_dq12_payment_off_formula(
+    survey: Survey, withheld: set[tuple[str, int]], avoid: set[str], rng: np.random.Generator
+) -> Callable[[str, int, int, int], tuple[int, int, dict | None]]:
+    """DQ12 (金额计算一致), two villages of DQ12_YEAR's ledger with 永农 and 一般耕地, no case and no other
+    plant: one whose 应发 is DQ12_OVERSTATED × the tolerance off the formula (and paid as written), one
+    paid DQ12_OVERPAID × the tolerance more than due; DQ12 quarantines both rows. Chooses them now (two
+    draws after the rates); returns the step the ledger applies to every row: (village, year, due,
+    paid) → (应发 as written, 实发, what the manifest says of a planted row or None), in 分."""
+    tolerance = float(parameters("DQ12")["tolerance_yuan"])
+    overstated_cents = int(round(DQ12_OVERSTATED * max(tolerance, 1.0) * 100))
+    overpaid_cents = int(round(DQ12_OVERPAID * max(tolerance, 1.0) * 100))
+    eligible = sorted(
+        value
+        for value, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
+        if pbf > 0
+        and cult - pbf > 0
+        and value not in avoid
+        and all((value, other_year) not in withheld for other_year in YEARS)
+    )
+    picks = rng.choice(len(eligible), 2, replace=False)
+    overstated, overpaid = eligible[int(picks[0])], eligible[int(picks[1])]
+
+    def alter(village: str, year: int, due: int, paid: int) -> tuple[int, int, dict | None]:
+        if year != DQ12_YEAR or village not in (overstated, overpaid):
+            return due, paid, None
+        if village == overstated:
+            written = due + overstated_cents
+            return (
+                written,
+                written,
+                {
+                    "problem": "应发金额 ≠ 永农面积 × 永农标准 + 一般耕地面积 × 一般标准",
+                    "应发金额": written / 100,
+                    "formula_yuan": due / 100,
+                },
+            )
+        paid = due + overpaid_cents
+        return due, paid, {"problem": "实发金额 > 应发金额", "应发金额": due / 100, "实发金额": paid / 100}
+
+    return alter
+
+
 def compensation_workbooks(
     survey: Survey,
     withheld: set[tuple[str, int]],
@@ -54,23 +98,10 @@ def compensation_workbooks(
         division.code: (150 + 10 * int(rng.integers(0, 6)), 60 + 10 * int(rng.integers(0, 5)))
         for division in counties()
     }
-    tolerance = float(parameters("DQ12")["tolerance_yuan"])
-    overstated_cents = int(round(DQ12_OVERSTATED * max(tolerance, 1.0) * 100))
-    overpaid_cents = int(round(DQ12_OVERPAID * max(tolerance, 1.0) * 100))
     files, entries, truth = [], [], {}
     header = list(COMPENSATION.columns)
     width = len(header)
-    # DQ12 villages: in 2024's ledger, no case, not otherwise planted, with 永农 and 一般耕地 both.
-    eligible = sorted(
-        value
-        for value, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
-        if pbf > 0
-        and cult - pbf > 0
-        and value not in avoid
-        and all((value, other_year) not in withheld for other_year in YEARS)
-    )
-    picks = rng.choice(len(eligible), 2, replace=False)
-    overstated, overpaid = eligible[int(picks[0])], eligible[int(picks[1])]
+    dq12 = plant_dq12_payment_off_formula(survey, withheld, avoid, rng)
     for year in YEARS:
         sheets: dict[str, list[list]] = {}
         merges: dict[str, list[str]] = {}
@@ -102,11 +133,7 @@ def compensation_workbooks(
                 if (village, year) in withheld:
                     paid = int(round(due * (1 - WITHHELD_SHARE)))
                     note = "存在未销号违法用地案件，暂扣20%"
-                written_due = due
-                if year == DQ12_YEAR and village == overstated:
-                    written_due = paid = due + overstated_cents
-                if year == DQ12_YEAR and village == overpaid:
-                    paid = due + overpaid_cents
+                written_due, paid, dq12_detail = dq12(village, year, due, paid)
                 seq += 1
                 excel_row = HEADER_ROW + seq
                 township_index, value = int(village[6:9]) - 1, int(village[9:12]) - 201
@@ -133,40 +160,11 @@ def compensation_workbooks(
                 for sum_index, value in enumerate((pbf_cents, general_cents, written_due, paid)):
                     sums[sum_index] += value
                 where = {"source_file": rel, "sheet": county.name, "source_row": excel_row}
-                if year == DQ12_YEAR and village == overstated:
+                if dq12_detail:
                     entries.append(
-                        planted(
-                            "DQ12",
-                            "village",
-                            village,
-                            county.code,
-                            year,
-                            COMPENSATION.table,
-                            {
-                                **where,
-                                "problem": "应发金额 ≠ 永农面积 × 永农标准 + 一般耕地面积 × 一般标准",
-                                "应发金额": written_due / 100,
-                                "formula_yuan": due / 100,
-                            },
-                        )
-                    )
-                if year == DQ12_YEAR and village == overpaid:
-                    entries.append(
-                        planted(
-                            "DQ12",
-                            "village",
-                            village,
-                            county.code,
-                            year,
-                            COMPENSATION.table,
-                            {
-                                **where,
-                                "problem": "实发金额 > 应发金额",
-                                "应发金额": due / 100,
-                                "实发金额": paid / 100,
-                            },
-                        )
-                    )
+                        planted("DQ12", "village", village, county.code, year, COMPENSATION.table,
+                                {**where, **dq12_detail})
+                    )  # fmt: skip
                 if year == 2025 and village == pr18.village:
                     entries.append(
                         planted(
@@ -208,33 +206,19 @@ def compensation_workbooks(
     return files, entries, truth
 
 
-def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvFile], list[dict]]:
-    params = parameters("PR16")
-    minimum = float(params["min_yuan_per_mu"])
-    encodings = {2023: UTF8_BOM, 2024: GBK, 2025: UTF8}
-    header = list(MAINTENANCE.columns)
-    header[2] = header[2].replace("(", "（").replace(")", "）")  # as typed: 管护面积（亩）
-    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {listed_year: [] for listed_year in YEARS}
-    for supplement in sorted(quota.supplements, key=lambda supplement: supplement.code):
-        if not supplement.linkable or supplement.new_u <= 0:
-            continue
-        for year in range(supplement.accepted.year + 1, supplement.accepted.year + 4):
-            if year not in rows_by_year:
-                continue
-            money = round(supplement.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
-            seasons = 2 if supplement.paddy_u and rng.random() < 0.6 else 1
-            rows_by_year[year].append(
-                (
-                    supplement.code,
-                    [supplement.code, str(year), mu(supplement.new_mu), f"{money:.2f}", str(seasons), "是"],
-                )
-            )
+def plant_pr16_maintenance_not_kept(
+    rows_by_year: dict[int, list[tuple[str, list[str]]]],
+    county_of: dict[str, str],
+    minimum: float,
+    rng: np.random.Generator,
+) -> list[dict]:
+    """PR16 (新增耕地管护), three ways on three projects, in different years: 管护资金 of 80% of the
+    minimum per 亩 (2024), no grain season (2025), no photos uploaded (2023); PR16 finds those three
+    rows, every other one paying 1.1–1.5 × the minimum with one or two seasons and photos. Edits the
+    rows in place (a draw each); returns their manifest entries (row_index: position in the year)."""
     entries: list[dict] = []
-    files: list[CsvFile] = []
-    # PR16: one project per way of failing, in different years where possible.
     plans = (("money", 2024), ("seasons", 2025), ("photo", 2023))
     used: set[str] = set()
-    county_of = {supplement.code: supplement.county for supplement in quota.supplements}
     for problem, year in plans:
         candidates = [position for position, (code, _) in enumerate(rows_by_year[year]) if code not in used]
         position = candidates[int(rng.integers(len(candidates)))]
@@ -264,13 +248,34 @@ def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvF
                 {**detail, "row_index": position},
             )
         )
-    # DQ13: a row for a project that is not in 补充耕地项目.csv.
-    existing = set(county_of)
-    ghost_county = counties()[int(rng.integers(len(counties())))].code
-    ghost = f"KZ{ghost_county}-2022-099"
-    while ghost in existing:
-        ghost = ghost.replace("-099", "-098")
-    rows_by_year[2024].append((ghost, [ghost, "2024", "312.4", f"{312.4 * minimum * 1.2:.2f}", "1", "是"]))
+    return entries
+
+
+def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvFile], list[dict]]:
+    params = parameters("PR16")
+    minimum = float(params["min_yuan_per_mu"])
+    encodings = {2023: UTF8_BOM, 2024: GBK, 2025: UTF8}
+    header = list(MAINTENANCE.columns)
+    header[2] = header[2].replace("(", "（").replace(")", "）")  # as typed: 管护面积（亩）
+    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {listed_year: [] for listed_year in YEARS}
+    for supplement in sorted(quota.supplements, key=lambda supplement: supplement.code):
+        if not supplement.linkable or supplement.new_u <= 0:
+            continue
+        for year in range(supplement.accepted.year + 1, supplement.accepted.year + 4):
+            if year not in rows_by_year:
+                continue
+            money = round(supplement.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
+            seasons = 2 if supplement.paddy_u and rng.random() < 0.6 else 1
+            rows_by_year[year].append(
+                (
+                    supplement.code,
+                    [supplement.code, str(year), mu(supplement.new_mu), f"{money:.2f}", str(seasons), "是"],
+                )
+            )
+    county_of = {supplement.code: supplement.county for supplement in quota.supplements}
+    entries = plant_pr16_maintenance_not_kept(rows_by_year, county_of, minimum, rng)
+    files: list[CsvFile] = []
+    ghost, ghost_county = quota.dq13_maintenance_row(rows_by_year, set(county_of), minimum, rng)
     for year in YEARS:
         rel = f"funds/{year}/{MAINTENANCE.title_zh}_{year}.csv"
         csv = CsvFile(

@@ -70,7 +70,7 @@ from sources.demo.records.quota_model import (
     Trade,
 )
 from sources.demo.records.quota_plants import (
-    plant_dq13_link_to_missing_approval,
+    plant_dq13_reference_missing,
     plant_pr14_provincial_share_halved,
     plant_pr15_quota_overdraft,
 )
@@ -186,7 +186,7 @@ def build_quota(
     quota.pr07_fee = pr07_fee
     _simulate(builder, quota, approvals, late, shortfalls, rng)
     sell_short(quota, rng)
-    plant_dq13_link_to_missing_approval(quota, rng)
+    plant_dq13_reference_missing(quota, rng)
 
     deliver_twice(quota)
     quota.planted = {

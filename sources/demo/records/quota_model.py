@@ -189,6 +189,7 @@ class Quota:
     pr15_trade: Trade | None = None
     orphan_link: Link | None = None  # DQ13
     pr07_fee: Callable[[dict], int] | None = None  # the underpaid fee, given the standards (PR07)
+    dq13_maintenance_row: Callable | None = None  # adds DQ13's 管护 row (quota_plants.py)
 
 
 class Book:

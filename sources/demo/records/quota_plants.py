@@ -16,6 +16,7 @@ from sources.demo.records import ledger
 from sources.demo.records.cases import Case
 from sources.demo.records.model import days
 from sources.demo.records.quota_model import UNIT, Link, Quota, Supplement, Trade
+from sources.demo.region import counties
 
 PR15_DAY = date(2025, 12, 29)  # the planted overdraft; the county's last project is 入库 the next day
 PR15_RESTOCK = date(2025, 12, 30)
@@ -150,11 +151,13 @@ def plant_pr14_provincial_share_halved(
     return pr14
 
 
-def plant_dq13_link_to_missing_approval(quota: Quota, rng) -> None:
-    """DQ13 (引用关系完整), link side: a link whose 批准文号 no approval carries (a mistyped number),
-    drawing a little quota from a big pool project of a county that sells quota and is not the PR15
-    county; DQ13 quarantines the link. (The other DQ13 case is a 管护 row:
-    funds.maintenance_files.)"""
+def plant_dq13_reference_missing(quota: Quota, rng) -> None:
+    """DQ13 (引用关系完整), two rows DQ13 quarantines: a link whose 批准文号 no approval carries (a mistyped
+    number), drawing a little quota from a big pool project of a county that sells quota and is not the
+    PR15 county; and a 2024 管护 row for a 项目编号 missing from 补充耕地项目 (KZ<county>-2022-099, the
+    county drawn from the maintenance stream). Makes the link now (quota.orphan_link) and leaves the row's
+    step in quota.dq13_maintenance_row for funds.maintenance_files: (rows by year, existing codes, the
+    PR16 minimum 元/亩, its stream) → (the code, its county)."""
     pool = [
         supplement
         for supplement in quota.supplements
@@ -172,3 +175,17 @@ def plant_dq13_link_to_missing_approval(quota: Quota, rng) -> None:
     link = Link("", number, supplement.code, on, 5 * UNIT, 5 * UNIT, 4000, fallback_county=supplement.county)
     quota.links.append(link)
     quota.orphan_link = link
+
+    def maintenance_row(
+        rows_by_year: dict[int, list[tuple[str, list[str]]]], codes: set[str], minimum: float, rng
+    ) -> tuple[str, str]:
+        ghost_county = counties()[int(rng.integers(len(counties())))].code
+        ghost = f"KZ{ghost_county}-2022-099"
+        while ghost in codes:
+            ghost = ghost.replace("-099", "-098")
+        rows_by_year[2024].append(
+            (ghost, [ghost, "2024", "312.4", f"{312.4 * minimum * 1.2:.2f}", "1", "是"])
+        )
+        return ghost, ghost_county
+
+    quota.dq13_maintenance_row = maintenance_row
