@@ -280,11 +280,13 @@ def withheld(cases: list[Case], planted_pr18: Case) -> set[tuple[str, int]]:
     return out
 
 
-def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief], dict[str, str]]:
-    """(the roster, planted: PR21 county code and village code)."""
+def plant_pr21_field_chief_missing(survey: Survey, rng: np.random.Generator) -> tuple[str, str]:
+    """PR21 (田长制全覆盖): a county with no county-level 田长 (the roster stream's first draw) and, in
+    another county, a village holding ≥ 50 亩 of 永农 with no village-level 田长 (the second draw); PR21
+    finds both, every other county, township and village holding 永农 having its 田长. Returns (county,
+    village) for build_roster to leave out."""
     codes = [division.code for division in counties()]
     pr21_county = codes[int(rng.integers(len(codes)))]
-    holding = sorted(survey.villages_holding_pbf)
     big = [
         village
         for village, (_, pbf) in survey.village_farmland[2025].items()
@@ -292,7 +294,13 @@ def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief],
         and village in survey.villages_holding_pbf
         and village[:6] != pr21_county
     ]
-    pr21_village = sorted(big)[int(rng.integers(len(big)))]
+    return pr21_county, sorted(big)[int(rng.integers(len(big)))]
+
+
+def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief], dict[str, str]]:
+    """(the roster, planted: PR21 county code and village code): every level but where PR21 is planted."""
+    pr21_county, pr21_village = plant_pr21_field_chief_missing(survey, rng)
+    holding = sorted(survey.villages_holding_pbf)
 
     def chief(level: str, code: str) -> Chief:
         return Chief(
