@@ -127,10 +127,12 @@ def build_yjjbnt(
     rng: np.random.Generator,
     bsm: BsmAllocator,
     plants: cp.Plants,
+    after_selection: cp.SelectionStep,
 ) -> tuple[Table, Table, dict, list[tuple[str, str, tuple]]]:
     """(YJJBNT, YJJBNTCBQ, stats, planted blocks [(JSLX, county, bounds)]). `quarantined` masks base rows
     the warehouse will drop; `plants` brings the polygons fixed by the survey and receives the BSMs of
-    every planted polygon by role."""
+    every planted polygon by role; `after_selection` is the plant that runs on each county's selection
+    of boxes (DQ05's)."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
     valid_parcels = RectSet(of(base, ~quarantined))
@@ -160,12 +162,8 @@ def build_yjjbnt(
         order = idx[np.lexsort((rng.random(len(idx)), -share[idx]))]
         chosen = _select(order, area_c, goal_c)
         rest = order[len(chosen) :]  # the next best-cultivated boxes form the reserve
-        if county.code == cp.DQ05_COUNTY:
-            valid = _concat_bounds([_take_bounds(cells, chosen), _bounds_of(specials)])
-            near_valid = near_any(valid_parcels, valid, 5.0)
-            cell = cp.bow_tie_cell(cells, rest, valid_parcels, near_valid)
-            specials.append(cp.PlantedBox("DQ05", county.code, _cell(cells, cell)))
-            rest = rest[rest != cell]
+        pattern = cp.CountyPattern(county.code, cells, eligible, share, specials)
+        rest = after_selection(pattern, chosen, rest, valid_parcels)
         reserve = (
             _select(rest, area_c, min(RESERVE_SHARE * goal_c, area_c[rest].sum())) if len(rest) else rest
         )
@@ -219,8 +217,7 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
     wkb = np.full(count, None, dtype=object)
     for row, box in enumerate(specials, start=len(bricks[0])):
         hdnf[row] = box.hdnf
-        if box.role == "DQ05":
-            wkb[row] = cp.bow_tie(*box.bounds)
+        wkb[row] = box.wkb
     return {
         "BSM": bsm.take(code, count),
         "JBNTTBBH": np.arange(1, count + 1).astype(str).astype(object),
@@ -312,8 +309,9 @@ def build_control(
     rng: np.random.Generator,
     bsm: BsmAllocator,
     plants: cp.Plants,
+    after_selection: cp.SelectionStep,
 ) -> ControlLayers:
-    yjjbnt, cbq, stats, blocks = build_yjjbnt(base, forbidden, quarantined, rng, bsm, plants)
+    yjjbnt, cbq, stats, blocks = build_yjjbnt(base, forbidden, quarantined, rng, bsm, plants, after_selection)
     county, block = cp.upgrade_block(lsgnq)
     gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, ("改造提升", county, block)])
     return ControlLayers(lsgnq, yjjbnt, cbq, gbznt, stats)

@@ -7,7 +7,8 @@ KEEPOUT metres from them:
   PIECE_MARGIN, clear of every other forbidden rectangle), and one covering about half of another piece:
   drawn inside the piece's parent (half the piece and part of the kept piece, INSET from the parent's
   edges), so only the parent's own ground lies under it. Both designated 2022, before any change year.
-- PR11: a 永农 polygon over about 40% of the planted FLS parcel, INSET inside it, designated in 2024.
+- PR11: a 永农 polygon over about 40% of the planted FLS parcel, INSET inside it, designated in 2024
+  (parcel_plants.plant_pr11_non_grain_on_protected_land draws it; plan_survey_boxes runs its step).
 
 Polygons drawn from the brick pattern itself (control.py calls these per county):
 - PR12 新建: a box whose high-standard block reaches east beyond it so that only PR12_NEW_SHARE of the
@@ -16,17 +17,18 @@ Polygons drawn from the brick pattern itself (control.py calls these per county)
 - PR13: one box carved into four ~12 亩 polygons, inset ≥ 12 m from its edges (its neighbours are
   another 4–8 m away): a pair 3 m apart (one patch of ~24 亩) and a pair 8 m apart (two patches).
 - DQ05: one extra box beyond the county's goal, delivered as a bow-tie ring; the warehouse quarantines it,
-  so nothing (PR02 included) may depend on it, and the villages near it all hold other 永农 too (PR21).
+  so nothing (PR02 included) may depend on it, and the villages near it all hold other 永农 too (PR21)
+  (parcel_plants.plant_dq05_invalid_geometry, with the parcels it plants; build_yjjbnt runs its step).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
-from sources.demo.design import PR11_PBF_DESIGNATED, PR12_NEW_SHARE, PR12_UPGRADE_SHARE
+from sources.demo.design import PR12_NEW_SHARE, PR12_UPGRADE_SHARE
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, land_classes
 from sources.demo.rects import Bounds, RectSet, near_any, of, overlap_pairs
@@ -37,7 +39,6 @@ PIECE_MARGIN = 5.0
 INSET = 6.0  # a polygon drawn inside a parcel keeps this far from its edges (more than CLEARANCE)
 PARTIAL_SHARE = 0.5  # share of the PR09 piece's length under the polygon that covers it in part
 PARTIAL_KEPT = 0.3  # share of the kept piece's length under that polygon
-PR11_SHARE = 0.4  # share of the FLS parcel's width under its 永农 polygon
 DESIGNATED = 2022  # HDNF of the brick pattern and of every planted polygon but the PR11 one
 BLOCK_YEAR = 2024  # JSNF of the planted high-standard blocks
 UPGRADE_SIDE = 200.0
@@ -48,7 +49,6 @@ PR13_MIN_CELL = 2 * PR13_INSET + 2 * PR13_SIDE[0] + max(PR13_GAPS.values()) + 3.
 PR12_NEW_COUNTY = "330481"
 PR12_UPGRADE_COUNTY = "330483"
 PR13_COUNTY = "330402"
-DQ05_COUNTY = "330482"
 _PR09_TARGETS = ("0201", "0202", "0204", "0301", "0302", "0307", "0404", "1104")  # not 1202 (facilities)
 
 
@@ -60,6 +60,27 @@ class PlantedBox:
     county: str
     bounds: tuple[float, float, float, float]
     hdnf: int = DESIGNATED
+    wkb: bytes | None = None  # delivered instead of the rectangle (DQ05's bow-tie)
+
+
+@dataclass
+class CountyPattern:
+    """One county's brick-pattern cells while build_yjjbnt chooses among them: the plants drawn from
+    the pattern take cells out of `eligible` and add their polygons to `specials`."""
+
+    code: str
+    cells: Bounds
+    eligible: np.ndarray
+    share: np.ndarray  # share of each cell over 耕地
+    specials: list[PlantedBox]
+
+    def cell(self, row: int) -> tuple[float, float, float, float]:
+        return tuple(float(column[row]) for column in self.cells)
+
+
+# A plant run on a county's selection: (pattern, chosen cells, cells left over, valid parcels) → the
+# cells left for the 储备区.
+SelectionStep = Callable[[CountyPattern, np.ndarray, np.ndarray, RectSet], np.ndarray]
 
 
 @dataclass
@@ -72,17 +93,18 @@ class Plants:
     blocks: dict[str, str] = field(default_factory=dict)  # 新建 / 改造提升 → XMBH (filled by control.py)
 
 
-def _round(bounds) -> tuple[float, float, float, float]:
+def rounded(bounds) -> tuple[float, float, float, float]:
+    """Bounds to the centimetre, as every planted polygon is drawn."""
     return tuple(round(float(value), 2) for value in bounds)
 
 
-def _as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
+def as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
     return tuple(np.array([box[edge] for box in boxes], dtype=float) for edge in range(4))
 
 
 def _clear(box, forbidden: Bounds, own: set[int]) -> bool:
     """The box keeps CLEARANCE from every forbidden rectangle but its own (indices `own`)."""
-    _, hits, _ = overlap_pairs(_as_bounds([box]), forbidden, CLEARANCE)
+    _, hits, _ = overlap_pairs(as_bounds([box]), forbidden, CLEARANCE)
     return not (set(hits.tolist()) - own)
 
 
@@ -90,7 +112,7 @@ def _apart(box, other: PlantedBox | None) -> bool:
     """The box keeps 2 × KEEPOUT from another planted polygon (so they never form one patch)."""
     if other is None:
         return True
-    return not near_any(_as_bounds([box]), _as_bounds([other.bounds]), 2 * KEEPOUT).any()
+    return not near_any(as_bounds([box]), as_bounds([other.bounds]), 2 * KEEPOUT).any()
 
 
 def _inside(box, bounds) -> bool:
@@ -111,19 +133,20 @@ def _partial_box(parent, piece) -> tuple[float, float, float, float]:
         cut = piece_low
         start, end = cut - PARTIAL_KEPT * (cut - lo), cut + PARTIAL_SHARE * (hi - cut)
     if vertical:
-        return _round((start, py0 + INSET, end, py1 - INSET))
-    return _round((px0 + INSET, start, px1 - INSET, end))
+        return rounded((start, py0 + INSET, end, py1 - INSET))
+    return rounded((px0 + INSET, start, px1 - INSET, end))
 
 
 def plan_survey_boxes(
     base: Table,
     years: dict[int, tuple[Table, Table]],
     planted_rows: np.ndarray,
-    fls_pbf_row: int,
+    pr11_box: Callable[[Table, Callable[[tuple, int], bool]], PlantedBox],
     county_bounds: dict[str, tuple[float, float, float, float]],
     rng: np.random.Generator,
 ) -> Plants:
-    """The 永农 polygons the survey fixes: PR09 (two change pieces) and PR11 (the FLS parcel)."""
+    """The 永农 polygons the survey fixes: PR09 (two change pieces) and PR11 (its step `pr11_box`, given
+    the base and a test that a box keeps clear of all forbidden ground but a base row's own)."""
     cultivated = np.array(CULTIVATED, dtype=object)
     other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
     parts, ids = [], []
@@ -156,7 +179,7 @@ def plan_survey_boxes(
         county = str(gc["COUNTY"][row])
         own = {index[("gc", year, row)]}
         if whole is None:
-            box = _round((piece[0] - PIECE_MARGIN, piece[1] - PIECE_MARGIN,
+            box = rounded((piece[0] - PIECE_MARGIN, piece[1] - PIECE_MARGIN,
                           piece[2] + PIECE_MARGIN, piece[3] + PIECE_MARGIN))  # fmt: skip
             if _inside(box, county_bounds[county]) and _clear(box, forbidden, own) and _apart(box, partial):
                 whole = PlantedBox("PR09-whole", county, box)
@@ -175,14 +198,7 @@ def plan_survey_boxes(
     if whole is None or partial is None:
         raise RuntimeError("no change piece 耕地 → other agricultural land fit for the PR09 plants")
 
-    x0, y0, x1, y1 = (float(base[edge][fls_pbf_row]) for edge in ("x0", "y0", "x1", "y1"))
-    if x1 - x0 >= y1 - y0:
-        box = _round((x0 + INSET, y0 + INSET, x0 + INSET + PR11_SHARE * (x1 - x0 - 2 * INSET), y1 - INSET))
-    else:
-        box = _round((x0 + INSET, y0 + INSET, x1 - INSET, y0 + INSET + PR11_SHARE * (y1 - y0 - 2 * INSET)))
-    if not _clear(box, forbidden, {index[("base", 0, int(fls_pbf_row))]}):
-        raise RuntimeError("the PR11 永农 polygon would touch forbidden ground")
-    pr11 = PlantedBox("PR11", str(base["COUNTY"][fls_pbf_row]), box, PR11_PBF_DESIGNATED)
+    pr11 = pr11_box(base, lambda box, row: _clear(box, forbidden, {index[("base", 0, int(row))]}))
     plants.boxes = [whole, partial, pr11]
     return plants
 
@@ -214,7 +230,7 @@ def new_block(
     blocks = (x0 + 1, y0 + 1, x1 + reach, y1 - 1)
     ok = eligible & (blocks[2] + KEEPOUT < county_bounds[2]) & ~keep_out(blocks, fixed)
     cell = _pick_cell(ok, share, rng)
-    return cell, _round(box[cell] for box in blocks)
+    return cell, rounded(box[cell] for box in blocks)
 
 
 def fragment_boxes(
@@ -231,30 +247,9 @@ def fragment_boxes(
     for (role, gap), (b0, b1) in zip(
         PR13_GAPS.items(), ((south, south + height), (north - height, north)), strict=True
     ):
-        boxes.append((role, _round((left, b0, left + width, b1))))
-        boxes.append((role, _round((left + width + gap, b0, left + 2 * width + gap, b1))))
+        boxes.append((role, rounded((left, b0, left + width, b1))))
+        boxes.append((role, rounded((left + width + gap, b0, left + 2 * width + gap, b1))))
     return cell, boxes
-
-
-def bow_tie_cell(cells: Bounds, order: np.ndarray, parcels: RectSet, near_valid: np.ndarray) -> int:
-    """DQ05: the first cell in `order` whose neighbouring parcels (within 5 m) all lie near a valid 永农
-    polygon already, so quarantining it changes no village's holding of 永农 (PR21)."""
-    candidates = order[:200]
-    cell_index, parcel_index, _ = overlap_pairs(tuple(edge[candidates] for edge in cells), parcels, 5.0)
-    lonely = (
-        np.bincount(cell_index, weights=(~near_valid[parcel_index]).astype(float), minlength=len(candidates))
-        > 0
-    )
-    touching = np.bincount(cell_index, minlength=len(candidates)) > 0
-    fit = np.flatnonzero(~lonely & touching)
-    if not len(fit):
-        raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")
-    return int(candidates[fit[0]])
-
-
-def bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """A self-intersecting ring through the box's own corners (as planting._bow_tie for parcels)."""
-    return shapely.to_wkb(shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)]))
 
 
 def upgrade_block(lsgnq: Table) -> tuple[str, tuple[float, float, float, float]]:
@@ -263,7 +258,7 @@ def upgrade_block(lsgnq: Table) -> tuple[str, tuple[float, float, float, float]]
     x0, y0, y1 = float(lsgnq["x0"][row]), float(lsgnq["y0"][row]), float(lsgnq["y1"][row])
     cy = (y0 + y1) / 2
     west = x0 - (1 - PR12_UPGRADE_SHARE) * UPGRADE_SIDE
-    return PR12_UPGRADE_COUNTY, _round(
+    return PR12_UPGRADE_COUNTY, rounded(
         (west, cy - UPGRADE_SIDE / 2, west + UPGRADE_SIDE, cy + UPGRADE_SIDE / 2)
     )
 
@@ -272,4 +267,4 @@ def keep_out(cells: Bounds | RectSet, boxes: list[tuple[float, float, float, flo
     """Mask of cells within KEEPOUT of any of `boxes`."""
     if not boxes:
         return np.zeros(len(cells if isinstance(cells, RectSet) else cells[0]), dtype=bool)
-    return near_any(cells, _as_bounds(boxes), KEEPOUT)
+    return near_any(cells, as_bounds(boxes), KEEPOUT)

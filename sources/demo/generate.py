@@ -23,7 +23,6 @@ from sources.demo.change_plan import CHANGE_YEARS, loss_order, plan_changes
 from sources.demo.change_records import build_year
 from sources.demo.control import build_control, build_lsgnq
 from sources.demo.control_plants import Plants, plan_survey_boxes
-from sources.demo.design import PR11_PBF_DESIGNATED
 from sources.demo.findings import survey_entries
 from sources.demo.frame import Table
 from sources.demo.grade_update import plant_grade_update
@@ -31,7 +30,7 @@ from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.manifest import build_manifest, parcel_entries, pbf_entries, write_manifest
 from sources.demo.output import write_control, write_survey
-from sources.demo.planting import PR11_FLS_PBF, PR11_FLS_ZONE, Planting, apply, choose
+from sources.demo.planting import apply, choose
 from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
 from sources.demo.region import counties
@@ -56,16 +55,6 @@ class Demo:
     timings: dict[str, float] = field(default_factory=dict)
     control_stats: dict = field(default_factory=dict)  # per county: 永农 boxes, share over 耕地
     plants: Plants | None = None  # the designed survey/control cases (control_plants.py)
-
-
-def _pr11_design(base: Table, planting: Planting) -> set[tuple[str, int]]:
-    """(BSM, year) pairs designed to break PR11: the WG and the FLS-in-功能区 parcels every year, the
-    FLS parcel under 永农 from the year its polygon was designated."""
-    years = (2022, *CHANGE_YEARS)
-    every = np.concatenate([planting.rows["PR11"], planting.rows[PR11_FLS_ZONE]])
-    out = {(str(base["BSM"][planted_row]), year) for planted_row in every for year in years}
-    row = planting.rows[PR11_FLS_PBF][0]
-    return out | {(str(base["BSM"][row]), year) for year in years if year >= PR11_PBF_DESIGNATED}
 
 
 def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
@@ -124,10 +113,9 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     forbidden_parts = [of(gc, mask) for (_, gc), mask in zip(years.values(), leaving, strict=True)]
     forbidden_parts.append(of(base, planting.all_rows()))
     forbidden = tuple(np.concatenate([part[edge] for part in forbidden_parts]) for edge in range(4))
-    fls_pbf = int(planting.rows[PR11_FLS_PBF][0])
     bounds = {county.code: county.bounds for county in counties()}
-    plants = plan_survey_boxes(base, years, planting.all_rows(), fls_pbf, bounds, stream(9))
-    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants)
+    plants = plan_survey_boxes(base, years, planting.all_rows(), planting.pr11.pbf_box, bounds, stream(9))
+    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants, planting.dq05_box)
     lap("control")
 
     areas = {
@@ -158,7 +146,7 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     )
     checks.check_all(
         manifest, states, [gc for _, gc in years.values()], areas, quarantined_bsm, layers, plants,
-        _pr11_design(base, planting),
+        planting.pr11.expected(base),
     )  # fmt: skip
     lap("truth+checks")
     return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats, plants)

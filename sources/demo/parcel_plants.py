@@ -2,17 +2,24 @@
 
 planting.choose calls them in a fixed order (the planting stream draws in it), each picking its parcels
 through the shared ParcelPicker; each returns its edit, which planting.apply runs once calibration is
-done, so the edits only touch rows calibration leaves alone.
+done, so the edits only touch rows calibration leaves alone. DQ05 and PR11 reach into the control layers
+too: their functions also return the step that places their 永农 polygon when those are drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import shapely
 
 from sources.demo.attributes import terrace_split
+from sources.demo.change_plan import CHANGE_YEARS
+from sources.demo.control_plants import INSET, CountyPattern, PlantedBox, SelectionStep, as_bounds, rounded
 from sources.demo.geodesy import rectangle_area_cents
+from sources.demo.rects import RectSet, concat_bounds, near_any, of, overlap_pairs, take_bounds
 
 if TYPE_CHECKING:
     from sources.demo.frame import Table
@@ -22,9 +29,16 @@ DQ01_CLASSES = ("0199", "9999")  # not in the 三调 working classification
 DQ02_COUNTIES = ("330102", "330501")  # 杭州市上城区, 湖州市吴兴区: outside 嘉兴市
 DQ03_AREA_ERROR = 1.01  # TBMJ 1% above the polygon's area (tolerance 0.2%)
 DQ04_ERROR_C = 300  # 3 m² off
+DQ05_COUNTY = "330482"  # where one 永农 box is delivered as a bow-tie
+DQ05_NEAR = 5.0  # metres: the parcels next to that box, which must all lie this near other valid 永农
 DQ06_STRIP = 10.0  # metres parcel A grows into its neighbour B
 DQ08_GDDB = 5  # a 耕地等别 on a parcel that is not 耕地
 DQ08_GDPDJB = "7"  # outside the 坡度级别 code set 1–5
+PR11_FLS_PBF = "PR11-FLS-pbf"  # Planting.rows keys of the two planted FLS parcels
+PR11_FLS_ZONE = "PR11-FLS-zone"
+PR11_ZONE_SHARE = 0.9  # the FLS parcel in a 功能区 lies at least this much inside it where the demo allows
+PR11_PBF_SHARE = 0.4  # share of the other FLS parcel's width under its 永农 polygon
+PR11_PBF_DESIGNATED = 2024  # HDNF of that polygon
 
 
 def _resize(base: Table, row: int) -> None:
@@ -100,6 +114,56 @@ def plant_dq04_area_arithmetic(picker: ParcelPicker) -> Edit:
     return edit
 
 
+def bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
+    """A self-intersecting ring through the rectangle's own corners (invalid, as digitising errors are)."""
+    ring = [(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)]
+    return shapely.to_wkb(shapely.Polygon(ring))
+
+
+def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionStep]:
+    """DQ05 (图形存在、有效、为面且非空): two parcels of any class delivered as bow-tie rings, and in
+    DQ05_COUNTY one 永农 box beyond the county's goal delivered as one too: the first of the boxes left
+    over whose neighbouring parcels (within DQ05_NEAR) all lie near a valid 永农 polygon already, so
+    quarantining it changes no village's holding of 永农 (PR21) and nothing (PR02 included) depends on
+    it. DQ05 finds the two parcels and the polygon. Picks the parcels now; returns their edit and the
+    step build_yjjbnt runs on each county's selection of boxes."""
+    rows = picker.pick("DQ05", np.ones(len(picker.base["BSM"]), dtype=bool), 2)
+
+    def edit(base: Table, note: Note) -> None:
+        for row in rows:
+            base["WKB"][row] = bow_tie(*(float(base[edge][row]) for edge in ("x0", "y0", "x1", "y1")))
+            note("DQ05", row, {"geometry": "self-intersecting (bow-tie) ring"})
+
+    def bow_tie_box(
+        pattern: CountyPattern, chosen: np.ndarray, rest: np.ndarray, parcels: RectSet
+    ) -> np.ndarray:
+        if pattern.code != DQ05_COUNTY:
+            return rest
+        specials = as_bounds([box.bounds for box in pattern.specials])
+        valid = concat_bounds([take_bounds(pattern.cells, chosen), specials])
+        near_valid = near_any(parcels, valid, DQ05_NEAR)
+        candidates = rest[:200]
+        cell_index, parcel_index, _ = overlap_pairs(
+            take_bounds(pattern.cells, candidates), parcels, DQ05_NEAR
+        )
+        lonely = (
+            np.bincount(
+                cell_index, weights=(~near_valid[parcel_index]).astype(float), minlength=len(candidates)
+            )
+            > 0
+        )
+        touching = np.bincount(cell_index, minlength=len(candidates)) > 0
+        fit = np.flatnonzero(~lonely & touching)
+        if not len(fit):
+            raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")
+        cell = int(candidates[fit[0]])
+        bounds = pattern.cell(cell)
+        pattern.specials.append(PlantedBox("DQ05", pattern.code, bounds, wkb=bow_tie(*bounds)))
+        return rest[rest != cell]
+
+    return edit, bow_tie_box
+
+
 def plant_dq06_parcels_overlap(picker: ParcelPicker) -> Edit:
     """DQ06 (同一年度地类图斑互不重叠): parcel A of two neighbours in one tiling row (B to its east)
     grows DQ06_STRIP metres (at most 30% of B's width) into B, its TBMJ following its new rectangle;
@@ -152,3 +216,69 @@ def plant_dq08_attribute_out_of_range(picker: ParcelPicker) -> Edit:
         note("DQ08", slope_row, {"field": "GDPDJB", "value": DQ08_GDPDJB})
 
     return edit
+
+
+@dataclass(frozen=True)
+class Pr11Steps:
+    """PR11's later steps: the edit (planting.apply); the 永农 polygon (control_plants.plan_survey_boxes,
+    given the base and a test that a box keeps clear of all forbidden ground but a base row's own); the
+    (BSM, year) pairs PR11 should find (checks)."""
+
+    edit: Edit
+    pbf_box: Callable[[Table, Callable[[tuple, int], bool]], PlantedBox]
+    expected: Callable[[Table], set[tuple[str, int]]]
+
+
+def plant_pr11_non_grain_on_protected_land(
+    picker: ParcelPicker, designated: int = PR11_PBF_DESIGNATED
+) -> Callable[[], Pr11Steps]:
+    """PR11 (保护区内耕地非粮化、撂荒): two 耕地 parcels 撂荒 (ZZSXDM WG, a finding wherever they lie); one
+    FLS parcel inside a 功能区, as much inside it as any untouched 耕地 is (kept clear of 永农 like every
+    planted parcel); and one FLS parcel, away from the 功能区, that a 永农 polygon designated in
+    `designated` covers in part (PR11_PBF_SHARE of its width, INSET inside it). PR11 finds the WG and
+    the 功能区 parcels in every survey year, the parcel under 永农 from `designated` on. Picks the WG
+    parcels now; returns the step that picks the FLS parcels once choose has given the free 非粮 parcels
+    theirs (which returns the later steps)."""
+    base, cultivated = picker.base, picker.cultivated
+    abandoned = picker.pick("PR11", cultivated, 2)
+
+    def pick_non_grain() -> Pr11Steps:
+        under_pbf = int(picker.pick(PR11_FLS_PBF, cultivated, 1)[0])
+        parcel_index, zone_index, area = overlap_pairs(of(base), picker.lsgnq)
+        share = np.bincount(parcel_index, weights=area, minlength=len(base["BSM"])) / (
+            (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
+        )
+        in_zone = np.flatnonzero(~picker.touched & ~picker.taken & cultivated & (share > 0))
+        if not len(in_zone):
+            raise RuntimeError("no untouched 耕地 in a 粮食生产功能区 to plant PR11 on")
+        best = in_zone[share[in_zone] >= min(PR11_ZONE_SHARE, share[in_zone].max())]
+        in_function_zone = picker.rng.choice(best, 1)
+        picker.take(PR11_FLS_ZONE, in_function_zone)
+
+        def edit(base: Table, note: Note) -> None:
+            # Its findings are listed per survey year from the final states and control layers (findings.py).
+            base["ZZSXDM"][abandoned] = "WG"
+            base["ZZSXDM"][under_pbf] = "FLS"
+            base["ZZSXDM"][in_function_zone] = "FLS"
+
+        def pbf_box(base: Table, clear: Callable[[tuple, int], bool]) -> PlantedBox:
+            x0, y0, x1, y1 = (float(base[edge][under_pbf]) for edge in ("x0", "y0", "x1", "y1"))
+            if x1 - x0 >= y1 - y0:
+                right = x0 + INSET + PR11_PBF_SHARE * (x1 - x0 - 2 * INSET)
+                box = rounded((x0 + INSET, y0 + INSET, right, y1 - INSET))
+            else:
+                top = y0 + INSET + PR11_PBF_SHARE * (y1 - y0 - 2 * INSET)
+                box = rounded((x0 + INSET, y0 + INSET, x1 - INSET, top))
+            if not clear(box, under_pbf):
+                raise RuntimeError("the PR11 永农 polygon would touch forbidden ground")
+            return PlantedBox("PR11", str(base["COUNTY"][under_pbf]), box, designated)
+
+        def expected(base: Table) -> set[tuple[str, int]]:
+            years = (2022, *CHANGE_YEARS)
+            every = np.concatenate([abandoned, in_function_zone])
+            out = {(str(base["BSM"][row]), year) for row in every for year in years}
+            return out | {(str(base["BSM"][under_pbf]), year) for year in years if year >= designated}
+
+        return Pr11Steps(edit, pbf_box, expected)
+
+    return pick_non_grain

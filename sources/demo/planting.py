@@ -1,5 +1,5 @@
 """Planted violations on base parcels: which parcels may carry them, the picker they are drawn with, and
-the order the plants run in (each rule's plant is a function of parcel_plants.py).
+the order the plants run in (each rule's plant is a function of parcel_plants.py); and the 非粮 parcels.
 
 Planted parcels are base parcels that no change survey touches, lying away from the 粮食生产功能区 and
 (because the permanent-farmland boxes are drawn around them) from 永久基本农田, so they cannot shift
@@ -10,7 +10,7 @@ DQ06 overlap pair.
 Also chosen here, not as violations: the few 耕地 parcels planted with non-grain crops (ZZSXDM FLS),
 which must lie outside 永农 and 功能区 or PR11 would flag them. And the PR11 parcels: two 撂荒 (ZZSXDM
 WG, a finding wherever they lie), one FLS parcel inside a 功能区 (kept clear of 永农 like every planted
-parcel) and one FLS parcel that control_plants.py puts a 永农 polygon over, in part.
+parcel) and one FLS parcel that a 永农 polygon is put over, in part.
 """
 
 from __future__ import annotations
@@ -19,25 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
+from sources.demo.control_plants import SelectionStep
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.parcel_plants import (
+    Pr11Steps,
     plant_dq01_unknown_land_class,
     plant_dq02_foreign_county,
     plant_dq03_area_mismatch,
     plant_dq04_area_arithmetic,
+    plant_dq05_invalid_geometry,
     plant_dq06_parcels_overlap,
     plant_dq08_attribute_out_of_range,
+    plant_pr11_non_grain_on_protected_land,
 )
-from sources.demo.rects import Bounds, near_any, of, overlap_pairs
+from sources.demo.rects import Bounds, near_any, of
 
 DQ_RULES = ("DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ08")
 FLS_SHARE = 0.02  # share of a county's 耕地 parcels planted with non-grain crops (outside 永农/功能区)
-PR11_FLS_PBF = "PR11-FLS-pbf"  # Planting.rows keys of the two planted FLS parcels
-PR11_FLS_ZONE = "PR11-FLS-zone"
-ZONE_SHARE = 0.9  # the FLS parcel in a 功能区 lies at least this much inside it where the demo allows
 _CONTROL_MARGIN = 10.0  # metres kept between planted parcels and 功能区 boxes
 
 Note = Callable[[str, int, dict], None]  # (rule, base row, detail): one planted row for the manifest
@@ -47,11 +47,13 @@ Edit = Callable[[Table, Note], None]  # writes one rule's violation into the bas
 @dataclass
 class Planting:
     """Base-table rows chosen for each planted rule (DQ06: [A, B] with B east of A), the 非粮 parcels,
-    and each rule's edit (apply runs them)."""
+    each rule's edit (apply runs them), and the later steps of DQ05 and PR11 (their 永农 polygons)."""
 
     rows: dict[str, np.ndarray] = field(default_factory=dict)
     fls: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     edits: dict[str, Edit] = field(default_factory=dict)
+    dq05_box: SelectionStep | None = None
+    pr11: Pr11Steps | None = None
 
     def quarantined_rows(self) -> np.ndarray:
         return np.concatenate([self.rows[rule] for rule in DQ_RULES])
@@ -113,16 +115,15 @@ def choose(
     picker = ParcelPicker(base, touched, lsgnq, rng)
     planting = picker.planting
     cultivated, free, taken, small = picker.cultivated, picker.free, picker.taken, picker.small
-    n_parcels = len(base["BSM"])
     # The planting stream draws in this order; DQ06 first, as it needs two adjacent free parcels.
     planting.edits["DQ06"] = plant_dq06_parcels_overlap(picker)
     planting.edits["DQ01"] = plant_dq01_unknown_land_class(picker)
     planting.edits["DQ02"] = plant_dq02_foreign_county(picker)
     planting.edits["DQ03"] = plant_dq03_area_mismatch(picker)
     planting.edits["DQ04"] = plant_dq04_area_arithmetic(picker)
-    picker.pick("DQ05", np.ones(n_parcels, dtype=bool), 2)
+    planting.edits["DQ05"], planting.dq05_box = plant_dq05_invalid_geometry(picker)
     planting.edits["DQ08"] = plant_dq08_attribute_out_of_range(picker)
-    picker.pick("PR11", cultivated, 2)
+    pick_pr11_non_grain = plant_pr11_non_grain_on_protected_land(picker)
 
     # 非粮 (FLS) parcels: legitimate outside 永农/功能区, so they are kept clear of both; peri-urban
     # land next in line after the change surveys' losses, where the permanent-farmland boxes need not go.
@@ -137,25 +138,9 @@ def choose(
         planting.fls = _pick(np.flatnonzero(free & ~taken), cultivated, 1, rng, small)
     taken[planting.fls] = True
 
-    # PR11 非粮 on protected land: one FLS parcel that a 永农 polygon will partly cover (away from the
-    # 功能区 like the others), and one lying in a 功能区, as much inside it as any untouched 耕地 is.
-    picker.pick(PR11_FLS_PBF, cultivated, 1)
-    parcel_index, zone_index, area = overlap_pairs(of(base), lsgnq)
-    share = np.bincount(parcel_index, weights=area, minlength=n_parcels) / (
-        (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
-    )
-    in_zone = np.flatnonzero(~touched & ~taken & cultivated & (share > 0))
-    if not len(in_zone):
-        raise RuntimeError("no untouched 耕地 in a 粮食生产功能区 to plant PR11 on")
-    best = in_zone[share[in_zone] >= min(ZONE_SHARE, share[in_zone].max())]
-    picker.take(PR11_FLS_ZONE, rng.choice(best, 1))
+    planting.pr11 = pick_pr11_non_grain()
+    planting.edits["PR11"] = planting.pr11.edit
     return planting
-
-
-def _bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """A self-intersecting ring through the parcel's own corners (invalid, as digitising errors are)."""
-    ring = [(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)]
-    return shapely.to_wkb(shapely.Polygon(ring))
 
 
 def apply(base: Table, planting: Planting) -> list[dict]:
@@ -166,17 +151,7 @@ def apply(base: Table, planting: Planting) -> list[dict]:
     def note(rule: str, row: int, detail: dict) -> None:
         out.append({"rule_id": rule, "row": int(row), "detail": detail})
 
-    def dq05(base: Table, note: Note) -> None:
-        for row in planting.rows["DQ05"]:
-            base["WKB"][row] = _bow_tie(*(float(base[edge][row]) for edge in ("x0", "y0", "x1", "y1")))
-            note("DQ05", row, {"geometry": "self-intersecting (bow-tie) ring"})
-
-    edits = {**planting.edits, "DQ05": dq05}
-    for rule in sorted(edits):  # in rule order, as the notes have always been listed
-        edits[rule](base, note)
-    # PR11 findings are listed per survey year from the final states and control layers (findings.py).
-    base["ZZSXDM"][planting.rows["PR11"]] = "WG"
+    for rule in sorted(planting.edits):  # in rule order, as the notes have always been listed
+        planting.edits[rule](base, note)
     base["ZZSXDM"][planting.fls] = "FLS"
-    base["ZZSXDM"][planting.rows[PR11_FLS_PBF]] = "FLS"
-    base["ZZSXDM"][planting.rows[PR11_FLS_ZONE]] = "FLS"
     return out

@@ -64,3 +64,11 @@ def near_any(rects: Bounds | RectSet, others: Bounds | RectSet, margin: float) -
 
 def of(table: dict, rows: np.ndarray | slice = slice(None)) -> Bounds:
     return table["x0"][rows], table["y0"][rows], table["x1"][rows], table["y1"][rows]
+
+
+def take_bounds(bounds: Bounds, rows: np.ndarray) -> Bounds:
+    return tuple(edge[rows] for edge in bounds)
+
+
+def concat_bounds(parts: list[Bounds]) -> Bounds:
+    return tuple(np.concatenate([part[edge] for part in parts]) for edge in range(4))
