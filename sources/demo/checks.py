@@ -12,15 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from sources.demo import findings
-from sources.demo.control_plants import Plants
-from sources.demo.design import (
-    PR01_COUNTY,
-    PR02_COUNTY,
-    PR08_COUNTY_YEAR,
-    PR12_NEW_SHARE,
-    PR12_UPGRADE_SHARE,
-    PR22_COUNTY_YEAR,
-)
+from sources.demo.control_plants import PR12_NEW_SHARE, PR12_UPGRADE_SHARE, Plants
+from sources.demo.design import PR01_COUNTY, PR02_COUNTY, PR08_COUNTY_YEAR, PR22_COUNTY_YEAR
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.rects import RectSet, of, overlap_pairs

@@ -26,7 +26,7 @@ from sources.demo.frame import Table, take
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.ids import BsmAllocator
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.rects import Bounds, RectSet, near_any, of, overlap_pairs
+from sources.demo.rects import Bounds, RectSet, concat_bounds, near_any, of, overlap_pairs, take_bounds
 from sources.demo.region import counties, target_m2
 from sources.demo.tiling import tile_rectangle
 
@@ -127,12 +127,14 @@ def build_yjjbnt(
     rng: np.random.Generator,
     bsm: BsmAllocator,
     plants: cp.Plants,
+    before_goal: tuple[cp.PatternStep, ...],
     after_selection: cp.SelectionStep,
 ) -> tuple[Table, Table, dict, list[tuple[str, str, tuple]]]:
     """(YJJBNT, YJJBNTCBQ, stats, planted blocks [(JSLX, county, bounds)]). `quarantined` masks base rows
     the warehouse will drop; `plants` brings the polygons fixed by the survey and receives the BSMs of
-    every planted polygon by role; `after_selection` is the plant that runs on each county's selection
-    of boxes (DQ05's)."""
+    every planted polygon by role. The plants drawn from the brick pattern run on each county's:
+    `before_goal` in turn before its boxes are chosen (the control stream draws in that order),
+    `after_selection` on what was chosen."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
     valid_parcels = RectSet(of(base, ~quarantined))
@@ -145,16 +147,12 @@ def build_yjjbnt(
         share, dominant = _cultivated_share(cells, parcels, cultivated)
         area_c = rectangle_area_cents(*cells)
         specials = [planted_box for planted_box in plants.boxes if planted_box.county == county.code]
-        if county.code == cp.PR12_NEW_COUNTY:
-            cell, block = cp.new_block(cells, eligible, share, county.bounds, fixed, rng)
-            eligible &= ~cp.keep_out(cell_set, [block])
-            eligible[cell] = False
-            specials.append(cp.PlantedBox("PR12-new", county.code, _cell(cells, cell)))
-            blocks.append(("新建", county.code, block))
-        if county.code == cp.PR13_COUNTY:
-            cell, boxes = cp.fragment_boxes(cells, eligible, share, rng)
-            eligible[cell] = False
-            specials += [cp.PlantedBox(role, county.code, box) for role, box in boxes]
+        pattern = cp.CountyPattern(
+            county.code, county.bounds, cells, cell_set, eligible, share, fixed, specials, blocks
+        )
+        for plant in before_goal:
+            plant(pattern, rng)
+        eligible = pattern.eligible
         special_c = rectangle_area_cents(*_bounds_of(specials)) if specials else np.zeros(0, np.int64)
         factor = PR02_SHORTFALL if county.code == PR02_COUNTY else rng.uniform(1.015, 1.03)
         goal_c = target_m2(county.code, "permanent_farmland") * factor * 100 - special_c.sum()
@@ -162,7 +160,6 @@ def build_yjjbnt(
         order = idx[np.lexsort((rng.random(len(idx)), -share[idx]))]
         chosen = _select(order, area_c, goal_c)
         rest = order[len(chosen) :]  # the next best-cultivated boxes form the reserve
-        pattern = cp.CountyPattern(county.code, cells, eligible, share, specials)
         rest = after_selection(pattern, chosen, rest, valid_parcels)
         reserve = (
             _select(rest, area_c, min(RESERVE_SHARE * goal_c, area_c[rest].sum())) if len(rest) else rest
@@ -172,7 +169,7 @@ def build_yjjbnt(
             "boxes": len(chosen),
         }
         bricks = np.sort(chosen)
-        rows = _yjjbnt_rows(county.code, _take_bounds(cells, bricks), dominant[bricks], area_c[bricks],
+        rows = _yjjbnt_rows(county.code, take_bounds(cells, bricks), dominant[bricks], area_c[bricks],
                             base, rng, bsm, specials, parcels, cultivated)  # fmt: skip
         for box, number in zip(specials, rows["BSM"][len(chosen) :], strict=True):
             plants.pbf.setdefault(box.role, []).append(int(number))
@@ -181,20 +178,8 @@ def build_yjjbnt(
     return _concat(yj_parts), _concat(cbq_parts), stats, blocks
 
 
-def _cell(cells: Bounds, row: int) -> tuple[float, float, float, float]:
-    return tuple(float(column[row]) for column in cells)
-
-
-def _take_bounds(cells: Bounds, rows: np.ndarray) -> Bounds:
-    return tuple(column[rows] for column in cells)
-
-
 def _bounds_of(boxes: list[cp.PlantedBox]) -> Bounds:
-    return tuple(np.array([box.bounds[edge] for box in boxes], dtype=float) for edge in range(4))
-
-
-def _concat_bounds(parts: list[Bounds]) -> Bounds:
-    return tuple(np.concatenate([part[edge] for part in parts]) for edge in range(4))
+    return cp.as_bounds([box.bounds for box in boxes])
 
 
 def _bounds_rows(cells: Bounds, rows: np.ndarray) -> Table:
@@ -207,7 +192,7 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
     bounds = bricks
     if specials:
         _, special_under = _cultivated_share(_bounds_of(specials), parcels, cultivated)
-        bounds = _concat_bounds([bricks, _bounds_of(specials)])
+        bounds = concat_bounds([bricks, _bounds_of(specials)])
         under = np.concatenate([under, special_under])
         area_c = np.concatenate([area_c, rectangle_area_cents(*_bounds_of(specials))])
     count = len(bounds[0])
@@ -311,7 +296,18 @@ def build_control(
     plants: cp.Plants,
     after_selection: cp.SelectionStep,
 ) -> ControlLayers:
-    yjjbnt, cbq, stats, blocks = build_yjjbnt(base, forbidden, quarantined, rng, bsm, plants, after_selection)
-    county, block = cp.upgrade_block(lsgnq)
-    gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, ("改造提升", county, block)])
+    """The control layers; `plants` as for build_yjjbnt, `after_selection` DQ05's step
+    (parcel_plants.py)."""
+    new_block, upgrade_block = cp.plant_pr12_blocks_off_overlay()
+    yjjbnt, cbq, stats, blocks = build_yjjbnt(
+        base,
+        forbidden,
+        quarantined,
+        rng,
+        bsm,
+        plants,
+        (new_block, cp.plant_pr13_fragmented_pbf),
+        after_selection,
+    )
+    gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, upgrade_block(lsgnq)])
     return ControlLayers(lsgnq, yjjbnt, cbq, gbznt, stats)
