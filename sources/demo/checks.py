@@ -13,11 +13,12 @@ import numpy as np
 
 from sources.demo import findings
 from sources.demo.control_plants import PR12_NEW_SHARE, PR12_UPGRADE_SHARE, Plants
-from sources.demo.design import PR01_COUNTY, PR02_COUNTY, PR08_COUNTY_YEAR, PR22_COUNTY_YEAR
 from sources.demo.frame import Table
+from sources.demo.grade_update import PR22_COUNTY_YEAR
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.rects import RectSet, of, overlap_pairs
 from sources.demo.region import MU_PER_M2
+from sources.demo.target_plants import PR01_COUNTY, PR02_COUNTY, PR08_COUNTY_YEAR
 from sources.demo.truth import flows, reconciliation_errors
 
 PR08_CLEAR_RATIO = 1.3  # in ≥ 1.3 × out where 进出平衡 holds; out ≥ 1.3 × in where it is planted to fail

@@ -2,8 +2,8 @@
 
 - LSGNQ 粮食生产功能区: a few large boxes per county over its most cultivated ground;
 - YJJBNT 永久基本农田: a brick pattern of ~250 m boxes (each ≥ 20 亩) separated by 4–8 m "roads", chosen
-  by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (海盐 330424 ~1.5% short of its
-  target: the planted PR02 failure), plus the planted polygons of control_plants.py, which count towards
+  by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (short of its target in the county
+  where target_plants.py plants PR02), plus the planted polygons of control_plants.py, which count towards
   the goal (all but the DQ05 bow-tie, an extra box the warehouse quarantines);
 - YJJBNTCBQ 储备区: further well-cultivated boxes not in YJJBNT;
 - GBZNT 高标准农田: YJJBNT boxes shrunk by 1 m, so 新建 blocks lie 100% in 永农 and 改造提升 blocks
@@ -16,18 +16,19 @@ of the planted and 非粮 parcels (PR11), and by KEEPOUT of the planted polygons
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sources.demo import control_plants as cp
-from sources.demo.design import PR02_COUNTY, PR02_SHORTFALL
 from sources.demo.frame import Table, take
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.ids import BsmAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.rects import Bounds, RectSet, concat_bounds, near_any, of, overlap_pairs, take_bounds
 from sources.demo.region import counties, target_m2
+from sources.demo.target_plants import plant_pr02_pbf_below_target
 from sources.demo.tiling import tile_rectangle
 
 BOX_SIDE = 250.0  # nominal side of a 永农 box, metres
@@ -128,13 +129,14 @@ def build_yjjbnt(
     bsm: BsmAllocator,
     plants: cp.Plants,
     before_goal: tuple[cp.PatternStep, ...],
+    goal_share: Callable[[str], float | None],
     after_selection: cp.SelectionStep,
 ) -> tuple[Table, Table, dict, list[tuple[str, str, tuple]]]:
     """(YJJBNT, YJJBNTCBQ, stats, planted blocks [(JSLX, county, bounds)]). `quarantined` masks base rows
     the warehouse will drop; `plants` brings the polygons fixed by the survey and receives the BSMs of
     every planted polygon by role. The plants drawn from the brick pattern run on each county's:
     `before_goal` in turn before its boxes are chosen (the control stream draws in that order),
-    `after_selection` on what was chosen."""
+    `after_selection` on what was chosen; `goal_share` (PR02's step) sets the planted county's goal."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
     valid_parcels = RectSet(of(base, ~quarantined))
@@ -154,7 +156,9 @@ def build_yjjbnt(
             plant(pattern, rng)
         eligible = pattern.eligible
         special_c = rectangle_area_cents(*_bounds_of(specials)) if specials else np.zeros(0, np.int64)
-        factor = PR02_SHORTFALL if county.code == PR02_COUNTY else rng.uniform(1.015, 1.03)
+        factor = goal_share(county.code)
+        if factor is None:
+            factor = rng.uniform(1.015, 1.03)
         goal_c = target_m2(county.code, "permanent_farmland") * factor * 100 - special_c.sum()
         idx = np.flatnonzero(eligible)
         order = idx[np.lexsort((rng.random(len(idx)), -share[idx]))]
@@ -297,17 +301,12 @@ def build_control(
     after_selection: cp.SelectionStep,
 ) -> ControlLayers:
     """The control layers; `plants` as for build_yjjbnt, `after_selection` DQ05's step
-    (parcel_plants.py)."""
+    (parcel_plants.py). The plants of PR02, PR12 and PR13 are made here."""
     new_block, upgrade_block = cp.plant_pr12_blocks_off_overlay()
+    before_goal = (new_block, cp.plant_pr13_fragmented_pbf)
+    goal_share = plant_pr02_pbf_below_target()
     yjjbnt, cbq, stats, blocks = build_yjjbnt(
-        base,
-        forbidden,
-        quarantined,
-        rng,
-        bsm,
-        plants,
-        (new_block, cp.plant_pr13_fragmented_pbf),
-        after_selection,
+        base, forbidden, quarantined, rng, bsm, plants, before_goal, goal_share, after_selection
     )
     gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, upgrade_block(lsgnq)])
     return ControlLayers(lsgnq, yjjbnt, cbq, gbznt, stats)

@@ -1,12 +1,12 @@
 """The survey/control rules the demo plants (PR09, PR11, PR12, PR13, PR22), evaluated on the generated
 tables with the rule semantics of POLICY_RULES.md, as manifest entries.
 
-The manifest lists what these functions find, and checks.py compares it with what was designed
-(control_plants.Plants, design.py): so the manifest is what the data says, and a demo whose data says
-anything else is never written. Geometry here is exact rectangle arithmetic (every parcel, piece and
-control polygon is an axis-aligned rectangle; the DQ05 bow-tie is quarantined and left out, as the
-warehouse does). Control polygons count in year Y when they are in force: YJJBNT HDNF ≤ Y, LSGNQ RDNF ≤ Y,
-the 2025 delivery standing for every year.
+The manifest lists what these functions find, and checks.py compares it with what was planted
+(control_plants.Plants and the plant functions' designs): so the manifest is what the data says, and a
+demo whose data says anything else is never written. Geometry here is exact rectangle arithmetic (every
+parcel, piece and control polygon is an axis-aligned rectangle; the DQ05 bow-tie is quarantined and left
+out, as the warehouse does). Control polygons count in year Y when they are in force: YJJBNT HDNF ≤ Y,
+LSGNQ RDNF ≤ Y, the 2025 delivery standing for every year.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
 from sources.demo.region import counties
 from sources.demo.replay import replay
+from sources.demo.target_plants import plant_pr01_cultivated_land_below_target, plant_pr08_restoration_short
 from sources.demo.truth import cultivated_cents, in_out, land_use_area
 
 DEFAULT_SCALE = 300
@@ -73,10 +74,13 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
         return np.random.default_rng([seed, stage])
 
     bsm, tbbh = BsmAllocator(), TbbhAllocator()
-    base = build_base(scale, stream(1), bsm, tbbh)
+    pr01 = plant_pr01_cultivated_land_below_target()
+    base = build_base(scale, stream(1), bsm, tbbh, pr01.base_margin)
     lap("base")
     losses = loss_order(base, stream(7))
-    plans, touched = plan_changes(base, scale, stream(2), losses)
+    plans, touched = plan_changes(
+        base, scale, stream(2), losses, pr01.extra_loss, plant_pr08_restoration_short()
+    )
     years = {
         plan.year: build_year(base, plan, bsm, tbbh, stream(10 + position))
         for position, plan in enumerate(plans)
@@ -97,7 +101,7 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     ]
     free = ~touched
     free[planting.all_rows()] = False
-    calibrate(base, before, free, stream(5))
+    calibrate(base, before, free, stream(5), pr01.calibration_goal)
     notes = apply(base, planting)
     # The PR22 grade update moves no area, so it comes after calibration, on parcels still free.
     plant_grade_update(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))

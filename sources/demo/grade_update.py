@@ -16,12 +16,13 @@ import numpy as np
 
 from sources.demo.change_plan import CHANGE_YEARS, YearPlan
 from sources.demo.change_records import GRADE_UPDATE_STEP, build_year
-from sources.demo.design import PR22_COUNTY_YEAR, PR22_RISE
 from sources.demo.frame import Table, concat, take
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.replay import replay
 
+PR22_COUNTY_YEAR = ("330482", 2024)  # 平湖
+PR22_RISE = 0.10  # rise of the mean 耕地等别 planted (the rule's threshold is 0.05)
 GRAIN_CODES = ("LS", "LYFL", "XG")
 WORST_GRADE = 15
 _SPLIT_RANGE = (0.2, 0.8)  # as change_plan: no slivers
