@@ -25,7 +25,7 @@ from sources.demo.control import build_control, build_lsgnq
 from sources.demo.control_plants import Plants, plan_survey_boxes
 from sources.demo.findings import survey_entries
 from sources.demo.frame import Table
-from sources.demo.grade_update import plant_grade_update
+from sources.demo.grade_update import plant_pr22_grade_declining
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.manifest import build_manifest, parcel_entries, pbf_entries, write_manifest
@@ -104,7 +104,7 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     calibrate(base, before, free, stream(5), pr01.calibration_goal)
     notes = apply(base, planting)
     # The PR22 grade update moves no area, so it comes after calibration, on parcels still free.
-    plant_grade_update(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))
+    plant_pr22_grade_declining(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))
     states = replay(base, list(years.values()))
     lap("calibrate+plant")
 
