@@ -22,7 +22,8 @@ Modules, one job each:
     fees        耕地开垦费 standards and payments (PR07)
     cases       违法用地案件 (DQ10) and the 田长名册 (PR21)
     funds       耕地保护补偿 workbooks (DQ12, PR18) and 新增耕地管护 (PR16, DQ13)
-    supply      土地供应统计 workbooks (PR20)
+    supply      土地供应统计 workbooks
+    supply_plants           the PR20 plant
     works       土地综合整治工程 and monthly progress: the layout and the files
     works_model             a work, its months, the city targets and progress toward them
     works_plants            the DQ11 and PR19 plants, one function each
