@@ -21,7 +21,10 @@ Modules, one job each:
     ledger      the county quota ledger PR15 reads
     fees        耕地开垦费 standards and payments (PR07)
     cases       违法用地案件 (DQ10) and the 田长名册 (PR21)
+    case_plants             the PR18 plant
+    roster_plants           the PR21 plant
     funds       耕地保护补偿 workbooks (DQ12, PR18) and 新增耕地管护 (PR16, DQ13)
+    fund_plants             the DQ12 and PR16 plants, one function each
     supply      土地供应统计 workbooks
     supply_plants           the PR20 plant
     works       土地综合整治工程 and monthly progress: the layout and the files

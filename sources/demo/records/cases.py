@@ -14,7 +14,7 @@ colour of the lifecycle (yellow no case, red 立案, blue 整改, green 销号).
 finding's village, so none can be matched to a finding by accident.
 
 Roster: one 市 田长, one per county (but the planted PR21 county), one per township, one per village
-holding 永农 (but the planted PR21 village).
+holding 永农 (but the planted PR21 village): roster_plants.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 
 from sources.demo.records.model import days, random_day
 from sources.demo.records.people import mobile, person_name
+from sources.demo.records.roster_plants import plant_pr21_field_chief_missing
 from sources.demo.records.survey import Survey
 from sources.demo.region import REGION_CODE, counties, township_code
 
@@ -278,23 +279,6 @@ def withheld(cases: list[Case], planted_pr18: Case) -> set[tuple[str, int]]:
             if case.open_at(year):
                 out.add((case.village, year))
     return out
-
-
-def plant_pr21_field_chief_missing(survey: Survey, rng: np.random.Generator) -> tuple[str, str]:
-    """PR21 (田长制全覆盖): a county with no county-level 田长 (the roster stream's first draw) and, in
-    another county, a village holding ≥ 50 亩 of 永农 with no village-level 田长 (the second draw); PR21
-    finds both, every other county, township and village holding 永农 having its 田长. Returns (county,
-    village) for build_roster to leave out."""
-    codes = [division.code for division in counties()]
-    pr21_county = codes[int(rng.integers(len(codes)))]
-    big = [
-        village
-        for village, (_, pbf) in survey.village_farmland[2025].items()
-        if pbf * 15 / 1_000_000 >= 50
-        and village in survey.villages_holding_pbf
-        and village[:6] != pr21_county
-    ]
-    return pr21_county, sorted(big)[int(rng.integers(len(big)))]
 
 
 def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief], dict[str, str]]:

@@ -5,24 +5,24 @@ Compensation, per village and year, from the survey: 永久基本农田面积 = 
 boxes, 一般耕地面积 = the rest of its 耕地 (both in 亩, 2 decimals); 应发 = 永农 × 永农标准 + 一般 × 一般标准
 exactly; 实发 = 应发, or 80% of it where a case is open at year end (001 §六(二十): payment tied to
 enforcement). One sheet per county, title row merged over A:L, units row, header on row 3, a 合计 row
-with the sums. Planted: DQ12 in 2024 (one village's 应发 150 元 off the formula; another paid 200 元 more
-than due) and PR18 in 2025 (the village with the planted open case paid in full).
+with the sums. Planted: DQ12 in 2024 (fund_plants.py: one village's 应发 off the formula, another paid
+more than due) and PR18 in 2025 (the village with the planted open case paid in full).
 
 Maintenance: every supplement project with new farmland in the three years after its acceptance,
 ≥ 1 000 元/亩 (PR16 parameter) by a margin, one or two grain seasons, photos uploaded. Planted PR16
-three ways (money, seasons, photo) on three projects, and DQ13 (a row for a project that does not exist,
-quota_plants.plant_dq13_reference_missing).
+three ways (money, seasons, photo) on three projects (fund_plants.py), and DQ13 (a row for a project
+that does not exist, quota_plants.plant_dq13_reference_missing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 
 from sources.demo.records.cases import Case
 from sources.demo.records.delivery import GBK, UTF8, UTF8_BOM, chinese, mu
+from sources.demo.records.fund_plants import plant_dq12_payment_off_formula, plant_pr16_maintenance_not_kept
 from sources.demo.records.model import CsvFile, XlsxFile, planted, random_day
 from sources.demo.records.params import parameters
 from sources.demo.records.quota_model import Quota
@@ -35,55 +35,11 @@ COMPENSATION = record_kind("compensation_payments")
 MAINTENANCE = record_kind("farmland_maintenance")
 YEARS = (2023, 2024, 2025)
 WITHHELD_SHARE = 0.2
-DQ12_YEAR = 2024
-DQ12_OVERSTATED, DQ12_OVERPAID = 150, 200  # × the DQ12 tolerance (1 元): far outside it
 HEADER_ROW = 3  # Excel row of the header; data from row 4
 
 
 def _cents(mu_value: float) -> int:
     return int(round(mu_value * 100))
-
-
-def plant_dq12_payment_off_formula(
-    survey: Survey, withheld: set[tuple[str, int]], avoid: set[str], rng: np.random.Generator
-) -> Callable[[str, int, int, int], tuple[int, int, dict | None]]:
-    """DQ12 (金额计算一致), two villages of DQ12_YEAR's ledger with 永农 and 一般耕地, no case and no other
-    plant: one whose 应发 is DQ12_OVERSTATED × the tolerance off the formula (and paid as written), one
-    paid DQ12_OVERPAID × the tolerance more than due; DQ12 quarantines both rows. Chooses them now (two
-    draws after the rates); returns the step the ledger applies to every row: (village, year, due,
-    paid) → (应发 as written, 实发, what the manifest says of a planted row or None), in 分."""
-    tolerance = float(parameters("DQ12")["tolerance_yuan"])
-    overstated_cents = int(round(DQ12_OVERSTATED * max(tolerance, 1.0) * 100))
-    overpaid_cents = int(round(DQ12_OVERPAID * max(tolerance, 1.0) * 100))
-    eligible = sorted(
-        value
-        for value, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
-        if pbf > 0
-        and cult - pbf > 0
-        and value not in avoid
-        and all((value, other_year) not in withheld for other_year in YEARS)
-    )
-    picks = rng.choice(len(eligible), 2, replace=False)
-    overstated, overpaid = eligible[int(picks[0])], eligible[int(picks[1])]
-
-    def alter(village: str, year: int, due: int, paid: int) -> tuple[int, int, dict | None]:
-        if year != DQ12_YEAR or village not in (overstated, overpaid):
-            return due, paid, None
-        if village == overstated:
-            written = due + overstated_cents
-            return (
-                written,
-                written,
-                {
-                    "problem": "应发金额 ≠ 永农面积 × 永农标准 + 一般耕地面积 × 一般标准",
-                    "应发金额": written / 100,
-                    "formula_yuan": due / 100,
-                },
-            )
-        paid = due + overpaid_cents
-        return due, paid, {"problem": "实发金额 > 应发金额", "应发金额": due / 100, "实发金额": paid / 100}
-
-    return alter
 
 
 def compensation_workbooks(
@@ -101,7 +57,7 @@ def compensation_workbooks(
     files, entries, truth = [], [], {}
     header = list(COMPENSATION.columns)
     width = len(header)
-    dq12 = plant_dq12_payment_off_formula(survey, withheld, avoid, rng)
+    dq12 = plant_dq12_payment_off_formula(survey, withheld, avoid, YEARS, rng)
     for year in YEARS:
         sheets: dict[str, list[list]] = {}
         merges: dict[str, list[str]] = {}
@@ -204,51 +160,6 @@ def compensation_workbooks(
             merges[county.name] = [f"A1:{chr(64 + width)}1"]
         files.append(XlsxFile(COMPENSATION.table, rel, sheets, merges))
     return files, entries, truth
-
-
-def plant_pr16_maintenance_not_kept(
-    rows_by_year: dict[int, list[tuple[str, list[str]]]],
-    county_of: dict[str, str],
-    minimum: float,
-    rng: np.random.Generator,
-) -> list[dict]:
-    """PR16 (新增耕地管护), three ways on three projects, in different years: 管护资金 of 80% of the
-    minimum per 亩 (2024), no grain season (2025), no photos uploaded (2023); PR16 finds those three
-    rows, every other one paying 1.1–1.5 × the minimum with one or two seasons and photos. Edits the
-    rows in place (a draw each); returns their manifest entries (row_index: position in the year)."""
-    entries: list[dict] = []
-    plans = (("money", 2024), ("seasons", 2025), ("photo", 2023))
-    used: set[str] = set()
-    for problem, year in plans:
-        candidates = [position for position, (code, _) in enumerate(rows_by_year[year]) if code not in used]
-        position = candidates[int(rng.integers(len(candidates)))]
-        code, row = rows_by_year[year][position]
-        used.add(code)
-        if problem == "money":
-            row[3] = f"{float(row[2]) * minimum * 0.8:.2f}"
-            detail = {
-                "problem": f"管护资金 < {minimum:g} 元/亩",
-                "管护资金(元)": float(row[3]),
-                "管护面积(亩)": float(row[2]),
-            }
-        elif problem == "seasons":
-            row[4] = "0"
-            detail = {"problem": "种植粮食季数 0"}
-        else:
-            row[5] = "否"
-            detail = {"problem": "种植影像未上传"}
-        entries.append(
-            planted(
-                "PR16",
-                "supplement_project",
-                code,
-                county_of[code],
-                year,
-                MAINTENANCE.table,
-                {**detail, "row_index": position},
-            )
-        )
-    return entries
 
 
 def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvFile], list[dict]]:
