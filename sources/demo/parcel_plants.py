@@ -31,6 +31,7 @@ DQ03_AREA_ERROR = 1.01  # TBMJ 1% above the polygon's area (tolerance 0.2%)
 DQ04_ERROR_C = 300  # 3 m² off
 DQ05_COUNTY = "330482"  # where one 永农 box is delivered as a bow-tie
 DQ05_NEAR = 5.0  # metres: the parcels next to that box, which must all lie this near other valid 永农
+DQ05_CANDIDATES = 200  # boxes left over considered for it, best-cultivated first
 DQ06_STRIP = 10.0  # metres parcel A grows into its neighbour B
 DQ08_GDDB = 5  # a 耕地等别 on a parcel that is not 耕地
 DQ08_GDPDJB = "7"  # outside the 坡度级别 code set 1–5
@@ -142,7 +143,7 @@ def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionSt
         specials = as_bounds([box.bounds for box in pattern.specials])
         valid = concat_bounds([take_bounds(pattern.cells, chosen), specials])
         near_valid = near_any(parcels, valid, DQ05_NEAR)
-        candidates = rest[:200]
+        candidates = rest[:DQ05_CANDIDATES]
         cell_index, parcel_index, _ = overlap_pairs(
             take_bounds(pattern.cells, candidates), parcels, DQ05_NEAR
         )

@@ -3,14 +3,13 @@ the order the plants run in (each rule's plant is a function of parcel_plants.py
 
 Planted parcels are base parcels that no change survey touches, lying away from the 粮食生产功能区 and
 (because the permanent-farmland boxes are drawn around them) from 永久基本农田, so they cannot shift
-any other rule's outcome (the two PR11 FLS parcels below are the exceptions, on purpose). The DQ
+any other rule's outcome (PR11's two FLS parcels are the exceptions, on purpose). The DQ
 rules' parcels are quarantined by the warehouse; the truth excludes them, including both parcels of the
 DQ06 overlap pair.
 
 Also chosen here, not as violations: the few 耕地 parcels planted with non-grain crops (ZZSXDM FLS),
-which must lie outside 永农 and 功能区 or PR11 would flag them. And the PR11 parcels: two 撂荒 (ZZSXDM
-WG, a finding wherever they lie), one FLS parcel inside a 功能区 (kept clear of 永农 like every planted
-parcel) and one FLS parcel that a 永农 polygon is put over, in part.
+which must lie outside 永农 and 功能区 or PR11 would flag them. PR11's plant picks its 撂荒 parcels
+before them and its FLS parcels after them (its step), as the planting stream has always drawn.
 """
 
 from __future__ import annotations
