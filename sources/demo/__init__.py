@@ -12,14 +12,17 @@ Modules, one job each:
     change_plan     which parcels the 2023–2025 change surveys touch, and how
     change_records  DLTBGX / DLTBGXGC tables from a plan (exact 2-decimal piece areas)
     replay          state(Y) = state(Y−1) − BGQTBBSM + DLTBGX
-    calibrate       lands each county's 耕地 on its designed outcome (PR01)
-    planting        the planted data-quality violations (DQ01–DQ08) and PR11 parcels
-    grade_update    the 耕地质量等别 update that worsens one county's mean grade (PR22)
-    control         YJJBNT, YJJBNTCBQ, GBZNT, LSGNQ (PR02 outcome)
-    control_plants  the 永农 polygons and 高标准农田 blocks planted for PR09, PR11–PR13 and DQ05
-    design          the planted policy outcomes (PR01, PR02, PR08, PR09, PR11–PR13, PR22) in one place
+    calibrate       lands each county's 耕地 on its designed outcome
+    planting        the parcel picker and the order the parcel plants run in; the 非粮 parcels
+    control         YJJBNT, YJJBNTCBQ, GBZNT, LSGNQ
     findings        PR09, PR11, PR12, PR13, PR22 evaluated on the generated data (the manifest entries)
     truth, checks   the true figures, and self-checks that only the planted rules fail
     output          writing each layer in its delivery format
     manifest        demo_manifest.json
+
+The planted cases, one function per rule (plant_<rule>_<what>), each docstring starting with its rule:
+    parcel_plants   DQ01–DQ06, DQ08 and PR11 on base parcels (DQ05 and PR11 with their 永农 polygon)
+    control_plants  PR09, PR12, PR13 in the control layers
+    target_plants   PR01, PR02, PR08: the county that misses its target or its balance
+    grade_update    PR22: the 耕地质量等别 update that worsens one county's mean grade
 """

@@ -31,7 +31,7 @@ ATTRIBUTE_COLUMNS = (
 
 def _lookup(codes: np.ndarray, fn) -> np.ndarray:
     unique, inverse = np.unique(codes.astype(str), return_inverse=True)
-    return np.array([fn(u) for u in unique], dtype=object)[inverse]
+    return np.array([fn(code) for code in unique], dtype=object)[inverse]
 
 
 def terrace_split(tbmj_c: np.ndarray, kcxs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,25 +53,25 @@ def derive_attributes(
     `restorable` lets some 园地/林地/草地/坑塘 parcels carry JKHF/GCHF; `grade` fixes GDDB (used for
     farmland gained in a change survey) instead of drawing it.
     """
-    n = len(dlbm)
+    count = len(dlbm)
     dlbm = dlbm.astype(str)
     cultivated = np.isin(dlbm, ["0101", "0102", "0103"])
-    none = np.full(n, None, dtype=object)
+    none = np.full(count, None, dtype=object)
 
-    kcxs = np.where(cultivated, np.round(rng.uniform(*KCXS_BASE_RANGE, n), 4), np.nan)
+    kcxs = np.where(cultivated, np.round(rng.uniform(*KCXS_BASE_RANGE, count), 4), np.nan)
     kcmj, tbdlmj = terrace_split(tbmj_c, kcxs)
-    grades = rng.choice(GRADES, n, p=GRADE_P) if grade is None else np.full(n, grade)
+    grades = rng.choice(GRADES, count, p=GRADE_P) if grade is None else np.full(count, grade)
     gddb = np.where(cultivated, grades, -1)  # -1 = null, converted when the frame is built
-    gdpdjb = np.where(cultivated, rng.choice(SLOPE_CODES, n, p=SLOPE_P), None)
-    zzsxdm = np.where(cultivated, rng.choice(PLANTING_CODES, n, p=PLANTING_P), None)
+    gdpdjb = np.where(cultivated, rng.choice(SLOPE_CODES, count, p=SLOPE_P), None)
+    zzsxdm = np.where(cultivated, rng.choice(PLANTING_CODES, count, p=PLANTING_P), None)
     if restorable:
-        draw = rng.random(n)
+        draw = rng.random(count)
         can_restore = _lookup(dlbm, is_restorable_class).astype(bool)
         zzsxdm = np.where(can_restore & (draw < RESTORABLE_P["JKHF"]), "JKHF", zzsxdm)
         gchf = (draw >= RESTORABLE_P["JKHF"]) & (draw < RESTORABLE_P["JKHF"] + RESTORABLE_P["GCHF"])
         zzsxdm = np.where(can_restore & gchf, "GCHF", zzsxdm)
 
-    czcs_draw = rng.random(n)
+    czcs_draw = rng.random(count)
     czcsxm = none.copy()
     for code, choices in CZCSXM_CHOICES.items():
         mask = dlbm == code

@@ -8,10 +8,11 @@ calibration fine-tunes the exact figure once the change years are known.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sources.demo.attributes import GRADE_P, GRADES, MEAN_KEEP, derive_attributes
-from sources.demo.design import PR01_COUNTY
 from sources.demo.frame import Table, concat
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.ids import BsmAllocator, TbbhAllocator
@@ -20,14 +21,17 @@ from sources.demo.region import County, counties, locate_villages, target_m2, vi
 from sources.demo.tiling import tile_rectangle
 
 BASE_YEAR = 2022
+CULTIVATED_MARGIN = 1.025  # base-year 耕地 / 2025 target, where PR01 does not set it
 URBAN_SHARE = 0.17  # share of a county's non-cultivated area that is the built-up core
 _FILL_LOOKAHEAD = 25  # candidates considered for the parcel that lands the cultivated total on target
 
 
-def base_cultivated_goal(county: County) -> float:
-    """Σ TBDLMJ of 耕地 (m²) the base year aims for: a little above the 2025 target, more for 秀洲
-    (330411), whose heavy 2025 losses must still leave it above target in 2022–2024."""
-    factor = 1.06 if county.code == PR01_COUNTY else 1.025
+def base_cultivated_goal(county: County, planted_margin: Callable[[str], float | None]) -> float:
+    """Σ TBDLMJ of 耕地 (m²) the base year aims for: a little above the 2025 target, or what PR01's
+    step `planted_margin` says for its county (whose heavy 2025 losses must still leave it above target
+    in 2022–2024)."""
+    planted = planted_margin(county.code)
+    factor = CULTIVATED_MARGIN if planted is None else planted
     return target_m2(county.code, "cultivated_land") * factor
 
 
@@ -36,8 +40,8 @@ def _propensity(cx: np.ndarray, cy: np.ndarray, rng: np.random.Generator) -> np.
     ragged edges), plus a little parcel-level noise. Its structure is in metres, not parcels, so the
     districts look alike at every scale."""
     field = np.zeros(len(cx))
-    for n, (short, long), amplitude in ((4, (4_000, 12_000), 1.0), (6, (800, 2_500), 0.2)):
-        for _ in range(n):
+    for count, (short, long), amplitude in ((4, (4_000, 12_000), 1.0), (6, (800, 2_500), 0.2)):
+        for _ in range(count):
             theta, wavelength, phase = (
                 rng.uniform(0, np.pi),
                 rng.uniform(short, long),
@@ -53,10 +57,10 @@ def best_fill(order: np.ndarray, expected: np.ndarray, goal: float) -> np.ndarra
     """Rows (taken in `order`) whose `expected` sizes (indexed by row) sum closest to `goal`: the prefix
     that stays below it, then the one of the next few candidates that best fills the gap."""
     cum = np.cumsum(expected[order])
-    k = int(np.searchsorted(cum, goal))  # order[:k] stays below the goal
-    chosen = list(order[:k])
-    gap = goal - (cum[k - 1] if k else 0.0)
-    candidates = order[k : k + _FILL_LOOKAHEAD]
+    below = int(np.searchsorted(cum, goal))  # order[:k] stays below the goal
+    chosen = list(order[:below])
+    gap = goal - (cum[below - 1] if below else 0.0)
+    candidates = order[below : below + _FILL_LOOKAHEAD]
     if len(candidates):
         best = candidates[np.argmin(np.abs(expected[candidates] - gap))]
         if abs(expected[best] - gap) < gap:
@@ -64,22 +68,22 @@ def best_fill(order: np.ndarray, expected: np.ndarray, goal: float) -> np.ndarra
     return np.array(chosen, dtype=np.int64)
 
 
-def _draw(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+def _draw(mix: dict[str, float], count: int, rng: np.random.Generator) -> np.ndarray:
     codes = np.array(list(mix), dtype=object)
-    p = np.array(list(mix.values()), dtype=float)
-    return rng.choice(codes, n, p=p / p.sum())
+    weights = np.array(list(mix.values()), dtype=float)
+    return rng.choice(codes, count, p=weights / weights.sum())
 
 
 def _assign_classes(
-    county: County, tbmj_c: np.ndarray, score: np.ndarray, rng: np.random.Generator
+    county: County, tbmj_c: np.ndarray, score: np.ndarray, rng: np.random.Generator, cultivated_goal: float
 ) -> np.ndarray:
-    n = len(tbmj_c)
-    dlbm = np.empty(n, dtype=object)
+    count = len(tbmj_c)
+    dlbm = np.empty(count, dtype=object)
     order = np.argsort(-score, kind="stable")
-    cultivated = best_fill(order, tbmj_c / 100.0 * MEAN_KEEP, base_cultivated_goal(county))
+    cultivated = best_fill(order, tbmj_c / 100.0 * MEAN_KEEP, cultivated_goal)
     dlbm[cultivated] = _draw(CULTIVATED_MIX, len(cultivated), rng)
 
-    rest = np.setdiff1d(np.arange(n), cultivated)
+    rest = np.setdiff1d(np.arange(count), cultivated)
     rest = rest[np.argsort(score[rest], kind="stable")]  # least farm-like first: the built-up core
     urban = rest[np.cumsum(tbmj_c[rest]) <= URBAN_SHARE * tbmj_c[rest].sum()]
     rural = np.setdiff1d(rest, urban)
@@ -88,8 +92,17 @@ def _assign_classes(
     return dlbm
 
 
-def build_base(scale: int, rng: np.random.Generator, bsm: BsmAllocator, tbbh: TbbhAllocator) -> Table:
-    """The 2022 DLTB of the whole region: `scale` parcels per county, gap-free and non-overlapping."""
+def build_base(
+    scale: int,
+    rng: np.random.Generator,
+    bsm: BsmAllocator,
+    tbbh: TbbhAllocator,
+    planted_margin: Callable[[str], float | None] | None = None,
+) -> Table:
+    """The 2022 DLTB of the whole region: `scale` parcels per county, gap-free and non-overlapping.
+    `planted_margin` is PR01's step (target_plants.py); without it no county is set up to miss its
+    target."""
+    margin = planted_margin or (lambda code: None)
     parts: list[Table] = []
     for county in counties():
         x0, y0, x1, y1 = tile_rectangle(county.bounds, scale, rng)
@@ -114,7 +127,8 @@ def build_base(scale: int, rng: np.random.Generator, bsm: BsmAllocator, tbbh: Tb
     for county in counties():
         mask = table["COUNTY"] == county.code
         village[mask] = locate_villages(county, cx[mask], cy[mask])
-        dlbm[mask] = _assign_classes(county, table["TBMJ_C"][mask], score[mask], rng)
+        goal = base_cultivated_goal(county, margin)
+        dlbm[mask] = _assign_classes(county, table["TBMJ_C"][mask], score[mask], rng, goal)
         ids[mask] = bsm.take(county.code, int(mask.sum()))
 
     table["BSM"] = ids

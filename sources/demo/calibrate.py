@@ -6,11 +6,13 @@ exact replay) untouched. Coarse step, needed at small scales where one parcel is
 耕地: reclassify whole parcels (other agricultural land ⇄ 耕地). Fine step: shift the 田坎 coefficient
 KCXS of the 耕地 among them within its plausible range 0.02–0.12.
 
-Outcome: every county sits ≥ 2% above target in every year, except 秀洲 (330411), which ends 2025 about
-1.5% below its target after heavy 2025 losses while staying above it in 2022–2024.
+Outcome: every county sits ≥ 2% above target in every year, except the PR01 county, which PR01's step
+lands below its target in 2025 after heavy 2025 losses while it stays above it in 2022–2024.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,7 +24,6 @@ from sources.demo.attributes import (
     terrace_split,
 )
 from sources.demo.base import best_fill, set_location
-from sources.demo.design import PR01_COUNTY, PR01_SHORTFALL
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, CULTIVATED_MIX
 from sources.demo.region import counties, target_m2
@@ -57,8 +58,8 @@ def _coarse(
     chosen = best_fill(pool, size, abs(want))
     if gaining:
         codes = np.array(list(CULTIVATED_MIX), dtype=object)
-        p = np.array(list(CULTIVATED_MIX.values()))
-        _reclassify(base, chosen, rng.choice(codes, len(chosen), p=p / p.sum()), rng)
+        weights = np.array(list(CULTIVATED_MIX.values()))
+        _reclassify(base, chosen, rng.choice(codes, len(chosen), p=weights / weights.sum()), rng)
         tunable[chosen], convertible[chosen] = True, False
         return want - int(base["TBDLMJ_C"][chosen].sum())
     removed = int(base["TBDLMJ_C"][chosen].sum())
@@ -67,8 +68,8 @@ def _coarse(
     return want + removed
 
 
-def _shifted_tbdlmj(tbmj_c: np.ndarray, kcxs: np.ndarray, d: float) -> tuple[np.ndarray, int]:
-    new = np.round(np.clip(kcxs + d, *KCXS_LIMITS), 4)
+def _shifted_tbdlmj(tbmj_c: np.ndarray, kcxs: np.ndarray, shift: float) -> tuple[np.ndarray, int]:
+    new = np.round(np.clip(kcxs + shift, *KCXS_LIMITS), 4)
     return new, int(terrace_split(tbmj_c, new)[1].sum())
 
 
@@ -77,23 +78,24 @@ def calibrate(
     cultivated_by_year: list[dict[str, int]],
     free: np.ndarray,
     rng: np.random.Generator,
+    planted_goal: Callable[[str, float, np.ndarray], int | None],
 ) -> dict[str, int]:
     """Adjust the `free` base rows (untouched, unplanted) in place so each county lands on its goal.
 
     `cultivated_by_year` holds, per state (2022…2025), county → Σ 耕地 area in cents before calibration
-    (quarantined parcels excluded). Returns county → the cents added (negative: removed).
+    (quarantined parcels excluded). `planted_goal` is PR01's step (target_plants.py): the cents to add
+    in its county. Returns county → the cents added (negative: removed).
     """
     dlbm = base["DLBM"].astype(str)
-    no_marks = np.array([z is None for z in base["ZZSXDM"]])
+    no_marks = np.array([planting_code is None for planting_code in base["ZZSXDM"]])
     tunable = free & np.isin(dlbm, CULTIVATED)
     convertible = free & np.isin(dlbm, CONVERTIBLE) & no_marks
     shifts: dict[str, int] = {}
     for county in counties():
         target_c = target_m2(county.code, "cultivated_land") * 100
         series = np.array([year.get(county.code, 0) for year in cultivated_by_year], dtype=np.int64)
-        if county.code == PR01_COUNTY:
-            want = round(target_c * PR01_SHORTFALL) - int(series[-1])
-        else:
+        want = planted_goal(county.code, target_c, series)
+        if want is None:
             want = round(target_c * rng.uniform(1.02, 1.035)) - int(series.min())
         county_rows = np.flatnonzero(base["COUNTY"] == county.code)
         start = int(base["TBDLMJ_C"][county_rows[tunable[county_rows]]].sum())

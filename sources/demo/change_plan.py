@@ -13,19 +13,19 @@ Kinds of change (the piece that changes gets `new_dlbm`):
   planted PR22 county-year only, after calibration)
 
 Amounts are set by area so that 进出平衡 (PR08) comes out as planned: in = 1.6–2.4 × out everywhere
-except the one planted county-year, where in ≈ 0.35 × out (or nothing, when even the smallest split
-would be too large); 耕地 losses to construction offset most of the net gain, except in 秀洲 (330411),
-which loses 6% of its target in 2025 (the planted PR01 failure). checks.py verifies the outcomes.
+except the one planted county-year, whose restoration PR08's step sets; 耕地 losses to construction
+offset most of the net gain, plus what PR01's step adds (target_plants.py). checks.py verifies the
+outcomes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sources.demo.attributes import MEAN_KEEP
-from sources.demo.design import PR01_COUNTY, PR01_EXTRA_LOSS, PR08_COUNTY_YEAR
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, URBAN_MIX
 from sources.demo.region import counties, target_m2
@@ -68,29 +68,45 @@ class YearPlan:
         return self.fraction < 1.0
 
 
-def _fill(candidates: np.ndarray, area: np.ndarray, goal: float) -> tuple[np.ndarray, np.ndarray]:
+def fill_by_area(candidates: np.ndarray, area: np.ndarray, goal: float) -> tuple[np.ndarray, np.ndarray]:
     """Whole candidates in order while they fit under `goal`, then one split piece for the rest.
     Returns (rows, fractions)."""
     if goal <= 0 or not len(candidates):
         return np.empty(0, np.int64), np.empty(0)
     cum = np.cumsum(area[candidates])
-    k = int(np.searchsorted(cum, goal))
-    rows = list(candidates[:k])
-    fractions = [1.0] * k
-    if k < len(candidates):
-        rest = goal - (cum[k - 1] if k else 0.0)
-        share = rest / area[candidates[k]]
-        rows.append(candidates[k])
+    n_whole = int(np.searchsorted(cum, goal))
+    rows = list(candidates[:n_whole])
+    fractions = [1.0] * n_whole
+    if n_whole < len(candidates):
+        rest = goal - (cum[n_whole - 1] if n_whole else 0.0)
+        share = rest / area[candidates[n_whole]]
+        rows.append(candidates[n_whole])
         fractions.append(1.0 if share > _SPLIT_RANGE[1] else max(share, _SPLIT_RANGE[0]))
     return np.array(rows, dtype=np.int64), np.array(fractions)
 
 
-class Planner:
-    """Draws the change plans of all years, keeping track of parcels already used."""
+# (county, year) → m² of 耕地 lost to construction on top of the usual (PR01's step)
+ExtraLoss = Callable[[str, int], float]
+# (county, year, candidate rows, TBMJ m² by row, m² lost) → (rows, fractions) or None (PR08's step)
+Restoration = Callable[[str, int, np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray] | None]
 
-    def __init__(self, base: Table, scale: int, rng: np.random.Generator, losses: np.ndarray) -> None:
+
+class Planner:
+    """Draws the change plans of all years, keeping track of parcels already used; `extra_loss` and
+    `restoration` are the planted steps of PR01 and PR08."""
+
+    def __init__(
+        self,
+        base: Table,
+        scale: int,
+        rng: np.random.Generator,
+        losses: np.ndarray,
+        extra_loss: ExtraLoss,
+        restoration: Restoration,
+    ) -> None:
         self.base = base
         self.rng = rng
+        self.extra_loss, self.restoration = extra_loss, restoration
         self.used = np.zeros(len(base["BSM"]), dtype=bool)
         self.per_county = max(6, round(CHANGE_RATE * scale))
         dlbm = base["DLBM"].astype(str)
@@ -115,22 +131,22 @@ class Planner:
         for county in counties():
             in_county = self.base["COUNTY"] == county.code
             parts.extend(self._plan_county_year(county.code, year, in_county))
-        parent = np.concatenate([p[0] for p in parts])
+        parent = np.concatenate([part[0] for part in parts])
         return YearPlan(
             year,
             parent,
-            np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts]),
-            np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]),
+            np.concatenate([np.full(len(part[0]), part[1], dtype=object) for part in parts]),
+            np.concatenate([part[2] for part in parts]),
+            np.concatenate([part[3] for part in parts]),
         )
 
     def _plan_county_year(self, code: str, year: int, in_county: np.ndarray) -> list[tuple]:
         rng = self.rng
-        n = self.per_county
+        n_changes = self.per_county
         parts = []
 
         # out: splits of 耕地 parcels
-        n_out = max(1, round(0.15 * n))
+        n_out = max(1, round(0.15 * n_changes))
         out_rows = self._free(self.loss_order, in_county & self.cultivated)[:n_out]
         out_frac = rng.uniform(*_OUT_FRACTION, len(out_rows))
         self._take(out_rows)
@@ -138,34 +154,31 @@ class Planner:
         parts.append((out_rows, "out", rng.choice(OUT_TARGETS, len(out_rows)), out_frac))
 
         # in: restore other agricultural land to 耕地, by area relative to out
-        planted = (code, year) == PR08_COUNTY_YEAR
-        ratio = 0.35 if planted else rng.uniform(1.6, 2.4)
         pool = self._free(self.gain_order, in_county & self.in_source)
-        if planted:  # smallest parcels first, so even the minimum split stays well below out
-            pool = pool[np.argsort(self.tbmj[pool], kind="stable")]
-        in_rows, in_frac = _fill(pool, self.tbmj * MEAN_KEEP, ratio * out_area)
-        if planted and (self.tbmj[in_rows] * in_frac).sum() * MEAN_KEEP > 0.6 * out_area:
-            in_rows, in_frac = in_rows[:0], in_frac[:0]  # a coarse demo: no restoration at all that year
+        restored = self.restoration(code, year, pool, self.tbmj, out_area)
+        if restored is None:
+            in_rows, in_frac = fill_by_area(pool, self.tbmj * MEAN_KEEP, rng.uniform(1.6, 2.4) * out_area)
+        else:
+            in_rows, in_frac = restored
         self._take(in_rows)
         parts.append((in_rows, "in", rng.choice(IN_TARGETS, len(in_rows)), in_frac))
         in_area = float((self.tbmj[in_rows] * in_frac).sum() * MEAN_KEEP)
 
         # cons: 耕地 → construction, offsetting most of the net gain (and much more in the PR01 county)
         cons_goal = 0.8 * max(in_area - out_area, 0.0) + 0.002 * target_m2(code, "cultivated_land")
-        if code == PR01_COUNTY and year == CHANGE_YEARS[-1]:
-            cons_goal += PR01_EXTRA_LOSS * target_m2(code, "cultivated_land")
-        cons_rows, cons_frac = _fill(
+        cons_goal += self.extra_loss(code, year)
+        cons_rows, cons_frac = fill_by_area(
             self._free(self.loss_order, in_county & self.cultivated), self.tbdlmj, cons_goal
         )
         self._take(cons_rows)
         parts.append((cons_rows, "cons", rng.choice(CONS_TARGETS, len(cons_rows)), cons_frac))
 
         # misc: attribute changes that leave 耕地 totals and 进出平衡 alone
-        n_misc = max(1, round(0.35 * n))
+        n_misc = max(1, round(0.35 * n_changes))
         per_kind = np.bincount((np.arange(n_misc) + year) % len(MISC_KINDS), minlength=len(MISC_KINDS))
-        for (_, target), source, k in zip(MISC_KINDS, self.misc_sources, per_kind, strict=True):
+        for (_, target), source, n_of_kind in zip(MISC_KINDS, self.misc_sources, per_kind, strict=True):
             pool = self._free(self.gain_order, in_county & source)
-            rows = rng.permutation(pool)[:k]
+            rows = rng.permutation(pool)[:n_of_kind]
             self._take(rows)
             parts.append((rows, "misc", np.full(len(rows), target, dtype=object), np.ones(len(rows))))
         return parts
@@ -177,10 +190,10 @@ def loss_order(base: Table, rng: np.random.Generator) -> np.ndarray:
     first within a band. Land better than grade LOSS_GRADE (the county mean is ≈ 5.1) comes only after
     all worse land, so every loss lifts the mean 耕地等别 and PR22 never fires. Clustering the losses
     keeps them from peppering the districts where the permanent-farmland boxes go."""
-    n = len(base["BSM"])
+    n_parcels = len(base["BSM"])
     cx, cy = (base["x0"] + base["x1"]) / 2, (base["y0"] + base["y1"]) / 2
     urban = np.isin(base["DLBM"].astype(str), list(URBAN_MIX))
-    distance = np.full(n, np.inf)
+    distance = np.full(n_parcels, np.inf)
     for county in counties():
         rows = np.flatnonzero(base["COUNTY"] == county.code)
         towns = rows[urban[rows]] if urban[rows].any() else rows
@@ -189,12 +202,18 @@ def loss_order(base: Table, rng: np.random.Generator) -> np.ndarray:
                 distance[rows], np.hypot(cx[rows] - cx[centre], cy[rows] - cy[centre])
             )
     better = base["GDDB"] < LOSS_GRADE
-    return np.lexsort((rng.random(n), -base["GDDB"], distance // PRESSURE_BAND, better))
+    return np.lexsort((rng.random(n_parcels), -base["GDDB"], distance // PRESSURE_BAND, better))
 
 
 def plan_changes(
-    base: Table, scale: int, rng: np.random.Generator, losses: np.ndarray
+    base: Table,
+    scale: int,
+    rng: np.random.Generator,
+    losses: np.ndarray,
+    extra_loss: ExtraLoss,
+    restoration: Restoration,
 ) -> tuple[list[YearPlan], np.ndarray]:
-    """Plans for 2023–2025 and the mask of base parcels any of them touches; `losses` = loss_order()."""
-    planner = Planner(base, scale, rng, losses)
+    """Plans for 2023–2025 and the mask of base parcels any of them touches; `losses` = loss_order(),
+    `extra_loss` and `restoration` the planted steps of PR01 and PR08 (target_plants.py)."""
+    planner = Planner(base, scale, rng, losses, extra_loss, restoration)
     return [planner.plan_year(year) for year in CHANGE_YEARS], planner.used

@@ -36,7 +36,7 @@ GRADE_UPDATE_STEP = 2  # grades a 耕地质量等别 update lowers a parcel by (
 
 def _cut(parent: Table, fraction: np.ndarray, rng: np.random.Generator) -> tuple[Table, Table]:
     """Split parent rectangles across their longer side: (changed piece, kept piece) bounds."""
-    x0, y0, x1, y1 = (parent[k] for k in ("x0", "y0", "x1", "y1"))
+    x0, y0, x1, y1 = (parent[column] for column in ("x0", "y0", "x1", "y1"))
     vertical = (x1 - x0) >= (y1 - y0)
     low_side = rng.random(len(x0)) < 0.5  # the changed piece is the western/southern part
     lo, hi = np.where(vertical, x0, y0), np.where(vertical, x1, y1)
@@ -44,10 +44,10 @@ def _cut(parent: Table, fraction: np.ndarray, rng: np.random.Generator) -> tuple
     changed_lo, changed_hi = np.where(low_side, lo, cut), np.where(low_side, cut, hi)
     kept_lo, kept_hi = np.where(low_side, cut, lo), np.where(low_side, hi, cut)
 
-    def bounds(a: np.ndarray, b: np.ndarray) -> Table:
+    def bounds(low: np.ndarray, high: np.ndarray) -> Table:
         return {
-            "x0": np.where(vertical, a, x0), "x1": np.where(vertical, b, x1),
-            "y0": np.where(vertical, y0, a), "y1": np.where(vertical, y1, b),
+            "x0": np.where(vertical, low, x0), "x1": np.where(vertical, high, x1),
+            "y0": np.where(vertical, y0, low), "y1": np.where(vertical, y1, high),
         }  # fmt: skip
 
     return bounds(changed_lo, changed_hi), bounds(kept_lo, kept_hi)
@@ -73,7 +73,7 @@ def _changed_attributes(
     gained = kind == "in"
     attrs["ZZSXDM"] = np.where(gained, "LS", attrs["ZZSXDM"]).astype(object)
     attrs["GDPDJB"] = np.where(gained, "1", attrs["GDPDJB"]).astype(object)
-    restorable_new = np.array([is_restorable_class(c) for c in new_s], dtype=bool)
+    restorable_new = np.array([is_restorable_class(code) for code in new_s], dtype=bool)
     attrs["ZZSXDM"] = np.where((kind == "out") & restorable_new, "JKHF", attrs["ZZSXDM"]).astype(object)
     keeps_mark = (kind == "misc") & restorable_new & np.isin(parent["ZZSXDM"].astype(str), ["JKHF", "GCHF"])
     attrs["ZZSXDM"] = np.where(keeps_mark, parent["ZZSXDM"], attrs["ZZSXDM"]).astype(object)
@@ -86,9 +86,9 @@ def _changed_attributes(
 
 
 def _new_parcels(parent: Table, geometry: Table, attrs: Table, tbmj_c: np.ndarray, year: int) -> Table:
-    table = {k: parent[k].copy() for k in ("COUNTY", "VILLAGE")}
+    table = {column: parent[column].copy() for column in ("COUNTY", "VILLAGE")}
     table.update(geometry)
-    table.update({k: v for k, v in attrs.items()})
+    table.update({column: values for column, values in attrs.items()})
     table["TBMJ_C"] = tbmj_c
     table["ROW"] = np.full(len(tbmj_c), -1, dtype=np.int64)
     table["WKB"] = np.full(len(tbmj_c), None, dtype=object)
@@ -99,22 +99,22 @@ def _new_parcels(parent: Table, geometry: Table, attrs: Table, tbmj_c: np.ndarra
 
 def _records(parent: Table, piece_bgq: Table, new: Table, bgxw, gxsj: np.ndarray) -> Table:
     """Change-process rows: BGQ copies from `piece_bgq` (parent attributes with the piece's areas)."""
-    n = len(new["BSM"])
+    count = len(new["BSM"])
     rec: Table = {
-        "BGXW": np.broadcast_to(np.asarray(bgxw, dtype=object), (n,)).copy(),
+        "BGXW": np.broadcast_to(np.asarray(bgxw, dtype=object), (count,)).copy(),
         "BGQTBBSM": parent["BSM"],
         "BGHTBBSM": new["BSM"],
         "BGQTBBH": parent["TBBH"],
         "BGHTBBH": new["TBBH"],
     }
-    for a in CHANGE_ATTRIBUTES:
-        rec[f"BGQ{a}"] = piece_bgq[a]
-    for a in CHANGE_ATTRIBUTES:
-        rec[f"BGH{a}"] = new[a]
+    for attribute in CHANGE_ATTRIBUTES:
+        rec[f"BGQ{attribute}"] = piece_bgq[attribute]
+    for attribute in CHANGE_ATTRIBUTES:
+        rec[f"BGH{attribute}"] = new[attribute]
     rec["TBBGMJ_C"] = new["TBMJ_C"]
-    rec["XZQTZLX"] = np.full(n, "0", dtype=object)  # within the county
+    rec["XZQTZLX"] = np.full(count, "0", dtype=object)  # within the county
     rec["GXSJ"] = gxsj
-    rec.update({k: new[k] for k in ("x0", "y0", "x1", "y1", "COUNTY")})
+    rec.update({column: new[column] for column in ("x0", "y0", "x1", "y1", "COUNTY")})
     return rec
 
 
@@ -124,19 +124,19 @@ def build_year(
     """(DLTBGX, DLTBGXGC) tables of one change year. Record BSMs are drawn after the parcels'."""
     parent = take(base, plan.parent)
     split = plan.split
-    n = len(plan.parent)
-    days = rng.integers(0, 365, n)
+    count = len(plan.parent)
+    days = rng.integers(0, 365, count)
     gxsj = np.datetime64(f"{plan.year}-01-01") + days.astype("timedelta64[D]")
 
-    changed_geom = {k: parent[k].copy() for k in ("x0", "y0", "x1", "y1")}
+    changed_geom = {column: parent[column].copy() for column in ("x0", "y0", "x1", "y1")}
     piece, kept_geom = _cut(take(parent, split), plan.fraction[split], rng)
-    for k in changed_geom:
-        changed_geom[k][split] = piece[k]
+    for column in changed_geom:
+        changed_geom[column][split] = piece[column]
 
     # Kept pieces: the parent's attributes on the smaller polygon, areas recomputed from it.
     kept_parent = take(parent, split)
     kept_tbmj = rectangle_area_cents(kept_geom["x0"], kept_geom["y0"], kept_geom["x1"], kept_geom["y1"])
-    kept_attrs = {a: kept_parent[a].copy() for a in CHANGE_ATTRIBUTES}
+    kept_attrs = {attribute: kept_parent[attribute].copy() for attribute in CHANGE_ATTRIBUTES}
     kept_attrs["KCMJ_C"], kept_attrs["TBDLMJ_C"] = terrace_split(kept_tbmj, kept_parent["KCXS"].astype(float))
     kept = _new_parcels(kept_parent, kept_geom, kept_attrs, kept_tbmj, plan.year)
 
@@ -151,9 +151,9 @@ def build_year(
         table["TBBH"] = tbbh.take_for(table["VILLAGE"])
 
     # BGQ side of each piece: the parent's attributes, with the piece's share of KCMJ and TBDLMJ.
-    kept_bgq = {a: kept_parent[a] for a in CHANGE_ATTRIBUTES}
+    kept_bgq = {attribute: kept_parent[attribute] for attribute in CHANGE_ATTRIBUTES}
     kept_bgq["KCMJ_C"], kept_bgq["TBDLMJ_C"] = kept["KCMJ_C"], kept["TBDLMJ_C"]
-    changed_bgq = {a: parent[a].copy() for a in CHANGE_ATTRIBUTES}
+    changed_bgq = {attribute: parent[attribute].copy() for attribute in CHANGE_ATTRIBUTES}
     changed_bgq["KCMJ_C"][split] -= kept["KCMJ_C"]
     changed_bgq["TBDLMJ_C"][split] -= kept["TBDLMJ_C"]
 
@@ -167,5 +167,5 @@ def build_year(
     records["BSM"] = bsm.take_for(records["COUNTY"])
     gx = concat([kept, changed])
     gx = take(gx, np.argsort(gx["BSM"], kind="stable"))
-    gx = {k: gx[k] for k in (*PARCEL_COLUMNS, *GEOMETRY_COLUMNS, *INTERNAL_COLUMNS)}
+    gx = {column: gx[column] for column in (*PARCEL_COLUMNS, *GEOMETRY_COLUMNS, *INTERNAL_COLUMNS)}
     return gx, records

@@ -12,19 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from sources.demo import findings
-from sources.demo.control_plants import Plants
-from sources.demo.design import (
-    PR01_COUNTY,
-    PR02_COUNTY,
-    PR08_COUNTY_YEAR,
-    PR12_NEW_SHARE,
-    PR12_UPGRADE_SHARE,
-    PR22_COUNTY_YEAR,
-)
+from sources.demo.control_plants import PR12_NEW_SHARE, PR12_UPGRADE_SHARE, Plants
 from sources.demo.frame import Table
+from sources.demo.grade_update import PR22_COUNTY_YEAR
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.rects import RectSet, of, overlap_pairs
 from sources.demo.region import MU_PER_M2
+from sources.demo.target_plants import PR01_COUNTY, PR02_COUNTY, PR08_COUNTY_YEAR
 from sources.demo.truth import flows, reconciliation_errors
 
 PR08_CLEAR_RATIO = 1.3  # in ≥ 1.3 × out where 进出平衡 holds; out ≥ 1.3 × in where it is planted to fail
@@ -58,7 +52,9 @@ def check_targets(outcomes: list[dict], cultivated: list[dict]) -> None:
             _require(0.98 <= ratio <= 0.99, f"{key} should miss its target by 1–2%: {row}")
         elif row["admin_level"] == "county":
             _require(ratio >= 1.01, f"{key} should clear its target by ≥ 1%: {row}")
-    target = {r["admin_code"]: r["target_mu"] for r in outcomes if r["rule_id"] == "PR01"}
+    target = {
+        outcome["admin_code"]: outcome["target_mu"] for outcome in outcomes if outcome["rule_id"] == "PR01"
+    }
     for row in cultivated:
         if row["year"] < TARGET_YEAR:
             _require(row["cultivated_mu"] >= 1.01 * target[row["admin_code"]], f"耕地 below target: {row}")
@@ -77,13 +73,17 @@ def check_quality_grade(states: list[Table], quarantined: np.ndarray) -> None:
     stays put or improves (within PR22_TOLERANCE)."""
     years = (2022, 2023, 2024, 2025)
     for code, series in findings.grade_series(states, quarantined).items():
-        for year, (a, b) in zip(years[1:], zip(series, series[1:], strict=False), strict=True):
+        for year, (before, after) in zip(years[1:], zip(series, series[1:], strict=False), strict=True):
             if (code, year) == PR22_COUNTY_YEAR:
                 low, high = PR22_PLANTED
-                _require(low <= b - a <= high, f"PR22 planted rise of {code} in {year} is {b - a:.4f}")
+                _require(
+                    low <= after - before <= high,
+                    f"PR22 planted rise of {code} in {year} is {after - before:.4f}",
+                )
             else:
                 _require(
-                    b - a <= PR22_TOLERANCE, f"PR22: mean 耕地等别 of {code} worsens in {year}: {series}"
+                    after - before <= PR22_TOLERANCE,
+                    f"PR22: mean 耕地等别 of {code} worsens in {year}: {series}",
                 )
 
 
@@ -116,7 +116,7 @@ def check_all(
 
 
 def _entries(planted: list[dict], rule: str) -> list[dict]:
-    return [e for e in planted if e["rule_id"] == rule]
+    return [entry for entry in planted if entry["rule_id"] == rule]
 
 
 def check_layers(records: list[Table], control: dict[str, Table], plants: Plants) -> None:
@@ -129,13 +129,13 @@ def check_layers(records: list[Table], control: dict[str, Table], plants: Plants
         leaving = np.flatnonzero(
             np.isin(gc["BGQDLBM"].astype(str), CULTIVATED) & ~np.isin(gc["BGHDLBM"].astype(str), CULTIVATED)
         )
-        i, _, _ = overlap_pairs(of(gc, leaving), yj)
-        touching = set(gc["BGHTBBSM"][leaving[np.unique(i)]].tolist())
+        left, _, _ = overlap_pairs(of(gc, leaving), yj)
+        touching = set(gc["BGHTBBSM"][leaving[np.unique(left)]].tolist())
         _require(touching <= planted_pieces, f"PR09: change pieces leaving 耕地 touch YJJBNT: {touching}")
     # Non-overlapping layers; every 永农 polygon ≥ 20 亩 but the four planted for PR13.
     for name, layer in (("YJJBNT", yj), ("GBZNT", RectSet(of(gbznt)))):
-        i, j, area = overlap_pairs(layer, layer)
-        _require(not np.any((i != j) & (area > 0)), f"{name} polygons overlap")
+        left, right, area = overlap_pairs(layer, layer)
+        _require(not np.any((left != right) & (area > 0)), f"{name} polygons overlap")
     small = set(plants.pbf["PR13-connected"] + plants.pbf["PR13-separate"])
     big = ~np.isin(yjjbnt["BSM"], list(small))
     _require(
@@ -143,10 +143,19 @@ def check_layers(records: list[Table], control: dict[str, Table], plants: Plants
     )
     # The small ones keep PR13_APART_M from every other polygon (their own pair aside).
     rows = np.flatnonzero(~big)
-    i, j, _ = overlap_pairs(of(yjjbnt, rows), yj, PR13_APART_M)
-    for a, b in zip(yjjbnt["BSM"][rows[i]].tolist(), yjjbnt["BSM"][j].tolist(), strict=True):
-        pair = next(v for v in (plants.pbf["PR13-connected"], plants.pbf["PR13-separate"]) if a in v)
-        _require(b in pair, f"PR13: planted polygon {a} lies within {PR13_APART_M} m of {b}")
+    left, right, _ = overlap_pairs(of(yjjbnt, rows), yj, PR13_APART_M)
+    for small_bsm, neighbour in zip(
+        yjjbnt["BSM"][rows[left]].tolist(), yjjbnt["BSM"][right].tolist(), strict=True
+    ):
+        pair = next(
+            pair_members
+            for pair_members in (plants.pbf["PR13-connected"], plants.pbf["PR13-separate"])
+            if small_bsm in pair_members
+        )
+        _require(
+            neighbour in pair,
+            f"PR13: planted polygon {small_bsm} lies within {PR13_APART_M} m of {neighbour}",
+        )
     # So the connected pair (3 m apart) is a patch of its own, and one large enough.
     pair = np.isin(yjjbnt["BSM"], plants.pbf["PR13-connected"])
     _require(yjjbnt["JBNTMJ_C"][pair].sum() / 100 >= PR13_MIN_M2, "PR13: the connected pair is under 20 亩")
@@ -156,7 +165,7 @@ def check_planted(
     planted: list[dict], records: list[Table], plants: Plants, pr11_expected: set[tuple[str, int]]
 ) -> None:
     """The findings of PR09, PR11, PR12, PR13 and PR22 (the manifest entries) are exactly the designed."""
-    pr09 = {e["entity_id"]: e for e in _entries(planted, "PR09")}
+    pr09 = {entry["entity_id"]: entry for entry in _entries(planted, "PR09")}
     expected = {str(bsm): (role, year) for role, (year, bsm) in plants.pr09_pieces.items()}
     _require(set(pr09) == set(expected), f"PR09 findings {sorted(pr09)} ≠ planted {sorted(expected)}")
     for bsm, (role, year) in expected.items():
@@ -167,19 +176,24 @@ def check_planted(
         low, high = (0.9999, 1.0001) if role == "PR09-whole" else PR09_PARTIAL
         _require(pr09[bsm]["year"] == year and low <= share <= high, f"{role}: {share:.4f} inside 永农")
 
-    found = {(e["entity_id"], e["year"]) for e in _entries(planted, "PR11")}
+    found = {(entry["entity_id"], entry["year"]) for entry in _entries(planted, "PR11")}
     _require(found == pr11_expected, f"PR11 findings {sorted(found ^ pr11_expected)} differ from the plan")
 
-    pr12 = {e["entity_id"]: e["detail"] for e in _entries(planted, "PR12")}
+    pr12 = {entry["entity_id"]: entry["detail"] for entry in _entries(planted, "PR12")}
     _require(set(pr12) == set(plants.blocks.values()), f"PR12 findings {sorted(pr12)} ≠ {plants.blocks}")
     for jslx, design in (("新建", PR12_NEW_SHARE), ("改造提升", PR12_UPGRADE_SHARE)):
         share = pr12[plants.blocks[jslx]]["share_inside"]
         _require(abs(share - design) <= SHARE_SLACK, f"PR12 {jslx} block {share} inside, not ~{design}")
 
-    pr13 = {e["entity_id"]: e["detail"] for e in _entries(planted, "PR13")}
+    pr13 = {entry["entity_id"]: entry["detail"] for entry in _entries(planted, "PR13")}
     separate = plants.pbf["PR13-separate"]
-    _require(set(pr13) == {str(b) for b in separate}, f"PR13 findings {sorted(pr13)} ≠ {separate}")
-    _require(all(len(d["members"]) == 1 for d in pr13.values()), "PR13: the separate pair is one patch")
+    _require(
+        set(pr13) == {str(separate_bsm) for separate_bsm in separate},
+        f"PR13 findings {sorted(pr13)} ≠ {separate}",
+    )
+    _require(
+        all(len(detail["members"]) == 1 for detail in pr13.values()), "PR13: the separate pair is one patch"
+    )
 
-    pr22 = {(e["entity_id"], e["year"]) for e in _entries(planted, "PR22")}
+    pr22 = {(entry["entity_id"], entry["year"]) for entry in _entries(planted, "PR22")}
     _require(pr22 == {PR22_COUNTY_YEAR}, f"PR22 findings {pr22} ≠ {PR22_COUNTY_YEAR}")

@@ -2,8 +2,8 @@
 
 - LSGNQ 粮食生产功能区: a few large boxes per county over its most cultivated ground;
 - YJJBNT 永久基本农田: a brick pattern of ~250 m boxes (each ≥ 20 亩) separated by 4–8 m "roads", chosen
-  by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (海盐 330424 ~1.5% short of its
-  target: the planted PR02 failure), plus the planted polygons of control_plants.py, which count towards
+  by how much 耕地 lies beneath until Σ JBNTMJ hits the county's goal (short of its target in the county
+  where target_plants.py plants PR02), plus the planted polygons of control_plants.py, which count towards
   the goal (all but the DQ05 bow-tie, an extra box the warehouse quarantines);
 - YJJBNTCBQ 储备区: further well-cultivated boxes not in YJJBNT;
 - GBZNT 高标准农田: YJJBNT boxes shrunk by 1 m, so 新建 blocks lie 100% in 永农 and 改造提升 blocks
@@ -16,18 +16,19 @@ of the planted and 非粮 parcels (PR11), and by KEEPOUT of the planted polygons
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sources.demo import control_plants as cp
-from sources.demo.design import PR02_COUNTY, PR02_SHORTFALL
 from sources.demo.frame import Table, take
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.ids import BsmAllocator
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.rects import Bounds, RectSet, near_any, of, overlap_pairs
+from sources.demo.rects import Bounds, RectSet, concat_bounds, near_any, of, overlap_pairs, take_bounds
 from sources.demo.region import counties, target_m2
+from sources.demo.target_plants import plant_pr02_pbf_below_target
 from sources.demo.tiling import tile_rectangle
 
 BOX_SIDE = 250.0  # nominal side of a 永农 box, metres
@@ -54,15 +55,15 @@ class ControlLayers:
 
 def _cultivated_share(cells: Bounds, parcels: RectSet, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(share of each cell covered by weighted parcels, dominant parcel index or -1)."""
-    i, j, area = overlap_pairs(cells, parcels)
-    n = len(cells[0])
-    covered = np.bincount(i, weights=area * weight[j], minlength=n)
+    cell_index, parcel_index, area = overlap_pairs(cells, parcels)
+    count = len(cells[0])
+    covered = np.bincount(cell_index, weights=area * weight[parcel_index], minlength=count)
     planar = (cells[2] - cells[0]) * (cells[3] - cells[1])
-    dominant = np.full(n, -1, dtype=np.int64)
-    order = np.lexsort((-area, i))
+    dominant = np.full(count, -1, dtype=np.int64)
+    order = np.lexsort((-area, cell_index))
     first = np.ones(len(order), dtype=bool)
-    first[1:] = i[order][1:] != i[order][:-1]
-    dominant[i[order][first]] = j[order][first]
+    first[1:] = cell_index[order][1:] != cell_index[order][:-1]
+    dominant[cell_index[order][first]] = parcel_index[order][first]
     return covered / planar, dominant
 
 
@@ -76,8 +77,13 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
         nx, ny = _LSGNQ_GRID
         gx, gy = np.meshgrid(np.arange(nx), np.arange(ny))
         gx, gy = gx.ravel(), gy.ravel()
-        w, h = (xmax - xmin) / nx, (ymax - ymin) / ny
-        cells = (xmin + gx * w, ymin + gy * h, xmin + (gx + 1) * w, ymin + (gy + 1) * h)
+        cell_width, cell_height = (xmax - xmin) / nx, (ymax - ymin) / ny
+        cells = (
+            xmin + gx * cell_width,
+            ymin + gy * cell_height,
+            xmin + (gx + 1) * cell_width,
+            ymin + (gy + 1) * cell_height,
+        )
         share, _ = _cultivated_share(cells, parcels, cultivated)
         best = np.argsort(-share, kind="stable")[:_LSGNQ_PER_COUNTY]
         margins = rng.uniform(150, 500, (4, len(best)))
@@ -86,11 +92,13 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
             np.round(cells[2][best] - margins[2], 2), np.round(cells[3][best] - margins[3], 2),
         )  # fmt: skip
         parts.append((county.code, box))
-    x0, y0, x1, y1 = (np.concatenate([p[1][k] for p in parts]) for k in range(4))
-    xzqdm = np.concatenate([np.full(len(p[1][0]), p[0], dtype=object) for p in parts])
-    seq = np.concatenate([np.arange(1, len(p[1][0]) + 1) for p in parts])
+    x0, y0, x1, y1 = (np.concatenate([part[1][edge] for part in parts]) for edge in range(4))
+    xzqdm = np.concatenate([np.full(len(part[1][0]), part[0], dtype=object) for part in parts])
+    seq = np.concatenate([np.arange(1, len(part[1][0]) + 1) for part in parts])
     return {
-        "GNQBH": np.array([f"GNQ{c}{s:03d}" for c, s in zip(xzqdm, seq, strict=True)], dtype=object),
+        "GNQBH": np.array(
+            [f"GNQ{code}{number:03d}" for code, number in zip(xzqdm, seq, strict=True)], dtype=object
+        ),
         "XZQDM": xzqdm,
         "GNQMJ_C": rectangle_area_cents(x0, y0, x1, y1),
         "RDNF": rng.integers(2017, 2021, len(x0)).astype(np.int64),
@@ -99,9 +107,9 @@ def build_lsgnq(base: Table, rng: np.random.Generator) -> Table:
 
 
 def _county_boxes(county, rng: np.random.Generator) -> Bounds:
-    n = max(1, round(county.planar_area / BOX_SIDE**2))
-    x0, y0, x1, y1 = tile_rectangle(county.bounds, n, rng)
-    gap = rng.uniform(*BOX_GAP, n)
+    count = max(1, round(county.planar_area / BOX_SIDE**2))
+    x0, y0, x1, y1 = tile_rectangle(county.bounds, count, rng)
+    gap = rng.uniform(*BOX_GAP, count)
     return np.round(x0 + gap, 2), np.round(y0 + gap, 2), np.round(x1 - gap, 2), np.round(y1 - gap, 2)
 
 
@@ -120,14 +128,19 @@ def build_yjjbnt(
     rng: np.random.Generator,
     bsm: BsmAllocator,
     plants: cp.Plants,
+    before_goal: tuple[cp.PatternStep, ...],
+    goal_share: Callable[[str], float | None],
+    after_selection: cp.SelectionStep,
 ) -> tuple[Table, Table, dict, list[tuple[str, str, tuple]]]:
     """(YJJBNT, YJJBNTCBQ, stats, planted blocks [(JSLX, county, bounds)]). `quarantined` masks base rows
     the warehouse will drop; `plants` brings the polygons fixed by the survey and receives the BSMs of
-    every planted polygon by role."""
+    every planted polygon by role. The plants drawn from the brick pattern run on each county's:
+    `before_goal` in turn before its boxes are chosen (the control stream draws in that order),
+    `after_selection` on what was chosen; `goal_share` (PR02's step) sets the planted county's goal."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
     valid_parcels = RectSet(of(base, ~quarantined))
-    fixed = [b.bounds for b in plants.boxes]
+    fixed = [planted_box.bounds for planted_box in plants.boxes]
     yj_parts, cbq_parts, stats, blocks = [], [], {}, []
     for county in counties():
         cells = _county_boxes(county, rng)
@@ -135,30 +148,23 @@ def build_yjjbnt(
         eligible = ~near_any(cell_set, forbidden_set, CLEARANCE) & ~cp.keep_out(cell_set, fixed)
         share, dominant = _cultivated_share(cells, parcels, cultivated)
         area_c = rectangle_area_cents(*cells)
-        specials = [b for b in plants.boxes if b.county == county.code]
-        if county.code == cp.PR12_NEW_COUNTY:
-            cell, block = cp.new_block(cells, eligible, share, county.bounds, fixed, rng)
-            eligible &= ~cp.keep_out(cell_set, [block])
-            eligible[cell] = False
-            specials.append(cp.PlantedBox("PR12-new", county.code, _cell(cells, cell)))
-            blocks.append(("新建", county.code, block))
-        if county.code == cp.PR13_COUNTY:
-            cell, boxes = cp.fragment_boxes(cells, eligible, share, rng)
-            eligible[cell] = False
-            specials += [cp.PlantedBox(role, county.code, box) for role, box in boxes]
+        specials = [planted_box for planted_box in plants.boxes if planted_box.county == county.code]
+        pattern = cp.CountyPattern(
+            county.code, county.bounds, cells, cell_set, eligible, share, fixed, specials, blocks
+        )
+        for plant in before_goal:
+            plant(pattern, rng)
+        eligible = pattern.eligible
         special_c = rectangle_area_cents(*_bounds_of(specials)) if specials else np.zeros(0, np.int64)
-        factor = PR02_SHORTFALL if county.code == PR02_COUNTY else rng.uniform(1.015, 1.03)
+        factor = goal_share(county.code)
+        if factor is None:
+            factor = rng.uniform(1.015, 1.03)
         goal_c = target_m2(county.code, "permanent_farmland") * factor * 100 - special_c.sum()
         idx = np.flatnonzero(eligible)
         order = idx[np.lexsort((rng.random(len(idx)), -share[idx]))]
         chosen = _select(order, area_c, goal_c)
         rest = order[len(chosen) :]  # the next best-cultivated boxes form the reserve
-        if county.code == cp.DQ05_COUNTY:
-            valid = _concat_bounds([_take_bounds(cells, chosen), _bounds_of(specials)])
-            near_valid = near_any(valid_parcels, valid, 5.0)
-            cell = cp.bow_tie_cell(cells, rest, valid_parcels, near_valid)
-            specials.append(cp.PlantedBox("DQ05", county.code, _cell(cells, cell)))
-            rest = rest[rest != cell]
+        rest = after_selection(pattern, chosen, rest, valid_parcels)
         reserve = (
             _select(rest, area_c, min(RESERVE_SHARE * goal_c, area_c[rest].sum())) if len(rest) else rest
         )
@@ -167,7 +173,7 @@ def build_yjjbnt(
             "boxes": len(chosen),
         }
         bricks = np.sort(chosen)
-        rows = _yjjbnt_rows(county.code, _take_bounds(cells, bricks), dominant[bricks], area_c[bricks],
+        rows = _yjjbnt_rows(county.code, take_bounds(cells, bricks), dominant[bricks], area_c[bricks],
                             base, rng, bsm, specials, parcels, cultivated)  # fmt: skip
         for box, number in zip(specials, rows["BSM"][len(chosen) :], strict=True):
             plants.pbf.setdefault(box.role, []).append(int(number))
@@ -176,24 +182,12 @@ def build_yjjbnt(
     return _concat(yj_parts), _concat(cbq_parts), stats, blocks
 
 
-def _cell(cells: Bounds, row: int) -> tuple[float, float, float, float]:
-    return tuple(float(c[row]) for c in cells)
-
-
-def _take_bounds(cells: Bounds, rows: np.ndarray) -> Bounds:
-    return tuple(c[rows] for c in cells)
-
-
 def _bounds_of(boxes: list[cp.PlantedBox]) -> Bounds:
-    return tuple(np.array([b.bounds[k] for b in boxes], dtype=float) for k in range(4))
-
-
-def _concat_bounds(parts: list[Bounds]) -> Bounds:
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+    return cp.as_bounds([box.bounds for box in boxes])
 
 
 def _bounds_rows(cells: Bounds, rows: np.ndarray) -> Table:
-    return {k: cells[n][rows] for n, k in enumerate(("x0", "y0", "x1", "y1"))}
+    return {key: cells[edge][rows] for edge, key in enumerate(("x0", "y0", "x1", "y1"))}
 
 
 def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels, cultivated) -> Table:
@@ -202,26 +196,25 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
     bounds = bricks
     if specials:
         _, special_under = _cultivated_share(_bounds_of(specials), parcels, cultivated)
-        bounds = _concat_bounds([bricks, _bounds_of(specials)])
+        bounds = concat_bounds([bricks, _bounds_of(specials)])
         under = np.concatenate([under, special_under])
         area_c = np.concatenate([area_c, rectangle_area_cents(*_bounds_of(specials))])
-    n = len(bounds[0])
+    count = len(bounds[0])
     dlbm = base["DLBM"][under]
     gddb = np.where(np.isin(dlbm.astype(str), CULTIVATED), base["GDDB"][under], -1)
-    hdnf = np.full(n, cp.DESIGNATED, dtype=np.int64)
-    wkb = np.full(n, None, dtype=object)
-    for k, box in enumerate(specials, start=len(bricks[0])):
-        hdnf[k] = box.hdnf
-        if box.role == "DQ05":
-            wkb[k] = cp.bow_tie(*box.bounds)
+    hdnf = np.full(count, cp.DESIGNATED, dtype=np.int64)
+    wkb = np.full(count, None, dtype=object)
+    for row, box in enumerate(specials, start=len(bricks[0])):
+        hdnf[row] = box.hdnf
+        wkb[row] = box.wkb
     return {
-        "BSM": bsm.take(code, n),
-        "JBNTTBBH": np.arange(1, n + 1).astype(str).astype(object),
-        "XZQDM": np.full(n, code, dtype=object),
+        "BSM": bsm.take(code, count),
+        "JBNTTBBH": np.arange(1, count + 1).astype(str).astype(object),
+        "XZQDM": np.full(count, code, dtype=object),
         "DLBM": dlbm,
         "JBNTMJ_C": area_c,
         "GDDB": gddb.astype(np.int64),
-        "SFSFQ": np.where(rng.random(n) < DEMO_ZONE_SHARE, "Y", "N").astype(object),
+        "SFSFQ": np.where(rng.random(count) < DEMO_ZONE_SHARE, "Y", "N").astype(object),
         "HDNF": hdnf,
         "x0": bounds[0], "y0": bounds[1], "x1": bounds[2], "y1": bounds[3],
         "WKB": wkb,
@@ -230,18 +223,18 @@ def _yjjbnt_rows(code, bricks, under, area_c, base, rng, bsm, specials, parcels,
 
 def _cbq_rows(code, cells, rows, area_c, rng, bsm) -> Table:
     rows = np.sort(rows)
-    n = len(rows)
+    count = len(rows)
     return {
-        "BSM": bsm.take(code, n),
-        "XZQDM": np.full(n, code, dtype=object),
+        "BSM": bsm.take(code, count),
+        "XZQDM": np.full(count, code, dtype=object),
         "CBQMJ_C": area_c[rows],
-        "HRNF": rng.integers(2022, 2025, n).astype(np.int64),
+        "HRNF": rng.integers(2022, 2025, count).astype(np.int64),
         **_bounds_rows(cells, rows),
     }
 
 
 def _concat(parts: list[Table]) -> Table:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def build_gbznt(
@@ -250,32 +243,41 @@ def build_gbznt(
     """High-standard farmland blocks: brick-pattern YJJBNT boxes shrunk by 1 m (改造提升 only where a
     功能区 holds the whole box), none near the planted 改造提升 block; then the planted blocks
     [(JSLX, county, bounds)], whose XMBH `plants.blocks` receives."""
-    n = len(yjjbnt["BSM"])
-    special = np.isin(yjjbnt["BSM"], [b for bsms in plants.pbf.values() for b in bsms])
-    chosen = np.flatnonzero((rng.random(n) < GBZNT_SHARE) & ~special)
-    planted_bounds = tuple(np.array([p[2][k] for p in planted]) for k in range(4))
+    count = len(yjjbnt["BSM"])
+    special = np.isin(yjjbnt["BSM"], [bsm for bsms in plants.pbf.values() for bsm in bsms])
+    chosen = np.flatnonzero((rng.random(count) < GBZNT_SHARE) & ~special)
+    planted_bounds = tuple(np.array([block[2][edge] for block in planted]) for edge in range(4))
     chosen = chosen[~near_any(of(yjjbnt, chosen), planted_bounds, 1.0)]
     boxes = of(yjjbnt, chosen)
-    i, j, area = overlap_pairs(boxes, of(lsgnq))
+    block_index, zone_index, area = overlap_pairs(boxes, of(lsgnq))
     planar = (boxes[2] - boxes[0]) * (boxes[3] - boxes[1])
     inside_zone = np.zeros(len(chosen), dtype=bool)
-    inside_zone[i[np.isclose(area, planar[i])]] = True
+    inside_zone[block_index[np.isclose(area, planar[block_index])]] = True
     upgrade = inside_zone & (rng.random(len(chosen)) < 0.7)
     table = take(yjjbnt, chosen)
     x0, y0, x1, y1 = (
-        np.round(v, 2) for v in (table["x0"] + 1, table["y0"] + 1, table["x1"] - 1, table["y1"] - 1)
+        np.round(values, 2) for values in (table["x0"] + 1, table["y0"] + 1, table["x1"] - 1, table["y1"] - 1)
     )
-    x0, y0, x1, y1 = (np.concatenate([v, planted_bounds[k]]) for k, v in enumerate((x0, y0, x1, y1)))
+    x0, y0, x1, y1 = (
+        np.concatenate([values, planted_bounds[edge]]) for edge, values in enumerate((x0, y0, x1, y1))
+    )
     year = np.concatenate([rng.integers(*BLOCK_YEARS, len(chosen)), np.full(len(planted), cp.BLOCK_YEAR)])
-    codes = np.concatenate([table["XZQDM"], np.array([p[1] for p in planted], dtype=object)])
-    jslx = np.concatenate([np.where(upgrade, "改造提升", "新建"), [p[0] for p in planted]]).astype(object)
+    codes = np.concatenate([table["XZQDM"], np.array([block[1] for block in planted], dtype=object)])
+    jslx = np.concatenate([np.where(upgrade, "改造提升", "新建"), [block[0] for block in planted]]).astype(
+        object
+    )
     # Project numbers run per county and year: rank within the (county, year) group.
-    group = np.array([f"{c}-{y}" for c, y in zip(codes, year, strict=True)], dtype=object)
+    group = np.array(
+        [f"{code}-{block_year}" for code, block_year in zip(codes, year, strict=True)], dtype=object
+    )
     order = np.argsort(group, kind="stable")
     first = np.searchsorted(group[order], group[order], side="left")
     seq = np.empty(len(group), dtype=np.int64)
     seq[order] = np.arange(len(group)) - first + 1
-    xmbh = np.array([f"GBZ{g}-{s:03d}" for g, s in zip(group, seq, strict=True)], dtype=object)
+    xmbh = np.array(
+        [f"GBZ{county_year}-{seq_number:03d}" for county_year, seq_number in zip(group, seq, strict=True)],
+        dtype=object,
+    )
     for (kind, _, _), number in zip(planted, xmbh[len(chosen) :], strict=True):
         plants.blocks[kind] = str(number)
     return {
@@ -296,8 +298,15 @@ def build_control(
     rng: np.random.Generator,
     bsm: BsmAllocator,
     plants: cp.Plants,
+    after_selection: cp.SelectionStep,
 ) -> ControlLayers:
-    yjjbnt, cbq, stats, blocks = build_yjjbnt(base, forbidden, quarantined, rng, bsm, plants)
-    county, block = cp.upgrade_block(lsgnq)
-    gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, ("改造提升", county, block)])
+    """The control layers; `plants` as for build_yjjbnt, `after_selection` DQ05's step
+    (parcel_plants.py). The plants of PR02, PR12 and PR13 are made here."""
+    new_block, upgrade_block = cp.plant_pr12_blocks_off_overlay()
+    before_goal = (new_block, cp.plant_pr13_fragmented_pbf)
+    goal_share = plant_pr02_pbf_below_target()
+    yjjbnt, cbq, stats, blocks = build_yjjbnt(
+        base, forbidden, quarantined, rng, bsm, plants, before_goal, goal_share, after_selection
+    )
+    gbznt = build_gbznt(yjjbnt, lsgnq, rng, plants, [*blocks, upgrade_block(lsgnq)])
     return ControlLayers(lsgnq, yjjbnt, cbq, gbznt, stats)

@@ -1,55 +1,45 @@
-"""Where the control layers (管控图层) break the survey/control rules on purpose (design.py), and how each
-planted polygon is kept from breaking anything else.
+"""Planted cases of the control layers (管控图层): each function plants one rule's case, and says which,
+together with how each planted polygon is kept from breaking anything else.
 
 Polygons fixed by the survey, drawn before the brick pattern of 永农 boxes (control.py), which then keeps
-KEEPOUT metres from them:
-- PR09: a 永农 polygon wholly covering one change piece 耕地 → 园地/林地/坑塘 (the piece grown by
-  PIECE_MARGIN, clear of every other forbidden rectangle), and one covering about half of another piece:
-  drawn inside the piece's parent (half the piece and part of the kept piece, INSET from the parent's
-  edges), so only the parent's own ground lies under it. Both designated 2022, before any change year.
-- PR11: a 永农 polygon over about 40% of the planted FLS parcel, INSET inside it, designated in 2024.
+KEEPOUT metres from them: PR09's two (plan_survey_boxes calls its plant) and PR11's (planted with its
+parcels, parcel_plants.py; plan_survey_boxes runs its step).
 
-Polygons drawn from the brick pattern itself (control.py calls these per county):
-- PR12 新建: a box whose high-standard block reaches east beyond it so that only PR12_NEW_SHARE of the
-  block is 永农 (no other 永农 box comes near the part outside); PR12 改造提升: a block straddling the west
-  edge of a 功能区 with PR12_UPGRADE_SHARE inside (upgrade_block).
-- PR13: one box carved into four ~12 亩 polygons, inset ≥ 12 m from its edges (its neighbours are
-  another 4–8 m away): a pair 3 m apart (one patch of ~24 亩) and a pair 8 m apart (two patches).
-- DQ05: one extra box beyond the county's goal, delivered as a bow-tie ring; the warehouse quarantines it,
-  so nothing (PR02 included) may depend on it, and the villages near it all hold other 永农 too (PR21).
+Polygons drawn from the brick pattern itself: build_yjjbnt runs the PR12 新建 step and PR13 on each
+county's CountyPattern before choosing the boxes that make its goal, and DQ05's step (parcel_plants.py)
+on what it chose; build_control places the PR12 改造提升 block once the 永农 is drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
-from sources.demo.design import PR11_PBF_DESIGNATED, PR12_NEW_SHARE, PR12_UPGRADE_SHARE
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, land_classes
-from sources.demo.rects import Bounds, RectSet, near_any, of, overlap_pairs
+from sources.demo.rects import Bounds, RectSet, concat_bounds, near_any, of, overlap_pairs
 
 CLEARANCE = 5.0  # as control.CLEARANCE: 永农 keeps this far from every forbidden rectangle
 KEEPOUT = 5.0  # metres between a planted polygon and the brick-pattern boxes
-PIECE_MARGIN = 5.0
 INSET = 6.0  # a polygon drawn inside a parcel keeps this far from its edges (more than CLEARANCE)
-PARTIAL_SHARE = 0.5  # share of the PR09 piece's length under the polygon that covers it in part
-PARTIAL_KEPT = 0.3  # share of the kept piece's length under that polygon
-PR11_SHARE = 0.4  # share of the FLS parcel's width under its 永农 polygon
 DESIGNATED = 2022  # HDNF of the brick pattern and of every planted polygon but the PR11 one
 BLOCK_YEAR = 2024  # JSNF of the planted high-standard blocks
-UPGRADE_SIDE = 200.0
+PR09_TARGETS = ("0201", "0202", "0204", "0301", "0302", "0307", "0404", "1104")  # not 1202 (facilities)
+PR09_PIECE_MARGIN = 5.0  # the polygon wholly over a piece grows it by this much
+PR09_PARTIAL_SHARE = 0.5  # share of the other piece's length under the polygon that covers it in part
+PR09_PARTIAL_KEPT = 0.3  # share of the kept piece's length under that polygon
+PR12_NEW_COUNTY = "330481"
+PR12_NEW_SHARE = 0.80  # share of the planted 新建 block inside 永农
+PR12_UPGRADE_COUNTY = "330483"
+PR12_UPGRADE_SHARE = 0.70  # share of the planted 改造提升 block inside a 功能区
+PR12_UPGRADE_SIDE = 200.0
+PR13_COUNTY = "330402"
 PR13_SIDE = (90.0, 89.0)  # 8010 m² ≈ 12 亩 each
 PR13_GAPS = {"PR13-connected": 3.0, "PR13-separate": 8.0}
 PR13_INSET = 12.0
 PR13_MIN_CELL = 2 * PR13_INSET + 2 * PR13_SIDE[0] + max(PR13_GAPS.values()) + 3.0
-PR12_NEW_COUNTY = "330481"
-PR12_UPGRADE_COUNTY = "330483"
-PR13_COUNTY = "330402"
-DQ05_COUNTY = "330482"
-_PR09_TARGETS = ("0201", "0202", "0204", "0301", "0302", "0307", "0404", "1104")  # not 1202 (facilities)
 
 
 @dataclass(frozen=True)
@@ -60,6 +50,37 @@ class PlantedBox:
     county: str
     bounds: tuple[float, float, float, float]
     hdnf: int = DESIGNATED
+    wkb: bytes | None = None  # delivered instead of the rectangle (DQ05's bow-tie)
+
+
+@dataclass
+class CountyPattern:
+    """One county's brick-pattern cells while build_yjjbnt chooses among them: the plants drawn from
+    the pattern take cells out of `eligible`, add their polygons to `specials` and their high-standard
+    blocks to `blocks` [(JSLX, county, bounds)], which every county shares."""
+
+    code: str
+    bounds: tuple[float, float, float, float]  # the county's
+    cells: Bounds
+    cell_set: RectSet
+    eligible: np.ndarray
+    share: np.ndarray  # share of each cell over 耕地
+    fixed: list[tuple[float, float, float, float]]  # the polygons the survey fixes, every county's
+    specials: list[PlantedBox]
+    blocks: list[tuple[str, str, tuple[float, float, float, float]]]
+
+    def cell(self, row: int) -> tuple[float, float, float, float]:
+        return tuple(float(column[row]) for column in self.cells)
+
+
+# A plant run on a county's pattern before its boxes are chosen (draws from the control stream).
+PatternStep = Callable[[CountyPattern, np.random.Generator], None]
+# A plant run on a county's selection: (pattern, chosen cells, cells left over, valid parcels) → the
+# cells left for the 储备区.
+SelectionStep = Callable[[CountyPattern, np.ndarray, np.ndarray, RectSet], np.ndarray]
+# The test that a box keeps CLEARANCE from every forbidden rectangle but its own (keyed ("gc", year,
+# row) for a change piece, ("base", 0, row) for a planted parcel).
+ClearTest = Callable[[tuple, tuple[str, int, int]], bool]
 
 
 @dataclass
@@ -72,25 +93,26 @@ class Plants:
     blocks: dict[str, str] = field(default_factory=dict)  # 新建 / 改造提升 → XMBH (filled by control.py)
 
 
-def _round(bounds) -> tuple[float, float, float, float]:
-    return tuple(round(float(v), 2) for v in bounds)
+def rounded(bounds) -> tuple[float, float, float, float]:
+    """Bounds to the centimetre, as every planted polygon is drawn."""
+    return tuple(round(float(value), 2) for value in bounds)
 
 
-def _as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
-    return tuple(np.array([b[k] for b in boxes], dtype=float) for k in range(4))
+def as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
+    return tuple(np.array([box[edge] for box in boxes], dtype=float) for edge in range(4))
 
 
 def _clear(box, forbidden: Bounds, own: set[int]) -> bool:
     """The box keeps CLEARANCE from every forbidden rectangle but its own (indices `own`)."""
-    _, j, _ = overlap_pairs(_as_bounds([box]), forbidden, CLEARANCE)
-    return not (set(j.tolist()) - own)
+    _, hits, _ = overlap_pairs(as_bounds([box]), forbidden, CLEARANCE)
+    return not (set(hits.tolist()) - own)
 
 
 def _apart(box, other: PlantedBox | None) -> bool:
     """The box keeps 2 × KEEPOUT from another planted polygon (so they never form one patch)."""
     if other is None:
         return True
-    return not near_any(_as_bounds([box]), _as_bounds([other.bounds]), 2 * KEEPOUT).any()
+    return not near_any(as_bounds([box]), as_bounds([other.bounds]), 2 * KEEPOUT).any()
 
 
 def _inside(box, bounds) -> bool:
@@ -103,85 +125,103 @@ def _partial_box(parent, piece) -> tuple[float, float, float, float]:
     px0, py0, px1, py1 = parent
     vertical = (px1 - px0) >= (py1 - py0)  # change_records._cut cuts across the longer side
     lo, hi = (px0, px1) if vertical else (py0, py1)
-    a, b = (piece[0], piece[2]) if vertical else (piece[1], piece[3])
-    if a <= lo:  # the piece is the low end: [lo, cut]
-        cut = b
-        start, end = cut - PARTIAL_SHARE * (cut - lo), cut + PARTIAL_KEPT * (hi - cut)
+    piece_low, piece_high = (piece[0], piece[2]) if vertical else (piece[1], piece[3])
+    if piece_low <= lo:  # the piece is the low end: [lo, cut]
+        cut = piece_high
+        start, end = cut - PR09_PARTIAL_SHARE * (cut - lo), cut + PR09_PARTIAL_KEPT * (hi - cut)
     else:  # the high end: [cut, hi]
-        cut = a
-        start, end = cut - PARTIAL_KEPT * (cut - lo), cut + PARTIAL_SHARE * (hi - cut)
+        cut = piece_low
+        start, end = cut - PR09_PARTIAL_KEPT * (cut - lo), cut + PR09_PARTIAL_SHARE * (hi - cut)
     if vertical:
-        return _round((start, py0 + INSET, end, py1 - INSET))
-    return _round((px0 + INSET, start, px1 - INSET, end))
+        return rounded((start, py0 + INSET, end, py1 - INSET))
+    return rounded((px0 + INSET, start, px1 - INSET, end))
+
+
+def plant_pr09_pbf_turned_agricultural(
+    base: Table,
+    years: dict[int, tuple[Table, Table]],
+    clear: ClearTest,
+    county_bounds: dict[str, tuple[float, float, float, float]],
+    rng: np.random.Generator,
+) -> tuple[list[PlantedBox], dict[str, tuple[int, int]]]:
+    """PR09 (永久基本农田转为其他农用地): two change pieces 耕地 → 园地/林地/坑塘 (PR09_TARGETS), drawn at
+    random among the split pieces, in two counties, get a 永农 polygon designated before any change year:
+    one wholly over its piece (the piece grown by PR09_PIECE_MARGIN, inside the county), one over about
+    half of its piece, drawn inside the piece's parent (half the piece and part of the kept piece, INSET
+    from the parent's other edges) so only the parent's own ground lies under it. Each keeps CLEARANCE
+    from every other forbidden rectangle and 2 × KEEPOUT from the other. PR09 finds those two pieces, in
+    full and in part. Returns ([whole, partial], role → (year, BGHTBBSM))."""
+    cultivated = np.array(CULTIVATED, dtype=object)
+    other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
+    candidates = [
+        (year, int(row))
+        for year, (_, gc) in years.items()
+        for row in np.flatnonzero(
+            np.isin(gc["BGQDLBM"], cultivated)
+            & np.isin(gc["BGHDLBM"], PR09_TARGETS)
+            & np.isin(gc["BGHDLBM"], other)
+            & (gc["BGXW"] == "2")
+        )
+    ]
+    candidates = [candidates[position] for position in rng.permutation(len(candidates))]
+    pieces: dict[str, tuple[int, int]] = {}
+    whole = partial = None
+    for year, row in candidates:
+        gc = years[year][1]
+        piece = tuple(float(gc[edge][row]) for edge in ("x0", "y0", "x1", "y1"))
+        county = str(gc["COUNTY"][row])
+        own = ("gc", year, row)
+        if whole is None:
+            box = rounded((piece[0] - PR09_PIECE_MARGIN, piece[1] - PR09_PIECE_MARGIN,
+                           piece[2] + PR09_PIECE_MARGIN, piece[3] + PR09_PIECE_MARGIN))  # fmt: skip
+            if _inside(box, county_bounds[county]) and clear(box, own) and _apart(box, partial):
+                whole = PlantedBox("PR09-whole", county, box)
+                pieces["PR09-whole"] = (year, int(gc["BGHTBBSM"][row]))
+                continue
+        if partial is None and (whole is None or county != whole.county):
+            parent_row = int(np.flatnonzero(base["BSM"] == gc["BGQTBBSM"][row])[0])
+            box = _partial_box(
+                tuple(float(base[edge][parent_row]) for edge in ("x0", "y0", "x1", "y1")), piece
+            )
+            if clear(box, own) and _apart(box, whole):
+                partial = PlantedBox("PR09-partial", county, box)
+                pieces["PR09-partial"] = (year, int(gc["BGHTBBSM"][row]))
+        if whole is not None and partial is not None:
+            break
+    if whole is None or partial is None:
+        raise RuntimeError("no change piece 耕地 → other agricultural land fit for the PR09 plants")
+    return [whole, partial], pieces
 
 
 def plan_survey_boxes(
     base: Table,
     years: dict[int, tuple[Table, Table]],
     planted_rows: np.ndarray,
-    fls_pbf_row: int,
+    pr11_box: Callable[[Table, Callable[[tuple, int], bool]], PlantedBox],
     county_bounds: dict[str, tuple[float, float, float, float]],
     rng: np.random.Generator,
 ) -> Plants:
-    """The 永农 polygons the survey fixes: PR09 (two change pieces) and PR11 (the FLS parcel)."""
+    """The 永农 polygons the survey fixes: PR09's and PR11's (its step `pr11_box`, given the base and a
+    test that a box keeps clear of all forbidden ground but a base row's own). Forbidden ground: every
+    change piece leaving 耕地 and every planted parcel (`planted_rows`)."""
     cultivated = np.array(CULTIVATED, dtype=object)
-    other = [c for c, cls in land_classes().items() if cls.is_other_agricultural]
     parts, ids = [], []
     for year, (_, gc) in years.items():
         leaving = np.isin(gc["BGQDLBM"], cultivated) & ~np.isin(gc["BGHDLBM"], cultivated)
         rows = np.flatnonzero(leaving)
         parts.append(of(gc, rows))
-        ids += [("gc", year, int(r)) for r in rows]
+        ids += [("gc", year, int(row)) for row in rows]
     parts.append(of(base, planted_rows))
-    ids += [("base", 0, int(r)) for r in planted_rows]
-    forbidden = tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
-    index = {key: n for n, key in enumerate(ids)}
+    ids += [("base", 0, int(row)) for row in planted_rows]
+    forbidden = concat_bounds(parts)
+    index = {key: position for position, key in enumerate(ids)}
 
-    candidates = [
-        (year, int(r))
-        for year, (_, gc) in years.items()
-        for r in np.flatnonzero(
-            np.isin(gc["BGQDLBM"], cultivated)
-            & np.isin(gc["BGHDLBM"], _PR09_TARGETS)
-            & np.isin(gc["BGHDLBM"], other)
-            & (gc["BGXW"] == "2")
-        )
-    ]
-    candidates = [candidates[k] for k in rng.permutation(len(candidates))]
+    def clear(box: tuple, own: tuple[str, int, int]) -> bool:
+        return _clear(box, forbidden, {index[own]})
+
     plants = Plants()
-    whole = partial = None
-    for year, r in candidates:
-        gc = years[year][1]
-        piece = tuple(float(gc[k][r]) for k in ("x0", "y0", "x1", "y1"))
-        county = str(gc["COUNTY"][r])
-        own = {index[("gc", year, r)]}
-        if whole is None:
-            box = _round((piece[0] - PIECE_MARGIN, piece[1] - PIECE_MARGIN,
-                          piece[2] + PIECE_MARGIN, piece[3] + PIECE_MARGIN))  # fmt: skip
-            if _inside(box, county_bounds[county]) and _clear(box, forbidden, own) and _apart(box, partial):
-                whole = PlantedBox("PR09-whole", county, box)
-                plants.pr09_pieces["PR09-whole"] = (year, int(gc["BGHTBBSM"][r]))
-                continue
-        if partial is None and (whole is None or county != whole.county):
-            parent_row = int(np.flatnonzero(base["BSM"] == gc["BGQTBBSM"][r])[0])
-            box = _partial_box(tuple(float(base[k][parent_row]) for k in ("x0", "y0", "x1", "y1")), piece)
-            if _clear(box, forbidden, own) and _apart(box, whole):
-                partial = PlantedBox("PR09-partial", county, box)
-                plants.pr09_pieces["PR09-partial"] = (year, int(gc["BGHTBBSM"][r]))
-        if whole is not None and partial is not None:
-            break
-    if whole is None or partial is None:
-        raise RuntimeError("no change piece 耕地 → other agricultural land fit for the PR09 plants")
-
-    x0, y0, x1, y1 = (float(base[k][fls_pbf_row]) for k in ("x0", "y0", "x1", "y1"))
-    if x1 - x0 >= y1 - y0:
-        box = _round((x0 + INSET, y0 + INSET, x0 + INSET + PR11_SHARE * (x1 - x0 - 2 * INSET), y1 - INSET))
-    else:
-        box = _round((x0 + INSET, y0 + INSET, x1 - INSET, y0 + INSET + PR11_SHARE * (y1 - y0 - 2 * INSET)))
-    if not _clear(box, forbidden, {index[("base", 0, int(fls_pbf_row))]}):
-        raise RuntimeError("the PR11 永农 polygon would touch forbidden ground")
-    pr11 = PlantedBox("PR11", str(base["COUNTY"][fls_pbf_row]), box, PR11_PBF_DESIGNATED)
-    plants.boxes = [whole, partial, pr11]
+    boxes, plants.pr09_pieces = plant_pr09_pbf_turned_agricultural(base, years, clear, county_bounds, rng)
+    plants.boxes = [*boxes, pr11_box(base, lambda box, row: clear(box, ("base", 0, int(row))))]
     return plants
 
 
@@ -197,74 +237,75 @@ def _pick_cell(ok: np.ndarray, share: np.ndarray, rng: np.random.Generator) -> i
     return int(rng.choice(best))
 
 
-def new_block(
-    cells: Bounds,
-    eligible: np.ndarray,
-    share: np.ndarray,
-    county_bounds: tuple[float, float, float, float],
-    fixed: list[tuple[float, float, float, float]],
-    rng: np.random.Generator,
-) -> tuple[int, tuple[float, float, float, float]]:
-    """PR12 新建: (cell that stays 永农, its high-standard block reaching east beyond it)."""
-    x0, y0, x1, y1 = cells
-    inside = x1 - x0 - 1.0  # the block starts 1 m inside the cell, as blocks are shrunk boxes
-    reach = inside * (1 / PR12_NEW_SHARE - 1)
-    blocks = (x0 + 1, y0 + 1, x1 + reach, y1 - 1)
-    ok = eligible & (blocks[2] + KEEPOUT < county_bounds[2]) & ~keep_out(blocks, fixed)
-    cell = _pick_cell(ok, share, rng)
-    return cell, _round(b[cell] for b in blocks)
+def plant_pr12_blocks_off_overlay(
+    new_county: str = PR12_NEW_COUNTY,
+    new_share: float = PR12_NEW_SHARE,
+    upgrade_county: str = PR12_UPGRADE_COUNTY,
+    upgrade_share: float = PR12_UPGRADE_SHARE,
+) -> tuple[PatternStep, Callable[[Table], tuple[str, str, tuple[float, float, float, float]]]]:
+    """PR12 (多田套合), two high-standard blocks built in BLOCK_YEAR: in `new_county` a well-cultivated
+    永农 box whose 新建 block reaches east beyond it, so only `new_share` of the block lies in 永农 (no
+    other 永农 box comes near the part outside); in `upgrade_county` an 改造提升 block of
+    PR12_UPGRADE_SIDE straddling the west edge of the county's first 功能区 with `upgrade_share` inside
+    (no brick-pattern block comes near it, build_gbznt). PR12 finds those two blocks, every other block
+    lying wholly in 永农 or in a 功能区. Returns the step build_yjjbnt runs on each county's pattern (the
+    新建 box and block) and the step build_control runs on the 功能区 (the 改造提升 block)."""
+
+    def new_block(pattern: CountyPattern, rng: np.random.Generator) -> None:
+        if pattern.code != new_county:
+            return
+        x0, y0, x1, y1 = pattern.cells
+        inside = x1 - x0 - 1.0  # the block starts 1 m inside the cell, as blocks are shrunk boxes
+        reach = inside * (1 / new_share - 1)
+        blocks = (x0 + 1, y0 + 1, x1 + reach, y1 - 1)
+        ok = pattern.eligible & (blocks[2] + KEEPOUT < pattern.bounds[2]) & ~keep_out(blocks, pattern.fixed)
+        cell = _pick_cell(ok, pattern.share, rng)
+        block = rounded(box[cell] for box in blocks)
+        pattern.eligible &= ~keep_out(pattern.cell_set, [block])
+        pattern.eligible[cell] = False
+        pattern.specials.append(PlantedBox("PR12-new", pattern.code, pattern.cell(cell)))
+        pattern.blocks.append(("新建", pattern.code, block))
+
+    def upgrade_block(lsgnq: Table) -> tuple[str, str, tuple[float, float, float, float]]:
+        row = int(np.flatnonzero(lsgnq["XZQDM"] == upgrade_county)[0])
+        x0, y0, y1 = float(lsgnq["x0"][row]), float(lsgnq["y0"][row]), float(lsgnq["y1"][row])
+        middle = (y0 + y1) / 2
+        west = x0 - (1 - upgrade_share) * PR12_UPGRADE_SIDE
+        half = PR12_UPGRADE_SIDE / 2
+        return (
+            "改造提升",
+            upgrade_county,
+            rounded((west, middle - half, west + PR12_UPGRADE_SIDE, middle + half)),
+        )
+
+    return new_block, upgrade_block
 
 
-def fragment_boxes(
-    cells: Bounds, eligible: np.ndarray, share: np.ndarray, rng: np.random.Generator
-) -> tuple[int, list[tuple[str, tuple[float, float, float, float]]]]:
-    """PR13: (cell carved up, [(role, box)] × 4): a pair 3 m apart along the cell's south edge and a pair
-    8 m apart along its north edge."""
-    x0, y0, x1, y1 = cells
-    ok = eligible & (x1 - x0 >= PR13_MIN_CELL) & (y1 - y0 >= PR13_MIN_CELL)
-    cell = _pick_cell(ok, share, rng)
-    w, h = PR13_SIDE
+def plant_pr13_fragmented_pbf(pattern: CountyPattern, rng: np.random.Generator) -> None:
+    """PR13 (永农图斑破碎): in PR13_COUNTY one well-cultivated box carved into four ~12 亩 polygons, inset
+    PR13_INSET from its edges (its neighbours are another 4–8 m away): a pair 3 m apart along its south
+    edge (one patch of ~24 亩: no finding) and a pair 8 m apart along its north edge (two patches of ~12
+    亩); PR13 finds the two polygons of the second pair, every other 永农 polygon being ≥ 20 亩.
+    build_yjjbnt runs it on each county's pattern."""
+    if pattern.code != PR13_COUNTY:
+        return
+    x0, y0, x1, y1 = pattern.cells
+    ok = pattern.eligible & (x1 - x0 >= PR13_MIN_CELL) & (y1 - y0 >= PR13_MIN_CELL)
+    cell = _pick_cell(ok, pattern.share, rng)
+    width, height = PR13_SIDE
     left, south, north = x0[cell] + PR13_INSET, y0[cell] + PR13_INSET, y1[cell] - PR13_INSET
-    boxes = []
-    for (role, gap), (b0, b1) in zip(
-        PR13_GAPS.items(), ((south, south + h), (north - h, north)), strict=True
+    for (role, gap), (low, high) in zip(
+        PR13_GAPS.items(), ((south, south + height), (north - height, north)), strict=True
     ):
-        boxes.append((role, _round((left, b0, left + w, b1))))
-        boxes.append((role, _round((left + w + gap, b0, left + 2 * w + gap, b1))))
-    return cell, boxes
-
-
-def bow_tie_cell(cells: Bounds, order: np.ndarray, parcels: RectSet, near_valid: np.ndarray) -> int:
-    """DQ05: the first cell in `order` whose neighbouring parcels (within 5 m) all lie near a valid 永农
-    polygon already, so quarantining it changes no village's holding of 永农 (PR21)."""
-    candidates = order[:200]
-    i, j, _ = overlap_pairs(tuple(c[candidates] for c in cells), parcels, 5.0)
-    lonely = np.bincount(i, weights=(~near_valid[j]).astype(float), minlength=len(candidates)) > 0
-    touching = np.bincount(i, minlength=len(candidates)) > 0
-    fit = np.flatnonzero(~lonely & touching)
-    if not len(fit):
-        raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")
-    return int(candidates[fit[0]])
-
-
-def bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """A self-intersecting ring through the box's own corners (as planting._bow_tie for parcels)."""
-    return shapely.to_wkb(shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)]))
-
-
-def upgrade_block(lsgnq: Table) -> tuple[str, tuple[float, float, float, float]]:
-    """PR12 改造提升: (county, block) straddling the west edge of the county's first 功能区."""
-    row = int(np.flatnonzero(lsgnq["XZQDM"] == PR12_UPGRADE_COUNTY)[0])
-    x0, y0, y1 = float(lsgnq["x0"][row]), float(lsgnq["y0"][row]), float(lsgnq["y1"][row])
-    cy = (y0 + y1) / 2
-    west = x0 - (1 - PR12_UPGRADE_SHARE) * UPGRADE_SIDE
-    return PR12_UPGRADE_COUNTY, _round(
-        (west, cy - UPGRADE_SIDE / 2, west + UPGRADE_SIDE, cy + UPGRADE_SIDE / 2)
-    )
+        pattern.specials.append(PlantedBox(role, pattern.code, rounded((left, low, left + width, high))))
+        pattern.specials.append(
+            PlantedBox(role, pattern.code, rounded((left + width + gap, low, left + 2 * width + gap, high)))
+        )
+    pattern.eligible[cell] = False
 
 
 def keep_out(cells: Bounds | RectSet, boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
     """Mask of cells within KEEPOUT of any of `boxes`."""
     if not boxes:
         return np.zeros(len(cells if isinstance(cells, RectSet) else cells[0]), dtype=bool)
-    return near_any(cells, _as_bounds(boxes), KEEPOUT)
+    return near_any(cells, as_bounds(boxes), KEEPOUT)

@@ -1,12 +1,12 @@
 """The survey/control rules the demo plants (PR09, PR11, PR12, PR13, PR22), evaluated on the generated
 tables with the rule semantics of POLICY_RULES.md, as manifest entries.
 
-The manifest lists what these functions find, and checks.py compares it with what was designed
-(control_plants.Plants, design.py): so the manifest is what the data says, and a demo whose data says
-anything else is never written. Geometry here is exact rectangle arithmetic (every parcel, piece and
-control polygon is an axis-aligned rectangle; the DQ05 bow-tie is quarantined and left out, as the
-warehouse does). Control polygons count in year Y when they are in force: YJJBNT HDNF ≤ Y, LSGNQ RDNF ≤ Y,
-the 2025 delivery standing for every year.
+The manifest lists what these functions find, and checks.py compares it with what was planted
+(control_plants.Plants and the plant functions' designs): so the manifest is what the data says, and a
+demo whose data says anything else is never written. Geometry here is exact rectangle arithmetic (every
+parcel, piece and control polygon is an axis-aligned rectangle; the DQ05 bow-tie is quarantined and left
+out, as the warehouse does). Control polygons count in year Y when they are in force: YJJBNT HDNF ≤ Y,
+LSGNQ RDNF ≤ Y, the 2025 delivery standing for every year.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _planar(bounds: Bounds) -> np.ndarray:
 
 def pbf_valid(yjjbnt: Table) -> np.ndarray:
     """YJJBNT rows the warehouse keeps (the DQ05 bow-tie is quarantined)."""
-    return np.array([w is None for w in yjjbnt["WKB"]], dtype=bool)
+    return np.array([wkb is None for wkb in yjjbnt["WKB"]], dtype=bool)
 
 
 def pbf_in_force(yjjbnt: Table, year: int) -> np.ndarray:
@@ -48,9 +48,9 @@ def pbf_in_force(yjjbnt: Table, year: int) -> np.ndarray:
 def _inside(items: Bounds, year: np.ndarray, cover: RectSet, in_force_from: np.ndarray) -> np.ndarray:
     """Planar area of each item inside the `cover` rectangles in force in the item's `year` (those whose
     `in_force_from` ≤ year; a cover whose polygons do not overlap each other)."""
-    i, j, area = overlap_pairs(items, cover)
-    keep = in_force_from[j] <= year[i]
-    return np.bincount(i[keep], weights=area[keep], minlength=len(items[0]))
+    item_index, cover_index, area = overlap_pairs(items, cover)
+    keep = in_force_from[cover_index] <= year[item_index]
+    return np.bincount(item_index[keep], weights=area[keep], minlength=len(items[0]))
 
 
 def _pbf_from(yjjbnt: Table) -> np.ndarray:
@@ -67,7 +67,7 @@ def _mu(m2: float, digits: int = 4) -> float:
 
 def pr09_entries(years: dict[int, tuple[Table, Table]], yjjbnt: Table) -> list[dict]:
     """Change pieces 耕地 → other agricultural land on ground inside 永农 in force in the change year."""
-    other = [c for c, cls in land_classes().items() if cls.is_other_agricultural]
+    other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
     pbf, pbf_from = RectSet(of(yjjbnt)), _pbf_from(yjjbnt)
     out = []
     for year, (_, gc) in years.items():
@@ -76,24 +76,24 @@ def pr09_entries(years: dict[int, tuple[Table, Table]], yjjbnt: Table) -> list[d
         )
         pieces = of(gc, rows)
         inside = _inside(pieces, np.full(len(rows), year), pbf, pbf_from)
-        for k in np.flatnonzero(inside > 0):
-            r = rows[k]
-            share = inside[k] / _planar(pieces)[k]
+        for position in np.flatnonzero(inside > 0):
+            row = rows[position]
+            share = inside[position] / _planar(pieces)[position]
             out.append(
                 {
                     "rule_id": "PR09",
                     "entity_type": "change_record",
-                    "entity_id": str(gc["BGHTBBSM"][r]),
-                    "admin_code": str(gc["BGQZLDWDM"][r])[:6],
+                    "entity_id": str(gc["BGHTBBSM"][row]),
+                    "admin_code": str(gc["BGQZLDWDM"][row])[:6],
                     "year": year,
                     "layer": "DLTBGXGC",
                     "detail": {
-                        "piece_bsm": int(gc["BSM"][r]),
-                        "to_class": str(gc["BGHDLBM"][r]),
-                        "inside_m2": round(float(inside[k]), 2),
-                        "cultivated_mu": _mu(gc["BGQTBDLMJ_C"][r] / 100 * share),
-                        "village": str(gc["BGHZLDWDM"][r])[:12],
-                        "changed_on": str(gc["GXSJ"][r].astype("datetime64[D]")),
+                        "piece_bsm": int(gc["BSM"][row]),
+                        "to_class": str(gc["BGHDLBM"][row]),
+                        "inside_m2": round(float(inside[position]), 2),
+                        "cultivated_mu": _mu(gc["BGQTBDLMJ_C"][row] / 100 * share),
+                        "village": str(gc["BGHZLDWDM"][row])[:12],
+                        "changed_on": str(gc["GXSJ"][row].astype("datetime64[D]")),
                     },
                 }
             )
@@ -105,7 +105,7 @@ def pr09_entries(years: dict[int, tuple[Table, Table]], yjjbnt: Table) -> list[d
 
 def _protected(yjjbnt: Table, lsgnq: Table) -> tuple[RectSet, np.ndarray, np.ndarray]:
     """YJJBNT and LSGNQ rectangles together: (rectangles, year in force from, layer name)."""
-    bounds = tuple(np.concatenate([of(yjjbnt)[k], of(lsgnq)[k]]) for k in range(4))
+    bounds = tuple(np.concatenate([of(yjjbnt)[edge], of(lsgnq)[edge]]) for edge in range(4))
     since = np.concatenate([_pbf_from(yjjbnt), lsgnq["RDNF"]])
     layer = np.array(["YJJBNT"] * len(yjjbnt["BSM"]) + ["LSGNQ"] * len(lsgnq["GNQBH"]), dtype=object)
     return RectSet(bounds), since, layer
@@ -126,31 +126,31 @@ def pr11_entries(
             & ~np.isin(zz, GRAIN_CODES)
             & ~np.isin(state["BSM"], quarantined_bsm)
         )
-        i, j, area = overlap_pairs(of(state, rows), protected)
-        for k, r in enumerate(rows):
-            touching = j[(i == k) & (area > 0) & (since[j] <= year)]
-            parcel = shapely.box(*(float(state[c][r]) for c in ("x0", "y0", "x1", "y1")))
+        item_index, cover_index, area = overlap_pairs(of(state, rows), protected)
+        for position, row in enumerate(rows):
+            touching = cover_index[(item_index == position) & (area > 0) & (since[cover_index] <= year)]
+            parcel = shapely.box(*(float(state[column][row]) for column in ("x0", "y0", "x1", "y1")))
             inside = 0.0
             if len(touching):
-                cover = shapely.union_all(shapely.box(*(p[touching] for p in protected.bounds)))
+                cover = shapely.union_all(shapely.box(*(edges[touching] for edges in protected.bounds)))
                 inside = float(shapely.area(shapely.intersection(parcel, cover)))
-            if zz[r] != IDLE and inside < MIN_TOUCH_M2:
+            if zz[row] != IDLE and inside < MIN_TOUCH_M2:
                 continue
-            tbdlmj = state["TBDLMJ_C"][r] / 100
-            bsm = int(state["BSM"][r])
+            tbdlmj = state["TBDLMJ_C"][row] / 100
+            bsm = int(state["BSM"][row])
             out.append(
                 {
                     "rule_id": "PR11",
                     "entity_type": "parcel",
                     "entity_id": str(bsm),
-                    "admin_code": str(state["ZLDWDM"][r])[:6],
+                    "admin_code": str(state["ZLDWDM"][row])[:6],
                     "year": year,
                     "layer": "DLTB" if bsm in base_bsm else "DLTBGX",
                     "detail": {
-                        "zzsxdm": zz[r],
+                        "zzsxdm": zz[row],
                         "cultivated_mu": _mu(tbdlmj),
                         "inside_mu": _mu(tbdlmj * inside / parcel.area),
-                        "village": str(state["ZLDWDM"][r])[:12],
+                        "village": str(state["ZLDWDM"][row])[:12],
                         "protected_by": sorted(set(layer[touching].tolist())) if inside else [],
                     },
                 }
@@ -177,27 +177,27 @@ def pr12_entries(gbznt: Table, yjjbnt: Table, lsgnq: Table) -> list[dict]:
         {
             "rule_id": "PR12",
             "entity_type": "high_standard_project",
-            "entity_id": str(gbznt["XMBH"][r]),
-            "admin_code": str(gbznt["XZQDM"][r]),
-            "year": int(gbznt["JSNF"][r]),
+            "entity_id": str(gbznt["XMBH"][row]),
+            "admin_code": str(gbznt["XZQDM"][row]),
+            "year": int(gbznt["JSNF"][row]),
             "layer": "GBZNT",
-            "detail": {"jslx": str(gbznt["JSLX"][r]), "share_inside": round(float(share[r]), 4)},
+            "detail": {"jslx": str(gbznt["JSLX"][row]), "share_inside": round(float(share[row]), 4)},
         }
-        for r in np.flatnonzero(share < PR12_MIN_SHARE)
+        for row in np.flatnonzero(share < PR12_MIN_SHARE)
     ]
 
 
 # ------------------------------------------------------------------------------------------- PR13
 
 
-def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _components(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected-component label (the smallest member index) of n nodes joined by edges i–j."""
-    label = np.arange(n)
+    label = np.arange(count)
     while True:
-        low = np.minimum(label[i], label[j])
+        low = np.minimum(label[left], label[right])
         before = label.copy()
-        np.minimum.at(label, i, low)
-        np.minimum.at(label, j, low)
+        np.minimum.at(label, left, low)
+        np.minimum.at(label, right, low)
         label = label[label]  # pointer jumping: labels point at ever smaller members
         if np.array_equal(label, before):
             return label
@@ -208,13 +208,13 @@ def pbf_patches(yjjbnt: Table, year: int = CONTROL_YEAR) -> tuple[np.ndarray, np
     (patch label per YJJBNT row, -1 where not in force; Σ JBNTMJ in 亩 per label)."""
     rows = np.flatnonzero(pbf_in_force(yjjbnt, year))
     boxes = RectSet(of(yjjbnt, rows))
-    i, j, _ = overlap_pairs(boxes, boxes, PR13_CONNECT_M)
+    left, right, _ = overlap_pairs(boxes, boxes, PR13_CONNECT_M)
     x0, y0, x1, y1 = boxes.bounds
-    dx = np.clip(np.maximum(x0[i], x0[j]) - np.minimum(x1[i], x1[j]), 0, None)
-    dy = np.clip(np.maximum(y0[i], y0[j]) - np.minimum(y1[i], y1[j]), 0, None)
-    near = (i != j) & (np.hypot(dx, dy) < PR13_CONNECT_M)
+    dx = np.clip(np.maximum(x0[left], x0[right]) - np.minimum(x1[left], x1[right]), 0, None)
+    dy = np.clip(np.maximum(y0[left], y0[right]) - np.minimum(y1[left], y1[right]), 0, None)
+    near = (left != right) & (np.hypot(dx, dy) < PR13_CONNECT_M)
     label = np.full(len(yjjbnt["BSM"]), -1, dtype=np.int64)
-    label[rows] = rows[_components(len(rows), i[near], j[near])]
+    label[rows] = rows[_components(len(rows), left[near], right[near])]
     mu = np.bincount(label[rows], weights=yjjbnt["JBNTMJ_C"][rows] / 100 * MU_PER_M2, minlength=len(label))
     return label, mu
 
@@ -223,7 +223,10 @@ def patch_of(yjjbnt: Table, bsm: int) -> dict:
     """The patch holding a YJJBNT polygon: {"members": [BSM…] ascending, "patch_mu"}."""
     label, mu = pbf_patches(yjjbnt)
     lab = label[np.flatnonzero(yjjbnt["BSM"] == bsm)[0]]
-    return {"members": sorted(int(b) for b in yjjbnt["BSM"][label == lab]), "patch_mu": round(mu[lab], 4)}
+    return {
+        "members": sorted(int(member) for member in yjjbnt["BSM"][label == lab]),
+        "patch_mu": round(mu[lab], 4),
+    }
 
 
 def pr13_entries(yjjbnt: Table) -> list[dict]:
@@ -241,7 +244,7 @@ def pr13_entries(yjjbnt: Table) -> list[dict]:
                 "year": CONTROL_YEAR,
                 "layer": "YJJBNT",
                 "detail": {
-                    "members": sorted(int(b) for b in yjjbnt["BSM"][members]),
+                    "members": sorted(int(bsm) for bsm in yjjbnt["BSM"][members]),
                     "patch_mu": round(float(mu[lab]), 4),
                 },
             }
@@ -265,19 +268,19 @@ def pr22_entries(states: list[Table], quarantined_bsm: np.ndarray) -> list[dict]
     out = []
     years = (BASE_YEAR, *CHANGE_YEARS)
     for code, series in grade_series(states, quarantined_bsm).items():
-        for k in range(1, len(series)):
-            if series[k] - series[k - 1] > PR22_MAX_RISE:
+        for position in range(1, len(series)):
+            if series[position] - series[position - 1] > PR22_MAX_RISE:
                 out.append(
                     {
                         "rule_id": "PR22",
                         "entity_type": "county",
                         "entity_id": code,
                         "admin_code": code,
-                        "year": years[k],
+                        "year": years[position],
                         "layer": "DLTB",
                         "detail": {
-                            "mean_grade_before": round(series[k - 1], 4),
-                            "mean_grade_after": round(series[k], 4),
+                            "mean_grade_before": round(series[position - 1], 4),
+                            "mean_grade_after": round(series[position], 4),
                         },
                     }
                 )

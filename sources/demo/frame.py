@@ -34,11 +34,11 @@ def length(table: Table) -> int:
 
 
 def take(table: Table, rows: np.ndarray) -> Table:
-    return {k: v[rows] for k, v in table.items()}
+    return {key: values[rows] for key, values in table.items()}
 
 
 def concat(tables: Sequence[Table]) -> Table:
-    tables = [t for t in tables if t and length(t)]
+    tables = [table for table in tables if table and length(table)]
     if not tables:
         raise ValueError("nothing to concatenate")
-    return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
+    return {key: np.concatenate([table[key] for table in tables]) for key in tables[0]}

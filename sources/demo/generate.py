@@ -23,19 +23,19 @@ from sources.demo.change_plan import CHANGE_YEARS, loss_order, plan_changes
 from sources.demo.change_records import build_year
 from sources.demo.control import build_control, build_lsgnq
 from sources.demo.control_plants import Plants, plan_survey_boxes
-from sources.demo.design import PR11_PBF_DESIGNATED
 from sources.demo.findings import survey_entries
 from sources.demo.frame import Table
-from sources.demo.grade_update import plant_grade_update
+from sources.demo.grade_update import plant_pr22_grade_declining
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.manifest import build_manifest, parcel_entries, pbf_entries, write_manifest
 from sources.demo.output import write_control, write_survey
-from sources.demo.planting import PR11_FLS_PBF, PR11_FLS_ZONE, Planting, apply, choose
+from sources.demo.planting import apply, choose
 from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
 from sources.demo.region import counties
 from sources.demo.replay import replay
+from sources.demo.target_plants import plant_pr01_cultivated_land_below_target, plant_pr08_restoration_short
 from sources.demo.truth import cultivated_cents, in_out, land_use_area
 
 DEFAULT_SCALE = 300
@@ -58,16 +58,6 @@ class Demo:
     plants: Plants | None = None  # the designed survey/control cases (control_plants.py)
 
 
-def _pr11_design(base: Table, planting: Planting) -> set[tuple[str, int]]:
-    """(BSM, year) pairs designed to break PR11: the WG and the FLS-in-功能区 parcels every year, the
-    FLS parcel under 永农 from the year its polygon was designated."""
-    years = (2022, *CHANGE_YEARS)
-    every = np.concatenate([planting.rows["PR11"], planting.rows[PR11_FLS_ZONE]])
-    out = {(str(base["BSM"][r]), y) for r in every for y in years}
-    row = planting.rows[PR11_FLS_PBF][0]
-    return out | {(str(base["BSM"][row]), y) for y in years if y >= PR11_PBF_DESIGNATED}
-
-
 def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     """Generate the demo in memory (no files)."""
     if scale < MIN_SCALE:
@@ -84,11 +74,17 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
         return np.random.default_rng([seed, stage])
 
     bsm, tbbh = BsmAllocator(), TbbhAllocator()
-    base = build_base(scale, stream(1), bsm, tbbh)
+    pr01 = plant_pr01_cultivated_land_below_target()
+    base = build_base(scale, stream(1), bsm, tbbh, pr01.base_margin)
     lap("base")
     losses = loss_order(base, stream(7))
-    plans, touched = plan_changes(base, scale, stream(2), losses)
-    years = {plan.year: build_year(base, plan, bsm, tbbh, stream(10 + i)) for i, plan in enumerate(plans)}
+    plans, touched = plan_changes(
+        base, scale, stream(2), losses, pr01.extra_loss, plant_pr08_restoration_short()
+    )
+    years = {
+        plan.year: build_year(base, plan, bsm, tbbh, stream(10 + position))
+        for position, plan in enumerate(plans)
+    }
     lap("changes")
 
     lsgnq = build_lsgnq(base, stream(3))
@@ -99,13 +95,16 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     quarantined_set = set(quarantined_bsm.tolist())
 
     # Calibrate 耕地 on the parcels nothing else touches, then plant (planting edits only its own rows).
-    before = [cultivated_cents(land_use_area(s, quarantined_set)) for s in replay(base, list(years.values()))]
+    before = [
+        cultivated_cents(land_use_area(survey_state, quarantined_set))
+        for survey_state in replay(base, list(years.values()))
+    ]
     free = ~touched
     free[planting.all_rows()] = False
-    calibrate(base, before, free, stream(5))
+    calibrate(base, before, free, stream(5), pr01.calibration_goal)
     notes = apply(base, planting)
     # The PR22 grade update moves no area, so it comes after calibration, on parcels still free.
-    plant_grade_update(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))
+    plant_pr22_grade_declining(base, years, free, quarantined_bsm, bsm, tbbh, stream(8))
     states = replay(base, list(years.values()))
     lap("calibrate+plant")
 
@@ -117,11 +116,10 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     ]
     forbidden_parts = [of(gc, mask) for (_, gc), mask in zip(years.values(), leaving, strict=True)]
     forbidden_parts.append(of(base, planting.all_rows()))
-    forbidden = tuple(np.concatenate([p[k] for p in forbidden_parts]) for k in range(4))
-    fls_pbf = int(planting.rows[PR11_FLS_PBF][0])
-    bounds = {c.code: c.bounds for c in counties()}
-    plants = plan_survey_boxes(base, years, planting.all_rows(), fls_pbf, bounds, stream(9))
-    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants)
+    forbidden = tuple(np.concatenate([part[edge] for part in forbidden_parts]) for edge in range(4))
+    bounds = {county.code: county.bounds for county in counties()}
+    plants = plan_survey_boxes(base, years, planting.all_rows(), planting.pr11.pbf_box, bounds, stream(9))
+    control = build_control(base, lsgnq, forbidden, quarantined, stream(6), bsm, plants, planting.dq05_box)
     lap("control")
 
     areas = {
@@ -152,7 +150,7 @@ def build(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Demo:
     )
     checks.check_all(
         manifest, states, [gc for _, gc in years.values()], areas, quarantined_bsm, layers, plants,
-        _pr11_design(base, planting),
+        planting.pr11.expected(base),
     )  # fmt: skip
     lap("truth+checks")
     return Demo(base, years, states, quarantined_bsm, layers, manifest, timings, control.stats, plants)

@@ -37,15 +37,17 @@ def rectangle_area_cents(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.
     The vertex transformation is vectorised; pyproj has no vectorised polygon area, so the geodesic
     area is one C call per rectangle (≈ 4 µs, a few seconds for a million parcels).
     """
-    n = len(x0)
+    count = len(x0)
     xs = np.stack([x0, x1, x1, x0], axis=1).ravel()
     ys = np.stack([y0, y0, y1, y1], axis=1).ravel()
     lon, lat = _transformer().transform(xs, ys)
-    lon = np.asarray(lon).reshape(n, 4)
-    lat = np.asarray(lat).reshape(n, 4)
+    lon = np.asarray(lon).reshape(count, 4)
+    lat = np.asarray(lat).reshape(count, 4)
     geod = _geod()
     area = np.fromiter(
-        (geod.polygon_area_perimeter(lon[i], lat[i])[0] for i in range(n)), dtype=np.float64, count=n
+        (geod.polygon_area_perimeter(lon[position], lat[position])[0] for position in range(count)),
+        dtype=np.float64,
+        count=count,
     )
     return np.rint(np.abs(area) * 100.0).astype(np.int64)
 
@@ -58,4 +60,6 @@ def geometry_area_m2(geometries: np.ndarray) -> np.ndarray:
         np.asarray(geometries, dtype=object),
         lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
     )
-    return np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in geographic], dtype=np.float64)
+    return np.array(
+        [abs(geod.geometry_area_perimeter(geometry)[0]) for geometry in geographic], dtype=np.float64
+    )

@@ -1,5 +1,6 @@
-"""The planted PR22 case: the annual 耕地质量等别 update (耕地质量等别年度更新评价) lowers the grade of
-part of one county's 耕地, so its area-weighted mean 耕地等别 rises (worsens) by about PR22_RISE in a year.
+"""The planted PR22 case (plant_pr22_grade_declining): the annual 耕地质量等别 update (耕地质量等别年度
+更新评价) lowers the grade of part of one county's 耕地, so its area-weighted mean 耕地等别 rises (worsens)
+by about PR22_RISE in a year.
 
 It is delivered like any other change survey content: for each updated parcel a new DLTBGX version and
 a DLTBGXGC piece with BGQDLBM = BGHDLBM (the class and every area stay) and BGHGDDB = BGQGDDB + 2. The
@@ -16,12 +17,13 @@ import numpy as np
 
 from sources.demo.change_plan import CHANGE_YEARS, YearPlan
 from sources.demo.change_records import GRADE_UPDATE_STEP, build_year
-from sources.demo.design import PR22_COUNTY_YEAR, PR22_RISE
 from sources.demo.frame import Table, concat, take
 from sources.demo.ids import BsmAllocator, TbbhAllocator
 from sources.demo.landclasses import CULTIVATED
 from sources.demo.replay import replay
 
+PR22_COUNTY_YEAR = ("330482", 2024)  # 平湖
+PR22_RISE = 0.10  # rise of the mean 耕地等别 planted (the rule's threshold is 0.05)
 GRAIN_CODES = ("LS", "LYFL", "XG")
 WORST_GRADE = 15
 _SPLIT_RANGE = (0.2, 0.8)  # as change_plan: no slivers
@@ -32,9 +34,12 @@ def mean_grades(state: Table, quarantined: np.ndarray) -> dict[str, tuple[float,
     keep = np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
     out = {}
     for code in np.unique(state["COUNTY"][keep]):
-        m = keep & (state["COUNTY"] == code)
-        w = state["TBDLMJ_C"][m].astype(float)
-        out[str(code)] = (float((state["GDDB"][m] * w).sum() / w.sum()), float(w.sum()))
+        in_county = keep & (state["COUNTY"] == code)
+        weights = state["TBDLMJ_C"][in_county].astype(float)
+        out[str(code)] = (
+            float((state["GDDB"][in_county] * weights).sum() / weights.sum()),
+            float(weights.sum()),
+        )
     return out
 
 
@@ -60,7 +65,7 @@ def _choose(base: Table, candidates: np.ndarray, need: float) -> tuple[np.ndarra
     return np.array(rows, dtype=np.int64), np.array(fractions)
 
 
-def plant_grade_update(
+def plant_pr22_grade_declining(
     base: Table,
     years: dict[int, tuple[Table, Table]],
     free: np.ndarray,
@@ -68,15 +73,21 @@ def plant_grade_update(
     bsm: BsmAllocator,
     tbbh: TbbhAllocator,
     rng: np.random.Generator,
+    county_year: tuple[str, int] = PR22_COUNTY_YEAR,
+    rise: float = PR22_RISE,
 ) -> np.ndarray:
-    """Add the grade update to `years[PR22 year]` (in place); `free` masks base rows nothing touches or
-    plants on. Returns the base rows updated."""
-    code, year = PR22_COUNTY_YEAR
+    """PR22 (耕地质量等别下降): in `county_year` the 耕地质量等别 update lowers the grade of grain-sown 耕地
+    that nothing else touches or plants on by GRADE_UPDATE_STEP, parcels drawn at random until the
+    county's area-weighted mean 耕地等别 rises by `rise` over the year before (the last parcel split so it
+    lands close). PR22 finds that county-year, every other one's mean staying put or improving (the
+    change surveys lose the worst-graded 耕地 first). Adds the update to `years[year]` (in place);
+    `free` masks the base rows nothing touches or plants on. Returns the base rows updated."""
+    code, year = county_year
     index = CHANGE_YEARS.index(year) + 1  # states[0] is the base year
-    states = replay(base, [years[y] for y in CHANGE_YEARS])
+    states = replay(base, [years[change_year] for change_year in CHANGE_YEARS])
     before, _ = mean_grades(states[index - 1], quarantined_bsm)[code]
     after, weight = mean_grades(states[index], quarantined_bsm)[code]
-    need = (before + PR22_RISE - after) * weight  # Σ TBDLMJ (cents) × grades lowered
+    need = (before + rise - after) * weight  # Σ TBDLMJ (cents) × grades lowered
     if need <= 0:
         raise RuntimeError(f"{code}'s mean 耕地等别 already rises by {after - before:.3f} in {year}")
     eligible = (

@@ -18,12 +18,12 @@ class BsmAllocator:
     """Hands out fresh BSMs per county, in order."""
 
     def __init__(self) -> None:
-        self._next = {c.code: 1 for c in counties()}
+        self._next = {county.code: 1 for county in counties()}
 
-    def take(self, county_code: str, n: int) -> np.ndarray:
+    def take(self, county_code: str, count: int) -> np.ndarray:
         start = self._next[county_code]
-        self._next[county_code] = start + n
-        return int(county_code) * _BSM_STRIDE + np.arange(start, start + n, dtype=np.int64)
+        self._next[county_code] = start + count
+        return int(county_code) * _BSM_STRIDE + np.arange(start, start + count, dtype=np.int64)
 
     def take_for(self, county_codes: np.ndarray) -> np.ndarray:
         """One fresh BSM per element of `county_codes` (any mix of counties), in element order."""

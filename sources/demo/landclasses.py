@@ -51,14 +51,14 @@ def land_classes() -> dict[str, LandClass]:
     """The seed table transforms/seeds/ref_land_classes.csv, by DLBM."""
     with (SEEDS_DIR / "ref_land_classes.csv").open(encoding="utf-8") as handle:
         return {
-            r["land_class"]: LandClass(
-                r["land_class"],
-                r["land_class_name"],
-                r["is_cultivated"] == "true",
-                r["is_other_agricultural"] == "true",
-                r["is_construction"] == "true",
+            record["land_class"]: LandClass(
+                record["land_class"],
+                record["land_class_name"],
+                record["is_cultivated"] == "true",
+                record["is_other_agricultural"] == "true",
+                record["is_construction"] == "true",
             )
-            for r in csv.DictReader(handle)
+            for record in csv.DictReader(handle)
         }
 
 

@@ -24,15 +24,15 @@ def parcel_entries(base: Table, notes: list[dict]) -> list[dict]:
     """Planted parcel violations of the DQ rules (from planting.apply) as manifest entries."""
     return [
         {
-            "rule_id": n["rule_id"],
+            "rule_id": note["rule_id"],
             "entity_type": "parcel",
-            "entity_id": str(base["BSM"][n["row"]]),
-            "admin_code": str(base["ZLDWDM"][n["row"]])[:6],
-            "year": BASE_YEAR if n["rule_id"].startswith("DQ") else TARGET_YEAR,
+            "entity_id": str(base["BSM"][note["row"]]),
+            "admin_code": str(base["ZLDWDM"][note["row"]])[:6],
+            "year": BASE_YEAR if note["rule_id"].startswith("DQ") else TARGET_YEAR,
             "layer": "DLTB",
-            "detail": n["detail"],
+            "detail": note["detail"],
         }
-        for n in notes
+        for note in notes
     ]
 
 
@@ -42,20 +42,20 @@ def pbf_entries(yjjbnt: Table) -> list[dict]:
         {
             "rule_id": "DQ05",
             "entity_type": "pbf_polygon",
-            "entity_id": str(yjjbnt["BSM"][r]),
-            "admin_code": str(yjjbnt["XZQDM"][r]),
+            "entity_id": str(yjjbnt["BSM"][row]),
+            "admin_code": str(yjjbnt["XZQDM"][row]),
             "year": TARGET_YEAR,
             "layer": "YJJBNT",
             "detail": {"geometry": "self-intersecting (bow-tie) ring"},
         }
-        for r in np.flatnonzero(~pbf_valid(yjjbnt))
+        for row in np.flatnonzero(~pbf_valid(yjjbnt))
     ]
 
 
 def target_outcomes(rule_id: str, indicator: str, actual_cents: dict[str, int]) -> list[dict]:
     """County and city rows of a 2025 target rule (PR01 耕地保有量, PR02 永久基本农田)."""
     rows = []
-    for code in [c.code for c in counties()] + [REGION_CODE]:
+    for code in [county.code for county in counties()] + [REGION_CODE]:
         level = "city" if code == REGION_CODE else "county"
         cents = sum(actual_cents.values()) if level == "city" else actual_cents.get(code, 0)
         actual, target = cents_to_mu(cents), targets()[(code, indicator)]
@@ -72,31 +72,35 @@ def target_outcomes(rule_id: str, indicator: str, actual_cents: dict[str, int]) 
 def target_entries(outcomes: list[dict], layer: str) -> list[dict]:
     return [
         {
-            "rule_id": o["rule_id"],
-            "entity_type": o["admin_level"],
-            "entity_id": o["admin_code"],
-            "admin_code": o["admin_code"],
-            "year": o["year"],
+            "rule_id": outcome["rule_id"],
+            "entity_type": outcome["admin_level"],
+            "entity_id": outcome["admin_code"],
+            "admin_code": outcome["admin_code"],
+            "year": outcome["year"],
             "layer": layer,
-            "detail": {"actual_mu": o["actual_mu"], "target_mu": o["target_mu"], "gap_mu": o["gap_mu"]},
+            "detail": {
+                "actual_mu": outcome["actual_mu"],
+                "target_mu": outcome["target_mu"],
+                "gap_mu": outcome["gap_mu"],
+            },
         }
-        for o in outcomes
-        if not o["meets_target"]
+        for outcome in outcomes
+        if not outcome["meets_target"]
     ]
 
 
 def in_out_rows(frames: dict[int, pl.DataFrame]) -> list[dict]:
     rows = []
     for year, frame in frames.items():
-        by_code = {r["admin_code"]: r for r in frame.iter_rows(named=True)}
+        by_code = {row["admin_code"]: row for row in frame.iter_rows(named=True)}
         for county in counties():
-            r = by_code.get(county.code, {"in_c": 0, "out_c": 0})
+            row = by_code.get(county.code, {"in_c": 0, "out_c": 0})
             rows.append(
                 {
                     "admin_code": county.code,
                     "year": year,
-                    "in_mu": cents_to_mu(r["in_c"]),
-                    "out_mu": cents_to_mu(r["out_c"]),
+                    "in_mu": cents_to_mu(row["in_c"]),
+                    "out_mu": cents_to_mu(row["out_c"]),
                 }
             )
     return rows
@@ -107,27 +111,27 @@ def in_out_entries(rows: list[dict]) -> list[dict]:
         {
             "rule_id": "PR08",
             "entity_type": "county",
-            "entity_id": r["admin_code"],
-            "admin_code": r["admin_code"],
-            "year": r["year"],
+            "entity_id": row["admin_code"],
+            "admin_code": row["admin_code"],
+            "year": row["year"],
             "layer": "DLTBGXGC",
-            "detail": {"in_mu": r["in_mu"], "out_mu": r["out_mu"]},
+            "detail": {"in_mu": row["in_mu"], "out_mu": row["out_mu"]},
         }  # fmt: skip
-        for r in rows
-        if r["out_mu"] > r["in_mu"]
+        for row in rows
+        if row["out_mu"] > row["in_mu"]
     ]
 
 
 def land_use_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
     return [
         {
-            "admin_code": r["admin_code"],
+            "admin_code": row["admin_code"],
             "year": year,
-            "land_class": r["land_class"],
-            "area_m2": r["area_c"] / 100,
+            "land_class": row["land_class"],
+            "area_m2": row["area_c"] / 100,
         }
         for year, frame in areas.items()
-        for r in frame.iter_rows(named=True)
+        for row in frame.iter_rows(named=True)
     ]
 
 
@@ -136,8 +140,8 @@ def cultivated_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
     for year, frame in areas.items():
         cents = cultivated_cents(frame)
         rows.extend(
-            {"admin_code": c.code, "year": year, "cultivated_mu": cents_to_mu(cents.get(c.code, 0))}
-            for c in counties()
+            {"admin_code": county.code, "year": year, "cultivated_mu": cents_to_mu(cents.get(county.code, 0))}
+            for county in counties()
         )
     return rows
 
@@ -145,7 +149,10 @@ def cultivated_rows(areas: dict[int, pl.DataFrame]) -> list[dict]:
 def pbf_cents(yjjbnt: Table) -> dict[str, int]:
     """County → Σ JBNTMJ (cents) of the polygons the warehouse keeps (the DQ05 bow-tie is quarantined)."""
     valid = pbf_valid(yjjbnt)
-    return {c.code: int(yjjbnt["JBNTMJ_C"][valid & (yjjbnt["XZQDM"] == c.code)].sum()) for c in counties()}
+    return {
+        county.code: int(yjjbnt["JBNTMJ_C"][valid & (yjjbnt["XZQDM"] == county.code)].sum())
+        for county in counties()
+    }
 
 
 def build_manifest(
@@ -169,7 +176,9 @@ def build_manifest(
     planted = (
         planted + target_entries(pr01, "DLTB") + target_entries(pr02, "YJJBNT") + in_out_entries(io_rows)
     )
-    planted.sort(key=lambda e: (e["rule_id"], e["year"], e["entity_type"], e["entity_id"]))
+    planted.sort(
+        key=lambda entry: (entry["rule_id"], entry["year"], entry["entity_type"], entry["entity_id"])
+    )
     return {
         "region_code": REGION_CODE,
         "base_year": BASE_YEAR,
@@ -183,8 +192,8 @@ def build_manifest(
             "land_use_area": land_use_rows(areas),
             "cultivated_mu": cultivated_rows(areas),
             "pbf_mu": [
-                {"admin_code": code, "year": TARGET_YEAR, "pbf_mu": cents_to_mu(c)}
-                for code, c in pbf_cents(yjjbnt).items()
+                {"admin_code": code, "year": TARGET_YEAR, "pbf_mu": cents_to_mu(county)}
+                for code, county in pbf_cents(yjjbnt).items()
             ],
             "in_out": io_rows,
             "targets": pr01 + pr02,

@@ -65,15 +65,15 @@ def _column(table: Table, name: str, type_: str) -> pa.Array:
 def to_arrow(layer: str, table: Table) -> pa.Table:
     """The delivered attribute table of `layer`: canonical field order, the fields the demo fills."""
     fields = LAYERS_BY_CODE[layer].fields
-    present = [f for f in fields if f in table or f"{f}_C" in table]
-    return pa.table({f: _column(table, f, fields[f]) for f in present})
+    present = [field for field in fields if field in table or f"{field}_C" in table]
+    return pa.table({field: _column(table, field, fields[field]) for field in present})
 
 
 def geometries(table: Table) -> np.ndarray:
     """Rectangles from the bounds columns, replaced by the WKB override where one is set."""
     geoms = shapely.box(table["x0"], table["y0"], table["x1"], table["y1"])
     if "WKB" in table:
-        special = np.flatnonzero(np.array([w is not None for w in table["WKB"]], dtype=bool))
+        special = np.flatnonzero(np.array([wkb is not None for wkb in table["WKB"]], dtype=bool))
         if len(special):
             geoms[special] = shapely.from_wkb(np.array(list(table["WKB"][special]), dtype=object))
     return geoms
@@ -113,4 +113,4 @@ def write_survey(landing: Path, base: Table, years: dict[int, tuple[Table, Table
 
 
 def write_control(landing: Path, layers: dict[str, Table]) -> list[str]:
-    return [write(landing, d, layers[d.layer]) for d in CONTROL_DELIVERIES]
+    return [write(landing, delivery, layers[delivery.layer]) for delivery in CONTROL_DELIVERIES]

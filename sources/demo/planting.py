@@ -1,69 +1,109 @@
-"""Planted violations on base parcels: each breaks exactly one rule and touches nothing else.
+"""Planted violations on base parcels: which parcels may carry them, the picker they are drawn with, and
+the order the plants run in (each rule's plant is a function of parcel_plants.py); and the 非粮 parcels.
 
 Planted parcels are base parcels that no change survey touches, lying away from the 粮食生产功能区 and
 (because the permanent-farmland boxes are drawn around them) from 永久基本农田, so they cannot shift
-any other rule's outcome (the two PR11 FLS parcels below are the exceptions, on purpose). The DQ
+any other rule's outcome (PR11's two FLS parcels are the exceptions, on purpose). The DQ
 rules' parcels are quarantined by the warehouse; the truth excludes them, including both parcels of the
 DQ06 overlap pair.
 
 Also chosen here, not as violations: the few 耕地 parcels planted with non-grain crops (ZZSXDM FLS),
-which must lie outside 永农 and 功能区 or PR11 would flag them. And the PR11 parcels: two 撂荒 (ZZSXDM
-WG, a finding wherever they lie), one FLS parcel inside a 功能区 (kept clear of 永农 like every planted
-parcel) and one FLS parcel that control_plants.py puts a 永农 polygon over, in part.
+which must lie outside 永农 and 功能区 or PR11 would flag them. PR11's plant picks its 撂荒 parcels
+before them and its FLS parcels after them (its step), as the planting stream has always drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
-from sources.demo.attributes import terrace_split
+from sources.demo.control_plants import SelectionStep
 from sources.demo.frame import Table
-from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.rects import Bounds, near_any, of, overlap_pairs
+from sources.demo.parcel_plants import (
+    Pr11Steps,
+    plant_dq01_unknown_land_class,
+    plant_dq02_foreign_county,
+    plant_dq03_area_mismatch,
+    plant_dq04_area_arithmetic,
+    plant_dq05_invalid_geometry,
+    plant_dq06_parcels_overlap,
+    plant_dq08_attribute_out_of_range,
+    plant_pr11_non_grain_on_protected_land,
+)
+from sources.demo.rects import Bounds, near_any, of
 
 DQ_RULES = ("DQ01", "DQ02", "DQ03", "DQ04", "DQ05", "DQ06", "DQ08")
-UNKNOWN_CLASSES = ("0199", "9999")
-FOREIGN_COUNTIES = ("330102", "330501")  # 杭州市上城区, 湖州市吴兴区: outside 嘉兴市
-AREA_ERROR = 1.01  # DQ03: TBMJ 1% above the polygon's area (tolerance 0.2%)
-ARITHMETIC_ERROR_C = 300  # DQ04: 3 m² off
-OVERLAP_STRIP = 10.0  # DQ06: metres parcel A grows into its neighbour B
 FLS_SHARE = 0.02  # share of a county's 耕地 parcels planted with non-grain crops (outside 永农/功能区)
-PR11_FLS_PBF = "PR11-FLS-pbf"  # Planting.rows keys of the two planted FLS parcels
-PR11_FLS_ZONE = "PR11-FLS-zone"
-ZONE_SHARE = 0.9  # the FLS parcel in a 功能区 lies at least this much inside it where the demo allows
 _CONTROL_MARGIN = 10.0  # metres kept between planted parcels and 功能区 boxes
+
+Note = Callable[[str, int, dict], None]  # (rule, base row, detail): one planted row for the manifest
+Edit = Callable[[Table, Note], None]  # writes one rule's violation into the base table (in place)
 
 
 @dataclass
 class Planting:
-    """Base-table rows chosen for each planted rule (DQ06: [A, B] with B east of A)."""
+    """Base-table rows chosen for each planted rule (DQ06: [A, B] with B east of A), the 非粮 parcels,
+    each rule's edit (apply runs them), and the later steps of DQ05 and PR11 (their 永农 polygons)."""
 
     rows: dict[str, np.ndarray] = field(default_factory=dict)
     fls: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    edits: dict[str, Edit] = field(default_factory=dict)
+    dq05_box: SelectionStep | None = None
+    pr11: Pr11Steps | None = None
 
     def quarantined_rows(self) -> np.ndarray:
-        return np.concatenate([self.rows[r] for r in DQ_RULES])
+        return np.concatenate([self.rows[rule] for rule in DQ_RULES])
 
     def all_rows(self) -> np.ndarray:
         return np.concatenate([*self.rows.values(), self.fls])
 
 
 def _pick(
-    pool: np.ndarray, mask: np.ndarray, n: int, rng: np.random.Generator, small: np.ndarray
+    pool: np.ndarray, mask: np.ndarray, count: int, rng: np.random.Generator, small: np.ndarray
 ) -> np.ndarray:
     """n rows of `pool` satisfying `mask`, preferring the smaller half of parcels (so the planted
     parcels barely move the county totals)."""
     candidates = pool[mask[pool]]
     preferred = candidates[small[candidates]]
-    if len(preferred) >= n:
+    if len(preferred) >= count:
         candidates = preferred
-    if len(candidates) < n:
-        raise RuntimeError(f"not enough untouched parcels to plant a violation (need {n})")
-    return rng.choice(candidates, n, replace=False)
+    if len(candidates) < count:
+        raise RuntimeError(f"not enough untouched parcels to plant a violation (need {count})")
+    return rng.choice(candidates, count, replace=False)
+
+
+class ParcelPicker:
+    """Draws the parcels to plant on, each at most once: `free` parcels are untouched by the change
+    surveys (`touched`) and keep _CONTROL_MARGIN from the 功能区 boxes `lsgnq`; the smaller half of a
+    county's parcels is preferred. Also the masks the plants choose among."""
+
+    def __init__(self, base: Table, touched: np.ndarray, lsgnq: Bounds, rng: np.random.Generator) -> None:
+        self.base, self.touched, self.lsgnq, self.rng = base, touched, lsgnq, rng
+        n_parcels = len(base["BSM"])
+        self.cultivated = np.isin(base["DLBM"].astype(str), CULTIVATED)
+        self.no_marks = np.array([planting_code is None for planting_code in base["ZZSXDM"]])
+        self.not_cultivated = ~self.cultivated & self.no_marks  # other land without a planting attribute
+        self.free = ~touched & ~near_any(of(base), lsgnq, _CONTROL_MARGIN)
+        self.small = np.zeros(n_parcels, dtype=bool)
+        for code in np.unique(base["COUNTY"]):
+            in_county = base["COUNTY"] == code
+            self.small[in_county] = base["TBMJ_C"][in_county] <= np.median(base["TBMJ_C"][in_county])
+        self.taken = np.zeros(n_parcels, dtype=bool)
+        self.planting = Planting()
+
+    def pick(self, rule: str, mask: np.ndarray, count: int) -> np.ndarray:
+        """`count` free parcels not yet taken satisfying `mask`, taken for `rule`."""
+        rows = _pick(np.flatnonzero(self.free & ~self.taken), mask, count, self.rng, self.small)
+        self.take(rule, rows)
+        return rows
+
+    def take(self, rule: str, rows: np.ndarray) -> None:
+        """Mark `rows` (chosen otherwise) taken for `rule`."""
+        self.taken[rows] = True
+        self.planting.rows[rule] = np.concatenate([self.planting.rows.get(rule, np.empty(0, np.int64)), rows])
 
 
 def choose(
@@ -71,48 +111,18 @@ def choose(
 ) -> Planting:
     """Pick the parcels to plant on; `touched` masks base parcels the change years use, `losses` is the
     order in which 耕地 gives way (change_plan.loss_order), which 非粮 planting follows too."""
-    n = len(base["BSM"])
-    dlbm = base["DLBM"].astype(str)
-    cultivated = np.isin(dlbm, CULTIVATED)
-    no_marks = np.array([z is None for z in base["ZZSXDM"]])
-    free = ~touched & ~near_any(of(base), lsgnq, _CONTROL_MARGIN)
-    small = np.zeros(n, dtype=bool)
-    for code in np.unique(base["COUNTY"]):
-        in_county = base["COUNTY"] == code
-        small[in_county] = base["TBMJ_C"][in_county] <= np.median(base["TBMJ_C"][in_county])
-
-    taken = np.zeros(n, dtype=bool)
-    planting = Planting()
-
-    def pick(rule: str, mask: np.ndarray, k: int) -> np.ndarray:
-        rows = _pick(np.flatnonzero(free & ~taken), mask, k, rng, small)
-        taken[rows] = True
-        planting.rows[rule] = np.concatenate([planting.rows.get(rule, np.empty(0, np.int64)), rows])
-        return rows
-
-    # DQ06 first: it needs two adjacent free parcels of one tiling row.
-    a = np.arange(n - 1)
-    pair = (
-        free[a] & free[a + 1] & (base["ROW"][a] == base["ROW"][a + 1]) & (base["x1"][a] == base["x0"][a + 1])
-    )
-    pair_a = a[pair & small[a]] if (pair & small[a]).any() else a[pair]
-    if not len(pair_a):
-        raise RuntimeError("no adjacent untouched parcels for the DQ06 overlap")
-    first = int(rng.choice(pair_a))
-    planting.rows["DQ06"] = np.array([first, first + 1])
-    taken[[first, first + 1]] = True
-
-    not_cultivated = ~cultivated & no_marks
-    pick("DQ01", not_cultivated, 2)
-    pick("DQ02", np.ones(n, dtype=bool), 2)
-    pick("DQ03", cultivated, 1)
-    pick("DQ03", not_cultivated, 1)
-    pick("DQ04", cultivated, 2)
-    pick("DQ05", np.ones(n, dtype=bool), 2)
-    forest = np.char.startswith(dlbm.astype(str), "03") & no_marks
-    pick("DQ08", forest if (forest & free & ~taken).any() else not_cultivated, 1)
-    pick("DQ08", cultivated, 1)
-    pick("PR11", cultivated, 2)
+    picker = ParcelPicker(base, touched, lsgnq, rng)
+    planting = picker.planting
+    cultivated, free, taken, small = picker.cultivated, picker.free, picker.taken, picker.small
+    # The planting stream draws in this order; DQ06 first, as it needs two adjacent free parcels.
+    planting.edits["DQ06"] = plant_dq06_parcels_overlap(picker)
+    planting.edits["DQ01"] = plant_dq01_unknown_land_class(picker)
+    planting.edits["DQ02"] = plant_dq02_foreign_county(picker)
+    planting.edits["DQ03"] = plant_dq03_area_mismatch(picker)
+    planting.edits["DQ04"] = plant_dq04_area_arithmetic(picker)
+    planting.edits["DQ05"], planting.dq05_box = plant_dq05_invalid_geometry(picker)
+    planting.edits["DQ08"] = plant_dq08_attribute_out_of_range(picker)
+    pick_pr11_non_grain = plant_pr11_non_grain_on_protected_land(picker)
 
     # 非粮 (FLS) parcels: legitimate outside 永农/功能区, so they are kept clear of both; peri-urban
     # land next in line after the change surveys' losses, where the permanent-farmland boxes need not go.
@@ -120,41 +130,16 @@ def choose(
     for code in np.unique(base["COUNTY"]):
         eligible = free & ~taken & cultivated & (base["COUNTY"] == code)
         pool = losses[eligible[losses]]
-        k = min(len(pool), round(FLS_SHARE * int((cultivated & (base["COUNTY"] == code)).sum())))
-        fls.append(pool[:k])
+        count = min(len(pool), round(FLS_SHARE * int((cultivated & (base["COUNTY"] == code)).sum())))
+        fls.append(pool[:count])
     planting.fls = np.concatenate(fls).astype(np.int64)
     if not len(planting.fls):  # at tiny scales still show one 非粮 parcel
         planting.fls = _pick(np.flatnonzero(free & ~taken), cultivated, 1, rng, small)
     taken[planting.fls] = True
 
-    # PR11 非粮 on protected land: one FLS parcel that a 永农 polygon will partly cover (away from the
-    # 功能区 like the others), and one lying in a 功能区, as much inside it as any untouched 耕地 is.
-    pick(PR11_FLS_PBF, cultivated, 1)
-    i, j, area = overlap_pairs(of(base), lsgnq)
-    share = np.bincount(i, weights=area, minlength=n) / (
-        (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
-    )
-    in_zone = np.flatnonzero(~touched & ~taken & cultivated & (share > 0))
-    if not len(in_zone):
-        raise RuntimeError("no untouched 耕地 in a 粮食生产功能区 to plant PR11 on")
-    best = in_zone[share[in_zone] >= min(ZONE_SHARE, share[in_zone].max())]
-    planting.rows[PR11_FLS_ZONE] = rng.choice(best, 1)
-    taken[planting.rows[PR11_FLS_ZONE]] = True
+    planting.pr11 = pick_pr11_non_grain()
+    planting.edits["PR11"] = planting.pr11.edit
     return planting
-
-
-def _bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """A self-intersecting ring through the parcel's own corners (invalid, as digitising errors are)."""
-    ring = [(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)]
-    return shapely.to_wkb(shapely.Polygon(ring))
-
-
-def _resize(base: Table, row: int) -> None:
-    """Recompute TBMJ and the 田坎 split of a parcel from its (changed) rectangle."""
-    b = [base[k][row : row + 1] for k in ("x0", "y0", "x1", "y1")]
-    base["TBMJ_C"][row] = rectangle_area_cents(*b)[0]
-    kcmj, tbdlmj = terrace_split(base["TBMJ_C"][row : row + 1], base["KCXS"][row : row + 1].astype(float))
-    base["KCMJ_C"][row], base["TBDLMJ_C"][row] = kcmj[0], tbdlmj[0]
 
 
 def apply(base: Table, planting: Planting) -> list[dict]:
@@ -165,42 +150,7 @@ def apply(base: Table, planting: Planting) -> list[dict]:
     def note(rule: str, row: int, detail: dict) -> None:
         out.append({"rule_id": rule, "row": int(row), "detail": detail})
 
-    for row, code in zip(planting.rows["DQ01"], UNKNOWN_CLASSES, strict=True):
-        note("DQ01", row, {"field": "DLBM", "value": code, "was": str(base["DLBM"][row])})
-        base["DLBM"][row] = code
-    for row, county in zip(planting.rows["DQ02"], FOREIGN_COUNTIES, strict=True):
-        note("DQ02", row, {"field": "ZLDWDM", "county": county, "actual_county": str(base["COUNTY"][row])})
-        base["ZLDWDM"][row] = county + str(base["ZLDWDM"][row])[6:]
-    for row in planting.rows["DQ03"]:
-        true_c = int(base["TBMJ_C"][row])
-        base["TBMJ_C"][row] = int(np.rint(true_c * AREA_ERROR))
-        kcmj, tbdlmj = terrace_split(base["TBMJ_C"][row : row + 1], base["KCXS"][row : row + 1].astype(float))
-        base["KCMJ_C"][row], base["TBDLMJ_C"][row] = kcmj[0], tbdlmj[0]
-        note("DQ03", row, {"TBMJ": float(base["TBMJ_C"][row]) / 100, "polygon_area_m2": true_c / 100})
-    kc_row, dl_row = planting.rows["DQ04"]
-    base["KCMJ_C"][kc_row] += ARITHMETIC_ERROR_C  # KCMJ ≠ TBMJ × KCXS; TBDLMJ = TBMJ − KCMJ still holds
-    base["TBDLMJ_C"][kc_row] -= ARITHMETIC_ERROR_C
-    note("DQ04", kc_row, {"field": "KCMJ", "off_by_m2": ARITHMETIC_ERROR_C / 100})
-    base["TBDLMJ_C"][dl_row] += ARITHMETIC_ERROR_C  # TBDLMJ ≠ TBMJ − KCMJ
-    note("DQ04", dl_row, {"field": "TBDLMJ", "off_by_m2": ARITHMETIC_ERROR_C / 100})
-    for row in planting.rows["DQ05"]:
-        base["WKB"][row] = _bow_tie(*(float(base[k][row]) for k in ("x0", "y0", "x1", "y1")))
-        note("DQ05", row, {"geometry": "self-intersecting (bow-tie) ring"})
-    a, b = planting.rows["DQ06"]
-    strip = min(OVERLAP_STRIP, 0.3 * float(base["x1"][b] - base["x0"][b]))
-    base["x1"][a] = np.round(base["x1"][a] + strip, 2)
-    _resize(base, a)
-    overlap = strip * float(base["y1"][a] - base["y0"][a])
-    note("DQ06", a, {"overlaps_bsm": str(base["BSM"][b]), "overlap_m2_planar": round(overlap, 2)})
-    note("DQ06", b, {"overlaps_bsm": str(base["BSM"][a]), "overlap_m2_planar": round(overlap, 2)})
-    forest_row, slope_row = planting.rows["DQ08"]
-    base["GDDB"][forest_row] = 5
-    note("DQ08", forest_row, {"field": "GDDB", "value": 5, "on_class": str(base["DLBM"][forest_row])})
-    base["GDPDJB"][slope_row] = "7"
-    note("DQ08", slope_row, {"field": "GDPDJB", "value": "7"})
-    # PR11 findings are listed per survey year from the final states and control layers (findings.py).
-    base["ZZSXDM"][planting.rows["PR11"]] = "WG"
+    for rule in sorted(planting.edits):  # in rule order, as the notes have always been listed
+        planting.edits[rule](base, note)
     base["ZZSXDM"][planting.fls] = "FLS"
-    base["ZZSXDM"][planting.rows[PR11_FLS_PBF]] = "FLS"
-    base["ZZSXDM"][planting.rows[PR11_FLS_ZONE]] = "FLS"
     return out

@@ -34,33 +34,41 @@ def _as_set(rects: Bounds | RectSet) -> RectSet:
 
 
 def overlap_pairs(
-    a: Bounds | RectSet, b: Bounds | RectSet, margin: float = 0.0
+    rects: Bounds | RectSet, others: Bounds | RectSet, margin: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, overlap area m²) for every pair a[i], b[j] that intersects once one side is grown by
     `margin` (the area is of the ungrown rectangles and may be 0). The index is built on, or reused
     from, the larger set; the smaller one is turned into query boxes."""
-    sa, sb = _as_set(a), _as_set(b)
+    sa, sb = _as_set(rects), _as_set(others)
     if not len(sa) or not len(sb):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)
     if len(sa) >= len(sb):
-        j, i = sa.tree.query(sb.boxes(margin), predicate="intersects")
+        other_index, rect_index = sa.tree.query(sb.boxes(margin), predicate="intersects")
     else:
-        i, j = sb.tree.query(sa.boxes(margin), predicate="intersects")
+        rect_index, other_index = sb.tree.query(sa.boxes(margin), predicate="intersects")
     (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = sa.bounds, sb.bounds
-    w = np.minimum(ax1[i], bx1[j]) - np.maximum(ax0[i], bx0[j])
-    h = np.minimum(ay1[i], by1[j]) - np.maximum(ay0[i], by0[j])
-    return i, j, np.clip(w, 0, None) * np.clip(h, 0, None)
+    width = np.minimum(ax1[rect_index], bx1[other_index]) - np.maximum(ax0[rect_index], bx0[other_index])
+    height = np.minimum(ay1[rect_index], by1[other_index]) - np.maximum(ay0[rect_index], by0[other_index])
+    return rect_index, other_index, np.clip(width, 0, None) * np.clip(height, 0, None)
 
 
-def near_any(a: Bounds | RectSet, b: Bounds | RectSet, margin: float) -> np.ndarray:
+def near_any(rects: Bounds | RectSet, others: Bounds | RectSet, margin: float) -> np.ndarray:
     """Mask over `a`: the rectangle comes within `margin` of any rectangle of `b`."""
-    sa = _as_set(a)
+    sa = _as_set(rects)
     out = np.zeros(len(sa), dtype=bool)
-    i, _, _ = overlap_pairs(sa, b, margin)
-    out[i] = True
+    rect_index, _, _ = overlap_pairs(sa, others, margin)
+    out[rect_index] = True
     return out
 
 
 def of(table: dict, rows: np.ndarray | slice = slice(None)) -> Bounds:
     return table["x0"][rows], table["y0"][rows], table["x1"][rows], table["y1"][rows]
+
+
+def take_bounds(bounds: Bounds, rows: np.ndarray) -> Bounds:
+    return tuple(edge[rows] for edge in bounds)
+
+
+def concat_bounds(parts: list[Bounds]) -> Bounds:
+    return tuple(np.concatenate([part[edge] for part in parts]) for edge in range(4))

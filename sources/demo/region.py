@@ -67,20 +67,22 @@ class County:
 def counties() -> tuple[County, ...]:
     """The seven counties of 嘉兴市, as non-overlapping adjacent rectangles."""
     result: list[County] = []
-    y = _ORIGIN[1]
+    south = _ORIGIN[1]
     for height, members in _ROWS:
-        x = _ORIGIN[0]
+        west = _ORIGIN[0]
         for code, name, area_km2 in members:
             width = round(area_km2 * 1e6 / height, -1)  # 10 m grid, so the layout has round coordinates
             n_townships = max(6, round(area_km2 / 55))
-            result.append(County(len(result), code, name, (x, y, x + width, y + height), n_townships, 12))
-            x += width
-        y += height
+            result.append(
+                County(len(result), code, name, (west, south, west + width, south + height), n_townships, 12)
+            )
+            west += width
+        south += height
     return tuple(result)
 
 
 def county_by_code(code: str) -> County:
-    return next(c for c in counties() if c.code == code)
+    return next(county for county in counties() if county.code == code)
 
 
 def township_code(county: County, township: int) -> str:
@@ -93,16 +95,16 @@ def village_code(county: County, township: int, village: int) -> str:
 
 
 def township_name(county: County, township: int) -> str:
-    a = _TOWN_FIRST[(county.index * 5 + township * 3) % len(_TOWN_FIRST)]
-    b = _TOWN_SECOND[(county.index * 7 + township) % len(_TOWN_SECOND)]
-    return f"{a}{b}镇"
+    first = _TOWN_FIRST[(county.index * 5 + township * 3) % len(_TOWN_FIRST)]
+    second = _TOWN_SECOND[(county.index * 7 + township) % len(_TOWN_SECOND)]
+    return f"{first}{second}镇"
 
 
 def village_name(county: County, township: int, village: int) -> str:
-    a = _VILLAGE_FIRST[(county.index * 11 + township * 5 + village * 3) % len(_VILLAGE_FIRST)]
+    first = _VILLAGE_FIRST[(county.index * 11 + township * 5 + village * 3) % len(_VILLAGE_FIRST)]
     # One distinct second character per village of a township keeps names unique within it.
-    b = _VILLAGE_SECOND[(township + village) % len(_VILLAGE_SECOND)]
-    return f"{a}{b}村"
+    second = _VILLAGE_SECOND[(township + village) % len(_VILLAGE_SECOND)]
+    return f"{first}{second}村"
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,10 @@ class VillageTable:
 def villages() -> VillageTable:
     codes, names, county_codes = [], [], []
     for county in counties():
-        for t in range(county.n_townships):
-            for v in range(county.villages_per_township):
-                codes.append(village_code(county, t, v))
-                names.append(township_name(county, t) + village_name(county, t, v))
+        for township in range(county.n_townships):
+            for village in range(county.villages_per_township):
+                codes.append(village_code(county, township, village))
+                names.append(township_name(county, township) + village_name(county, township, village))
                 county_codes.append(county.code)
     as_array = lambda values: np.array(values, dtype=object)  # noqa: E731
     return VillageTable(as_array(codes), as_array(names), as_array(county_codes))
@@ -129,7 +131,7 @@ def villages() -> VillageTable:
 
 def village_offsets() -> np.ndarray:
     """Global village number of each county's first village."""
-    sizes = [c.n_townships * c.villages_per_township for c in counties()]
+    sizes = [county.n_townships * county.villages_per_township for county in counties()]
     return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
 
@@ -137,22 +139,25 @@ def locate_villages(county: County, cx: np.ndarray, cy: np.ndarray) -> np.ndarra
     """Global village number of points inside `county`: townships are west→east strips of the county,
     villages south→north cells of a strip."""
     xmin, ymin, xmax, ymax = county.bounds
-    t = np.clip(
+    township = np.clip(
         ((cx - xmin) / (xmax - xmin) * county.n_townships).astype(np.int64), 0, county.n_townships - 1
     )
-    v = np.clip(
+    village = np.clip(
         ((cy - ymin) / (ymax - ymin) * county.villages_per_township).astype(np.int64),
         0,
         county.villages_per_township - 1,
     )
-    return village_offsets()[county.index] + t * county.villages_per_township + v
+    return village_offsets()[county.index] + township * county.villages_per_township + village
 
 
 @cache
 def targets() -> dict[tuple[str, str], float]:
     """(admin_code, indicator) → 2025 target in 亩, from transforms/seeds/ref_targets.csv."""
     with (SEEDS_DIR / "ref_targets.csv").open(encoding="utf-8") as handle:
-        return {(r["admin_code"], r["indicator"]): float(r["target_mu"]) for r in csv.DictReader(handle)}
+        return {
+            (record["admin_code"], record["indicator"]): float(record["target_mu"])
+            for record in csv.DictReader(handle)
+        }
 
 
 def target_m2(admin_code: str, indicator: str) -> float:

@@ -10,7 +10,7 @@ from sources.demo.frame import Table, concat, take
 def next_state(previous: Table, gx: Table, gc: Table) -> Table:
     """The parcel state at the end of a change year."""
     removed = np.isin(previous["BSM"], gc["BGQTBBSM"])
-    return concat([take(previous, ~removed), {k: gx[k] for k in previous}])
+    return concat([take(previous, ~removed), {column: gx[column] for column in previous}])
 
 
 def replay(base: Table, years: list[tuple[Table, Table]]) -> list[Table]:

@@ -14,40 +14,40 @@ _CELL_WIDTH_RANGE = (0.5, 1.5)
 _DECIMALS = 2  # coordinates on a centimetre grid, as survey databases store them
 
 
-def _cells_per_row(heights: np.ndarray, n: int) -> np.ndarray:
+def _cells_per_row(heights: np.ndarray, count: int) -> np.ndarray:
     """Split n cells over rows in proportion to their heights, at least one per row."""
-    share = heights / heights.sum() * n
+    share = heights / heights.sum() * count
     counts = np.maximum(1, np.floor(share)).astype(np.int64)
     order = np.argsort(-(share - np.floor(share)), kind="stable")
-    i = 0
-    while counts.sum() < n:  # hand out the remainder by largest fractional part
-        counts[order[i % len(order)]] += 1
-        i += 1
-    while counts.sum() > n:  # only when the floor-at-one pushed us over: trim the fullest rows
+    turn = 0
+    while counts.sum() < count:  # hand out the remainder by largest fractional part
+        counts[order[turn % len(order)]] += 1
+        turn += 1
+    while counts.sum() > count:  # only when the floor-at-one pushed us over: trim the fullest rows
         counts[np.argmax(counts)] -= 1
     return counts
 
 
 def tile_rectangle(
-    bounds: tuple[float, float, float, float], n: int, rng: np.random.Generator
+    bounds: tuple[float, float, float, float], count: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Tile `bounds` (xmin, ymin, xmax, ymax) into exactly `n` rectangles; returns x0, y0, x1, y1 arrays
     (row-major, south to north, west to east)."""
-    if n < 1:
+    if count < 1:
         raise ValueError("need at least one parcel per county")
     xmin, ymin, xmax, ymax = bounds
     width, height = xmax - xmin, ymax - ymin
-    rows = int(np.clip(round(np.sqrt(n * height / width)), 1, n))
+    rows = int(np.clip(round(np.sqrt(count * height / width)), 1, count))
 
     heights = rng.uniform(*_ROW_HEIGHT_RANGE, rows)
     y_cuts = np.round(ymin + height * np.concatenate([[0.0], np.cumsum(heights)]) / heights.sum(), _DECIMALS)
     y_cuts[0], y_cuts[-1] = ymin, ymax
-    counts = _cells_per_row(heights, n)
+    counts = _cells_per_row(heights, count)
     row = np.repeat(np.arange(rows), counts)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ends = starts + counts - 1
 
-    widths = rng.uniform(*_CELL_WIDTH_RANGE, n)
+    widths = rng.uniform(*_CELL_WIDTH_RANGE, count)
     cum = np.cumsum(widths)
     offset = (cum - widths)[starts]  # cumulative width before each row's first cell
     total = cum[ends] - offset

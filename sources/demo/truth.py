@@ -28,8 +28,8 @@ def _frame(columns: dict[str, np.ndarray], schema: dict) -> pl.DataFrame:
     # Object arrays (text with None) go through Arrow; polars cannot cast numpy object columns.
     return pl.DataFrame(
         {
-            k: pl.Series(k, pa.array(v, type=pa.string() if v.dtype == object else None))
-            for k, v in columns.items()
+            name: pl.Series(name, pa.array(values, type=pa.string() if values.dtype == object else None))
+            for name, values in columns.items()
         }
     ).cast(schema)
 
@@ -59,15 +59,15 @@ def land_use_area(state: Table, quarantined: set[int]) -> pl.DataFrame:
 
 def flows(gc: Table) -> pl.DataFrame:
     """admin_code × from_class × to_class → area (cents) of a year's change records (from ≠ to)."""
-    q, h = gc["BGQTBDLMJ_C"], gc["BGHTBDLMJ_C"]
+    before, after = gc["BGQTBDLMJ_C"], gc["BGHTBDLMJ_C"]
     county = np.array([code[:6] for code in gc["BGQZLDWDM"]], dtype=object)
-    diff = q - h
+    diff = before - after
     frame = _frame(
         {
             "admin_code": np.concatenate([county, county]),
             "from_class": np.concatenate([gc["BGQDLBM"], np.where(diff > 0, gc["BGQDLBM"], TERRACE)]),
             "to_class": np.concatenate([gc["BGHDLBM"], np.where(diff > 0, TERRACE, gc["BGHDLBM"])]),
-            _AREA: np.concatenate([np.minimum(q, h), np.abs(diff)]),
+            _AREA: np.concatenate([np.minimum(before, after), np.abs(diff)]),
         },
         _FLOW_SCHEMA,
     )
@@ -81,10 +81,10 @@ def flows(gc: Table) -> pl.DataFrame:
 
 def in_out(gc: Table) -> pl.DataFrame:
     """admin_code → (in_c, out_c) of 进出平衡 for one change year."""
-    other = [c for c, cls in land_classes().items() if cls.is_other_agricultural]
-    f = flows(gc)
-    out = f.filter(pl.col("from_class").is_in(CULTIVATED) & pl.col("to_class").is_in(other))
-    in_ = f.filter(pl.col("from_class").is_in(other) & pl.col("to_class").is_in(CULTIVATED))
+    other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
+    year_flows = flows(gc)
+    out = year_flows.filter(pl.col("from_class").is_in(CULTIVATED) & pl.col("to_class").is_in(other))
+    in_ = year_flows.filter(pl.col("from_class").is_in(other) & pl.col("to_class").is_in(CULTIVATED))
     out = out.group_by("admin_code").agg(pl.col(_AREA).sum().alias("out_c"))
     in_ = in_.group_by("admin_code").agg(pl.col(_AREA).sum().alias("in_c"))
     return (

@@ -5,7 +5,8 @@ types of 002 §三(四)3 (plus 其他违法占地). Most are rectified and close
 next; some are still open. A case is open at the end of year Y when it was found by then and not yet
 销号 — the compensation ledger withholds 20% from such a village that year (funds.py), so PR18 holds
 everywhere except at the planted village, whose case found in October 2025 is open at year end while the
-village is paid in full. Planted DQ10: a case whose 销号日期 precedes its 发现日期.
+village is paid in full (case_plants.py). Planted DQ10: a case whose 销号日期 precedes its 发现日期
+(quota_plants.py, with its project).
 
 Cases of the survey's findings (lifecycle.py): the PR10 pieces of the records and the PR09/PR11 findings
 of the survey each get their own case — or none — so that, in the latest year, the findings show every
@@ -13,12 +14,12 @@ colour of the lifecycle (yellow no case, red 立案, blue 整改, green 销号).
 finding's village, so none can be matched to a finding by accident.
 
 Roster: one 市 田长, one per county (but the planted PR21 county), one per township, one per village
-holding 永农 (but the planted PR21 village).
+holding 永农 (but the planted PR21 village): roster_plants.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,7 @@ import numpy as np
 
 from sources.demo.records.model import days, random_day
 from sources.demo.records.people import mobile, person_name
+from sources.demo.records.roster_plants import plant_pr21_field_chief_missing
 from sources.demo.records.survey import Survey
 from sources.demo.region import REGION_CODE, counties, township_code
 
@@ -117,88 +119,60 @@ def _case(rng, county: str, village: str, found: date) -> Case:
     )
 
 
-def planted_villages(survey: Survey, rng: np.random.Generator) -> tuple[str, str]:
-    """(PR18 village, DQ10 village): villages holding 耕地 every year, which get no other case. Drawn
-    first from the cases' stream, before the records that must keep away from them are made."""
+def villages_every_year(survey: Survey) -> list[str]:
+    """Villages holding at least MIN_VILLAGE_C of 耕地 in every year of the register (where the planted
+    cases go), sorted."""
     farmland = survey.village_farmland
-    everywhere = sorted(
-        v for v in farmland[2025] if all(farmland[y].get(v, (0, 0))[0] >= MIN_VILLAGE_C for y in YEARS)
+    return sorted(
+        village
+        for village in farmland[2025]
+        if all(farmland[year].get(village, (0, 0))[0] >= MIN_VILLAGE_C for year in YEARS)
     )
-    pr18_village = everywhere[int(rng.integers(len(everywhere)))]
-    dq10_village = next(v for v in everywhere[len(everywhere) // 2 :] if v[:6] != pr18_village[:6])
-    return pr18_village, dq10_village
 
 
 def build_cases(
     survey: Survey,
     rng: np.random.Generator,
-    planted_at: tuple[str, str],
+    planted_at: dict[str, tuple[str, Callable[[np.random.Generator], Case]]],
     findings: Sequence = (),
     fates: dict | None = None,
 ) -> tuple[list[Case], dict[str, Case], dict[tuple[str, str], Case]]:
-    """(cases in file order, planted: PR18 and DQ10 cases, (rule, entity id) → the case made for a
-    finding). `planted_at` = planted_villages(); `findings` (lifecycle.Finding) with their `fates`
-    (plan_fates) get their own cases, and no other case goes to their villages."""
+    """(cases in file order, planted: rule → its case, (rule, entity id) → the case made for a finding).
+    `planted_at`: rule → (village, the step that files its case, drawing from `rng` after the routine
+    cases); `findings` (lifecycle.Finding) with their `fates` (plan_fates) get their own cases, and no
+    other case goes to their villages or the planted ones."""
     farmland = survey.village_farmland
-    pr18_village, dq10_village = planted_at
-    reserved = {pr18_village, dq10_village} | {f.village for f in findings}
+    reserved = {village for village, _ in planted_at.values()} | {finding.village for finding in findings}
     cases: list[Case] = []
     for year in YEARS:
         for county in counties():
             pool = [
-                v
-                for v, (c, _) in farmland[year].items()
-                if c > 0 and v[:6] == county.code and v not in reserved
+                village_code
+                for village_code, (case, _) in farmland[year].items()
+                if case > 0 and village_code[:6] == county.code and village_code not in reserved
             ]
             for _ in range(int(rng.integers(3, 7))):
                 village = pool[int(rng.integers(len(pool)))]
                 found = random_day(rng, date(year, 1, 5), date(year, 12, 20))
                 cases.append(_case(rng, county.code, village, found))
-    pr18 = Case(
-        "",
-        "卫片执法",
-        date(2025, 10, 1) + days(rng.integers(0, 40)),
-        pr18_village[:6],
-        pr18_village,
-        "违规占用耕地从事非农建设",
-        1.85,
-        1.62,
-        0.0,
-        "立案",
-        None,
-        None,
-    )
-    dq10 = Case(
-        "",
-        "巡查",
-        date(2024, 6, 10),
-        dq10_village[:6],
-        dq10_village,
-        "违规占用耕地挖湖造景",
-        0.86,
-        0.86,
-        0.0,
-        "已销号",
-        date(2024, 7, 2),
-        date(2024, 3, 15),
-    )
-    cases += [pr18, dq10]
-    cases.sort(key=lambda c: (c.county, c.found.year, c.found, c.village))
+    planted = {rule: file_case(rng) for rule, (_, file_case) in planted_at.items()}
+    cases += planted.values()
+    cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
     per_key: dict[tuple[str, int], int] = {}
-    for c in cases:
-        key = (c.county, c.found.year)
+    for case in cases:
+        key = (case.county, case.found.year)
         per_key[key] = per_key.get(key, 0) + 1
-        c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
+        case.number = f"WF{case.county}-{case.found.year}-{per_key[key]:03d}"
     # Cases taken up from the survey's findings are filed after the register's routine cases: they take
     # the next numbers of their county and year, so no routine case changes its number.
-    tied = {key: c for key, c in _finding_cases(findings, fates or {}, rng).items() if c is not None}
-    for c in sorted(tied.values(), key=lambda c: (c.county, c.found, c.village)):
-        key = (c.county, c.found.year)
+    tied = {key: case for key, case in _finding_cases(findings, fates or {}, rng).items() if case is not None}
+    for case in sorted(tied.values(), key=lambda case: (case.county, case.found, case.village)):
+        key = (case.county, case.found.year)
         per_key[key] = per_key.get(key, 0) + 1
-        c.number = f"WF{c.county}-{c.found.year}-{per_key[key]:03d}"
+        case.number = f"WF{case.county}-{case.found.year}-{per_key[key]:03d}"
     cases += tied.values()
-    cases.sort(key=lambda c: (c.county, c.found.year, c.found, c.village))
-    return cases, {"PR18": pr18, "DQ10": dq10}, tied
+    cases.sort(key=lambda case: (case.county, case.found.year, case.found, case.village))
+    return cases, planted, tied
 
 
 # ------------------------------------------------------------------------------- cases of findings
@@ -222,31 +196,31 @@ def plan_fates(findings: Sequence, given: dict, avoid_village: str) -> dict:
     through SURVEY_FATES. One case per village at most, none in `avoid_village` (the PR18 village, whose
     only open case must stay the planted one), so that no case can match a finding it was not made for."""
     fates, used, turn = {}, {avoid_village}, 0
-    for f in sorted(findings, key=lambda f: f.order()):
-        key = (f.rule_id, f.entity_id)
+    for finding in sorted(findings, key=lambda finding: finding.order()):
+        key = (finding.rule_id, finding.entity_id)
         if key in given:
             fate = given[key]
         else:
             fate = SURVEY_FATES[turn % len(SURVEY_FATES)]
             turn += 1
-        if f.village in used:
+        if finding.village in used:
             fate = NO_CASE
         if fate != NO_CASE:
-            used.add(f.village)
+            used.add(finding.village)
         fates[key] = fate
     return fates
 
 
-def _problem(f) -> str:
-    if f.rule_id == "PR10":
+def _problem(finding) -> str:
+    if finding.rule_id == "PR10":
         return "违规占用耕地从事非农建设"
-    if f.rule_id == "PR11":
-        return "闲置荒芜永久基本农田" if f.what == "WG" else "占用永久基本农田种植苗木花卉草皮"
-    if f.what.startswith("02"):
+    if finding.rule_id == "PR11":
+        return "闲置荒芜永久基本农田" if finding.what == "WG" else "占用永久基本农田种植苗木花卉草皮"
+    if finding.what.startswith("02"):
         return "占用永久基本农田种植水果茶叶等多年生经济作物"
-    if f.what == "1104":
+    if finding.what == "1104":
         return "占用永久基本农田挖塘养殖"
-    if f.what[:2] in ("03", "04"):
+    if finding.what[:2] in ("03", "04"):
         return "占用永久基本农田种植苗木花卉草皮"
     return OTHER
 
@@ -254,10 +228,10 @@ def _problem(f) -> str:
 def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) -> dict:
     """(rule, entity id) → the case made for the finding (None when it stays unfiled)."""
     out: dict = {}
-    for f in sorted(findings, key=lambda f: f.order()):
-        key = (f.rule_id, f.entity_id)
+    for finding in sorted(findings, key=lambda finding: finding.order()):
+        key = (finding.rule_id, finding.entity_id)
         fate = fates.get(key, NO_CASE)
-        start, end = f.window
+        start, end = finding.window
         found = min(start + days(rng.integers(15, 45)), end, HORIZON)
         runway = (HORIZON - found).days
         if fate in (CASE_RECTIFIED, CASE_CLOSED) and runway < MIN_RUNWAY:
@@ -277,17 +251,17 @@ def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) ->
             CASE_RECTIFIED: "已整改",
             CASE_CLOSED: "已销号",
         }[fate]
-        cultivated = round(f.cultivated_mu, 2)
+        cultivated = round(finding.cultivated_mu, 2)
         out[key] = Case(
             "",
-            "巡查" if f.rule_id == "PR11" else "卫片执法",
+            "巡查" if finding.rule_id == "PR11" else "卫片执法",
             found,
-            f.village[:6],
-            f.village,
-            _problem(f),
+            finding.village[:6],
+            finding.village,
+            _problem(finding),
             round(max(cultivated * float(rng.uniform(1.0, 1.2)), cultivated), 2),
             cultivated,
-            round(min(f.pbf_mu, cultivated), 2),
+            round(min(finding.pbf_mu, cultivated), 2),
             status,
             rectified,
             closed,
@@ -298,26 +272,19 @@ def _finding_cases(findings: Sequence, fates: dict, rng: np.random.Generator) ->
 def withheld(cases: list[Case], planted_pr18: Case) -> set[tuple[str, int]]:
     """(village, year) whose compensation is cut: a case (other than the planted one) open at year end."""
     out = set()
-    for c in cases:
-        if c is planted_pr18:
+    for case in cases:
+        if case is planted_pr18:
             continue
         for year in YEARS:
-            if c.open_at(year):
-                out.add((c.village, year))
+            if case.open_at(year):
+                out.add((case.village, year))
     return out
 
 
 def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief], dict[str, str]]:
-    """(the roster, planted: PR21 county code and village code)."""
-    codes = [c.code for c in counties()]
-    pr21_county = codes[int(rng.integers(len(codes)))]
+    """(the roster, planted: PR21 county code and village code): every level but where PR21 is planted."""
+    pr21_county, pr21_village = plant_pr21_field_chief_missing(survey, rng)
     holding = sorted(survey.villages_holding_pbf)
-    big = [
-        v
-        for v, (_, pbf) in survey.village_farmland[2025].items()
-        if pbf * 15 / 1_000_000 >= 50 and v in survey.villages_holding_pbf and v[:6] != pr21_county
-    ]
-    pr21_village = sorted(big)[int(rng.integers(len(big)))]
 
     def chief(level: str, code: str) -> Chief:
         return Chief(
@@ -328,6 +295,6 @@ def build_roster(survey: Survey, rng: np.random.Generator) -> tuple[list[Chief],
     for county in counties():
         if county.code != pr21_county:
             roster.append(chief("县", county.code))
-        roster += [chief("镇", township_code(county, t)) for t in range(county.n_townships)]
-    roster += [chief("村", v) for v in holding if v != pr21_village]
+        roster += [chief("镇", township_code(county, township)) for township in range(county.n_townships)]
+    roster += [chief("村", village) for village in holding if village != pr21_village]
     return roster, {"county": pr21_county, "village": pr21_village}

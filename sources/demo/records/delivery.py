@@ -24,16 +24,16 @@ from sources.formats import write_layer
 GBK, UTF8_BOM, UTF8 = "gbk", "utf-8-sig", "utf-8"
 
 
-def iso(d: date | None) -> str:
-    return "" if d is None else d.isoformat()  # 2024-03-05
+def iso(day: date | None) -> str:
+    return "" if day is None else day.isoformat()  # 2024-03-05
 
 
-def slash(d: date | None) -> str:
-    return "" if d is None else f"{d.year}/{d.month}/{d.day}"  # 2024/3/5
+def slash(day: date | None) -> str:
+    return "" if day is None else f"{day.year}/{day.month}/{day.day}"  # 2024/3/5
 
 
-def chinese(d: date | None) -> str:
-    return "" if d is None else f"{d.year}年{d.month}月{d.day}日"  # 2024年3月5日
+def chinese(day: date | None) -> str:
+    return "" if day is None else f"{day.year}年{day.month}月{day.day}日"  # 2024年3月5日
 
 
 def mu(value: float | None, places: int = 4) -> str:
@@ -85,5 +85,5 @@ def write_boundaries(
     path: Path, key: str, ids: list[str], bounds: list[tuple[float, float, float, float]]
 ) -> None:
     """A boundary layer keyed by `key` (项目编号 / 批准文号): one rectangle polygon per record, EPSG:4528."""
-    geometries = [shapely.box(*b) for b in bounds]
+    geometries = [shapely.box(*box) for box in bounds]
     write_layer(path, pa.table({key: pa.array(ids, type=pa.string())}), geometries, CRS_EPSG)

@@ -19,7 +19,7 @@ import numpy as np
 from sources.demo.records.model import days
 from sources.demo.records.params import parameters
 from sources.demo.records.people import company
-from sources.demo.records.quota import Approval, Quota, short_name
+from sources.demo.records.quota_model import Approval, Quota, short_name
 
 GRADES = range(1, 16)
 STEP_PER_GRADE = 1_800  # 元/亩 less for each grade worse
@@ -45,17 +45,17 @@ def fee_standards(counties: list[str], rng: np.random.Generator) -> dict[tuple[s
 
 
 def highest(standards: dict[tuple[str, int], float], county: str) -> float:
-    return max(v for (c, _), v in standards.items() if c == county)
+    return max(standard for (standard_county, _), standard in standards.items() if standard_county == county)
 
 
-def fee_due(a: Approval, standards: dict[tuple[str, int], float]) -> float:
-    p = parameters("PR07")
-    top = highest(standards, a.county)
-    ordinary = standards[(a.county, min(15, max(1, int(round(a.grade)))))]
+def fee_due(approval: Approval, standards: dict[tuple[str, int], float]) -> float:
+    params = parameters("PR07")
+    top = highest(standards, approval.county)
+    ordinary = standards[(approval.county, min(15, max(1, int(round(approval.grade)))))]
     return (
-        (a.occupied_mu - a.pbf_mu) * ordinary
-        + (a.pbf_mu - a.demo_mu) * top * float(p["pbf_multiplier"])
-        + a.demo_mu * top * float(p["demonstration_multiplier"])
+        (approval.occupied_mu - approval.pbf_mu) * ordinary
+        + (approval.pbf_mu - approval.demo_mu) * top * float(params["pbf_multiplier"])
+        + approval.demo_mu * top * float(params["demonstration_multiplier"])
     )
 
 
@@ -66,31 +66,29 @@ def build_payments(
     payments: list[Payment] = []
     truth: dict[str, dict] = {}
     underpaid = quota.planted["PR07"]
-    for a in sorted(quota.approvals, key=lambda a: (a.approved, a.number)):
-        if a.use != "建设用地":
+    for approval in sorted(quota.approvals, key=lambda approval: (approval.approved, approval.number)):
+        if approval.use != "建设用地":
             continue
-        due = fee_due(a, standards)
-        if a is underpaid:  # no ×2 / ×3: 永农 and 示范区 charged like other 耕地 at the highest standard
-            top = highest(standards, a.county)
-            ordinary = standards[(a.county, int(round(a.grade)))]
-            total = math.floor((a.occupied_mu - a.pbf_mu) * ordinary + a.pbf_mu * top)
+        due = fee_due(approval, standards)
+        if approval is underpaid:  # approval_plants.plant_pr07_fee_underpaid
+            total = quota.pr07_fee(standards)
         else:
             total = math.floor(due) + 1
-        payer = company(rng, short_name(a.county))
+        payer = company(rng, short_name(approval.county))
         if rng.random() < 0.3:  # two instalments
             first = math.floor(total * 0.6)
             parts = [
-                (first, a.approved - days(rng.integers(20, 60))),
-                (total - first, a.approved - days(rng.integers(2, 15))),
+                (first, approval.approved - days(rng.integers(20, 60))),
+                (total - first, approval.approved - days(rng.integers(2, 15))),
             ]
         else:
-            parts = [(total, a.approved - days(rng.integers(5, 40)))]
+            parts = [(total, approval.approved - days(rng.integers(5, 40)))]
         for value, paid_on in parts:
-            payments.append(Payment("", a.number, payer, float(value), paid_on))
-        truth[a.number] = {"due_yuan": round(due, 2), "paid_yuan": float(total)}
-    payments.sort(key=lambda p: (p.paid_on, p.approval))
+            payments.append(Payment("", approval.number, payer, float(value), paid_on))
+        truth[approval.number] = {"due_yuan": round(due, 2), "paid_yuan": float(total)}
+    payments.sort(key=lambda payment: (payment.paid_on, payment.approval))
     per_year: dict[int, int] = {}
-    for p in payments:
-        per_year[p.paid_on.year] = per_year.get(p.paid_on.year, 0) + 1
-        p.number = f"JK{p.paid_on.year}{per_year[p.paid_on.year]:05d}"
+    for payment in payments:
+        per_year[payment.paid_on.year] = per_year.get(payment.paid_on.year, 0) + 1
+        payment.number = f"JK{payment.paid_on.year}{per_year[payment.paid_on.year]:05d}"
     return payments, truth

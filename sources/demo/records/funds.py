@@ -5,12 +5,13 @@ Compensation, per village and year, from the survey: 永久基本农田面积 = 
 boxes, 一般耕地面积 = the rest of its 耕地 (both in 亩, 2 decimals); 应发 = 永农 × 永农标准 + 一般 × 一般标准
 exactly; 实发 = 应发, or 80% of it where a case is open at year end (001 §六(二十): payment tied to
 enforcement). One sheet per county, title row merged over A:L, units row, header on row 3, a 合计 row
-with the sums. Planted: DQ12 in 2024 (one village's 应发 150 元 off the formula; another paid 200 元 more
-than due) and PR18 in 2025 (the village with the planted open case paid in full).
+with the sums. Planted: DQ12 in 2024 (fund_plants.py: one village's 应发 off the formula, another paid
+more than due) and PR18 in 2025 (the village with the planted open case paid in full).
 
 Maintenance: every supplement project with new farmland in the three years after its acceptance,
 ≥ 1 000 元/亩 (PR16 parameter) by a margin, one or two grain seasons, photos uploaded. Planted PR16
-three ways (money, seasons, photo) on three projects, and DQ13 (a row for a project that does not exist).
+three ways (money, seasons, photo) on three projects (fund_plants.py), and DQ13 (a row for a project
+that does not exist, quota_plants.plant_dq13_reference_missing).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import numpy as np
 
 from sources.demo.records.cases import Case
 from sources.demo.records.delivery import GBK, UTF8, UTF8_BOM, chinese, mu
+from sources.demo.records.fund_plants import plant_dq12_payment_off_formula, plant_pr16_maintenance_not_kept
 from sources.demo.records.model import CsvFile, XlsxFile, planted, random_day
 from sources.demo.records.params import parameters
-from sources.demo.records.quota import Quota
+from sources.demo.records.quota_model import Quota
 from sources.demo.records.survey import Survey
 from sources.demo.region import counties, township_name
 from sources.demo.region import village_name as village_name_of
@@ -33,8 +35,6 @@ COMPENSATION = record_kind("compensation_payments")
 MAINTENANCE = record_kind("farmland_maintenance")
 YEARS = (2023, 2024, 2025)
 WITHHELD_SHARE = 0.2
-DQ12_YEAR = 2024
-DQ12_OVERSTATED, DQ12_OVERPAID = 150, 200  # × the DQ12 tolerance (1 元): far outside it
 HEADER_ROW = 3  # Excel row of the header; data from row 4
 
 
@@ -51,31 +51,24 @@ def compensation_workbooks(
 ) -> tuple[list[XlsxFile], list[dict], dict]:
     """(workbooks, planted entries, truth) of the compensation ledger."""
     rates = {
-        c.code: (150 + 10 * int(rng.integers(0, 6)), 60 + 10 * int(rng.integers(0, 5))) for c in counties()
+        division.code: (150 + 10 * int(rng.integers(0, 6)), 60 + 10 * int(rng.integers(0, 5)))
+        for division in counties()
     }
-    tolerance = float(parameters("DQ12")["tolerance_yuan"])
-    overstated_cents = int(round(DQ12_OVERSTATED * max(tolerance, 1.0) * 100))
-    overpaid_cents = int(round(DQ12_OVERPAID * max(tolerance, 1.0) * 100))
     files, entries, truth = [], [], {}
     header = list(COMPENSATION.columns)
     width = len(header)
-    # DQ12 villages: in 2024's ledger, no case, not otherwise planted, with 永农 and 一般耕地 both.
-    eligible = sorted(
-        v
-        for v, (cult, pbf) in survey.village_farmland[DQ12_YEAR].items()
-        if pbf > 0 and cult - pbf > 0 and v not in avoid and all((v, y) not in withheld for y in YEARS)
-    )
-    picks = rng.choice(len(eligible), 2, replace=False)
-    overstated, overpaid = eligible[int(picks[0])], eligible[int(picks[1])]
+    dq12 = plant_dq12_payment_off_formula(survey, withheld, avoid, YEARS, rng)
     for year in YEARS:
         sheets: dict[str, list[list]] = {}
         merges: dict[str, list[str]] = {}
         rel = f"funds/{year}/{COMPENSATION.title_zh}_{year}.xlsx"
         farmland = survey.village_farmland[year]
-        for k, county in enumerate(counties()):
+        for county_position, county in enumerate(counties()):
             s_pbf, s_general = rates[county.code]
             pay_day = random_day(rng, date(year, 12, 10), date(year, 12, 28))
-            paid_on = pay_day if k % 2 == 0 else chinese(pay_day)  # a date cell, or text as typed
+            paid_on = (
+                pay_day if county_position % 2 == 0 else chinese(pay_day)
+            )  # a date cell, or text as typed
             rows: list[list] = [
                 [f"{year}年度耕地保护补偿资金发放明细表"] + [None] * (width - 1),
                 ["单位：亩、元"] + [None] * (width - 1),
@@ -96,15 +89,14 @@ def compensation_workbooks(
                 if (village, year) in withheld:
                     paid = int(round(due * (1 - WITHHELD_SHARE)))
                     note = "存在未销号违法用地案件，暂扣20%"
-                written_due = due
-                if year == DQ12_YEAR and village == overstated:
-                    written_due = paid = due + overstated_cents
-                if year == DQ12_YEAR and village == overpaid:
-                    paid = due + overpaid_cents
+                written_due, paid, dq12_detail = dq12(village, year, due, paid)
                 seq += 1
                 excel_row = HEADER_ROW + seq
-                t, v = int(village[6:9]) - 1, int(village[9:12]) - 201
-                township, village_name = township_name(county, t), village_name_of(county, t, v)
+                township_index, value = int(village[6:9]) - 1, int(village[9:12]) - 201
+                township, village_name = (
+                    township_name(county, township_index),
+                    village_name_of(county, township_index, value),
+                )
                 rows.append(
                     [
                         seq,
@@ -121,43 +113,14 @@ def compensation_workbooks(
                         note,
                     ]
                 )
-                for i, v in enumerate((pbf_cents, general_cents, written_due, paid)):
-                    sums[i] += v
+                for sum_index, value in enumerate((pbf_cents, general_cents, written_due, paid)):
+                    sums[sum_index] += value
                 where = {"source_file": rel, "sheet": county.name, "source_row": excel_row}
-                if year == DQ12_YEAR and village == overstated:
+                if dq12_detail:
                     entries.append(
-                        planted(
-                            "DQ12",
-                            "village",
-                            village,
-                            county.code,
-                            year,
-                            COMPENSATION.table,
-                            {
-                                **where,
-                                "problem": "应发金额 ≠ 永农面积 × 永农标准 + 一般耕地面积 × 一般标准",
-                                "应发金额": written_due / 100,
-                                "formula_yuan": due / 100,
-                            },
-                        )
-                    )
-                if year == DQ12_YEAR and village == overpaid:
-                    entries.append(
-                        planted(
-                            "DQ12",
-                            "village",
-                            village,
-                            county.code,
-                            year,
-                            COMPENSATION.table,
-                            {
-                                **where,
-                                "problem": "实发金额 > 应发金额",
-                                "应发金额": due / 100,
-                                "实发金额": paid / 100,
-                            },
-                        )
-                    )
+                        planted("DQ12", "village", village, county.code, year, COMPENSATION.table,
+                                {**where, **dq12_detail})
+                    )  # fmt: skip
                 if year == 2025 and village == pr18.village:
                     entries.append(
                         planted(
@@ -205,70 +168,41 @@ def maintenance_files(quota: Quota, rng: np.random.Generator) -> tuple[list[CsvF
     encodings = {2023: UTF8_BOM, 2024: GBK, 2025: UTF8}
     header = list(MAINTENANCE.columns)
     header[2] = header[2].replace("(", "（").replace(")", "）")  # as typed: 管护面积（亩）
-    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {y: [] for y in YEARS}
-    for s in sorted(quota.supplements, key=lambda s: s.code):
-        if not s.linkable or s.new_u <= 0:
+    rows_by_year: dict[int, list[tuple[str, list[str]]]] = {listed_year: [] for listed_year in YEARS}
+    for supplement in sorted(quota.supplements, key=lambda supplement: supplement.code):
+        if not supplement.linkable or supplement.new_u <= 0:
             continue
-        for year in range(s.accepted.year + 1, s.accepted.year + 4):
+        for year in range(supplement.accepted.year + 1, supplement.accepted.year + 4):
             if year not in rows_by_year:
                 continue
-            money = round(s.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
-            seasons = 2 if s.paddy_u and rng.random() < 0.6 else 1
+            money = round(supplement.new_mu * float(rng.uniform(1.1, 1.5)) * minimum, 2)
+            seasons = 2 if supplement.paddy_u and rng.random() < 0.6 else 1
             rows_by_year[year].append(
-                (s.code, [s.code, str(year), mu(s.new_mu), f"{money:.2f}", str(seasons), "是"])
+                (
+                    supplement.code,
+                    [supplement.code, str(year), mu(supplement.new_mu), f"{money:.2f}", str(seasons), "是"],
+                )
             )
-    entries: list[dict] = []
+    county_of = {supplement.code: supplement.county for supplement in quota.supplements}
+    entries = plant_pr16_maintenance_not_kept(rows_by_year, county_of, minimum, rng)
     files: list[CsvFile] = []
-    # PR16: one project per way of failing, in different years where possible.
-    plans = (("money", 2024), ("seasons", 2025), ("photo", 2023))
-    used: set[str] = set()
-    county_of = {s.code: s.county for s in quota.supplements}
-    for problem, year in plans:
-        candidates = [i for i, (code, _) in enumerate(rows_by_year[year]) if code not in used]
-        i = candidates[int(rng.integers(len(candidates)))]
-        code, row = rows_by_year[year][i]
-        used.add(code)
-        if problem == "money":
-            row[3] = f"{float(row[2]) * minimum * 0.8:.2f}"
-            detail = {
-                "problem": f"管护资金 < {minimum:g} 元/亩",
-                "管护资金(元)": float(row[3]),
-                "管护面积(亩)": float(row[2]),
-            }
-        elif problem == "seasons":
-            row[4] = "0"
-            detail = {"problem": "种植粮食季数 0"}
-        else:
-            row[5] = "否"
-            detail = {"problem": "种植影像未上传"}
-        entries.append(
-            planted(
-                "PR16",
-                "supplement_project",
-                code,
-                county_of[code],
-                year,
-                MAINTENANCE.table,
-                {**detail, "row_index": i},
-            )
-        )
-    # DQ13: a row for a project that is not in 补充耕地项目.csv.
-    existing = set(county_of)
-    ghost_county = counties()[int(rng.integers(len(counties())))].code
-    ghost = f"KZ{ghost_county}-2022-099"
-    while ghost in existing:
-        ghost = ghost.replace("-099", "-098")
-    rows_by_year[2024].append((ghost, [ghost, "2024", "312.4", f"{312.4 * minimum * 1.2:.2f}", "1", "是"]))
+    ghost, ghost_county = quota.dq13_maintenance_row(rows_by_year, set(county_of), minimum, rng)
     for year in YEARS:
         rel = f"funds/{year}/{MAINTENANCE.title_zh}_{year}.csv"
-        csv = CsvFile(MAINTENANCE.table, rel, header, [r for _, r in rows_by_year[year]], encodings[year])
+        csv = CsvFile(
+            MAINTENANCE.table,
+            rel,
+            header,
+            [listed_row for _, listed_row in rows_by_year[year]],
+            encodings[year],
+        )
         files.append(csv)
-        for e in entries:
-            if e["year"] == year and e["rule_id"] == "PR16":
-                e["detail"] = {
+        for entry in entries:
+            if entry["year"] == year and entry["rule_id"] == "PR16":
+                entry["detail"] = {
                     "source_file": rel,
-                    "source_row": csv.line(e["detail"].pop("row_index")),
-                    **e["detail"],
+                    "source_row": csv.line(entry["detail"].pop("row_index")),
+                    **entry["detail"],
                 }
     ghost_row = files[1].line(len(files[1].rows) - 1)
     entries.append(

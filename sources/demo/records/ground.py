@@ -1,19 +1,13 @@
-"""The record rules that compare a record with the ground the survey shows (issue 5): PR10 (耕地 built on
-outside an approved red line), PR17 (新增耕地 not on the map), PR24 (临时用地 not restored), PR25 (设施农用地
-built beyond its filing). What the warehouse measures is re-measured here on the generated rectangles,
-with its semantics, so the manifest lists what the data says and a demo that says anything else than
-designed is never written (`DemoInvariantError`).
+"""The record rules that compare a record with the ground the survey shows: PR10 (耕地 built on outside
+an approved red line), PR17 (新增耕地 not on the map), PR24 (临时用地 not restored), PR25 (设施农用地 built
+beyond its filing). What the warehouse measures is re-measured here on the generated rectangles, with its
+semantics, so the manifest lists what the data says and a demo that says anything else than designed is
+never written (`DemoInvariantError`). The cases are planted by ground_plants.py.
 
-Planted (quota.py calls the `plant_*` functions while it builds the records):
-- PR10, three 耕地 → construction pieces: the approval of one is dated after the piece's GXSJ (its red
-  line covers the piece, too late); the red line of another covers only half of its piece (the approval
-  occupies that half); the third has no approval at all. Every other piece lies inside the red line of
-  a 建设用地 approval approved on or before its GXSJ.
-- PR17: the boundary of a 垦造耕地 project accepted in a change year gained 6% less 耕地 than the project
-  declares (declared = gained / 0.94: 6.4% more, the threshold being 5%); a near miss declares 3% more
-  than it gained (clean).
-- PR24: a 临时用地 approval of 2021, past its 复垦期限, whose red line lies on ground that is not 耕地.
-- PR25: a 设施农业用地 filing of 备案面积 0.8 × the 1202 standing inside its red line.
+Clean by default: every 耕地 → construction piece but the PR10 ones lies inside the red line of a 建设用地
+approval approved on or before its GXSJ; every project of the change years but the PR17 one declares
+what its boundary gained; temporary approvals past their 复垦期限 are 耕地 again; every 设施农业用地 filing
+but the PR25 one declares what stands inside its red line (to CLEAN_FACILITY_RATIO).
 """
 
 from __future__ import annotations
@@ -28,8 +22,7 @@ import shapely
 from sources.demo.checks import DemoInvariantError
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.landclasses import CULTIVATED
-from sources.demo.records.model import days
-from sources.demo.records.params import capacity_per_mu, parameters
+from sources.demo.records.params import parameters
 from sources.demo.records.survey import Parcel, Piece, Survey, cents_to_mu
 from sources.demo.region import MU_PER_M2
 
@@ -38,38 +31,18 @@ HORIZON = date(LATEST, 12, 31)
 CONSTRUCTION = "建设用地"
 FACILITY = "1202"
 
-# PR10: the late approval follows its piece by this many days; every planted piece leaves room for an
-# enforcement case to run its course before HORIZON (cases.py).
-PR10_LATE_BY = 45
-PR10_LAST_CHANGE = {"PR10-late": date(2025, 6, 30), "PR10-partial": date(2025, 9, 30)}
-PR10_LAST_DEFAULT = date(2025, 10, 31)
-PR10_COVERED_SHARE = 0.5
-
-# PR17: the planted project's boundary gained this much less than it declares; the near miss overstates
-# by this share of the threshold.
-PR17_EXCESS_OVER_THRESHOLD = 0.01
-PR17_NEAR_MISS_OF_THRESHOLD = 0.6
-
-# PR25: the planted filing declares this share of what stands; clean filings stay at or below
-# CLEAN_FACILITY_RATIO of theirs.
-PR25_FILED_SHARE = 0.8
+# PR25: clean filings hold at most this ratio of what they declare.
 CLEAN_FACILITY_RATIO = 1.05
 
-# PR24: temporary land; ground that is neither 耕地 nor construction, preferring what an abandoned site
-# looks like (bare land, grass) over woods and orchards.
+# Temporary land (PR24's clean approvals).
 TEMPORARY_YEARS = 2
 TEMPORARY_STRIP = 0.3  # share of the parcel's longer side a temporary red line takes
-PR24_STRIP = 0.4
-PR24_APPROVED = date(2021, 6, 15)
-PR24_OCCUPIED_SHARE = 0.9  # 耕地 it declared it occupied: the strip less a typical 田坎 deduction
-PR24_GRADE = 7  # the grade it declared for that 耕地 (the land has none in the survey any more)
-PR24_PREFERRED = ("1206", "0404", "1205", "1204", "0307", "0305", "0204", "0201", "0301", "0302")
 PROTECTION_CLEARANCE = 5.0  # metres temporary land keeps from 永农 and the 功能区
 
 
 def box_mu(bounds: tuple[float, float, float, float]) -> float:
     """The rectangle's ellipsoidal area in 亩 (what TBMJ would say)."""
-    return cents_to_mu(int(rectangle_area_cents(*(np.array([v]) for v in bounds))[0]))
+    return cents_to_mu(int(rectangle_area_cents(*(np.array([value]) for value in bounds))[0]))
 
 
 def along_x(bounds: tuple[float, float, float, float]) -> bool:
@@ -105,71 +78,20 @@ class Occupation:
 def occupation_cover(pieces: list[Piece], approvals: list) -> list[Occupation]:
     """Each piece against the union of the red lines of 建设用地 approvals of its county approved on or
     before its GXSJ (临时用地 and 设施农业用地 red lines do not make construction lawful)."""
-    lines = [a for a in approvals if a.use == CONSTRUCTION]
+    lines = [approval for approval in approvals if approval.use == CONSTRUCTION]
     out = []
-    for p in pieces:
-        ground = shapely.box(*p.bounds)
+    for piece in pieces:
+        ground = shapely.box(*piece.bounds)
         cover = [
-            shapely.box(*a.bounds)
-            for a in lines
-            if a.county == p.county
-            and a.approved <= p.changed_on
-            and shapely.intersects(ground, shapely.box(*a.bounds))
+            shapely.box(*approval.bounds)
+            for approval in lines
+            if approval.county == piece.county
+            and approval.approved <= piece.changed_on
+            and shapely.intersects(ground, shapely.box(*approval.bounds))
         ]
         rest = shapely.difference(ground, shapely.union_all(cover)) if cover else ground
-        out.append(Occupation(p, float(shapely.area(rest)), float(shapely.area(ground))))
+        out.append(Occupation(piece, float(shapely.area(rest)), float(shapely.area(ground))))
     return out
-
-
-def choose_pr10(approvals: list, avoid_counties: set[str], avoid_villages: set[str]) -> dict[str, object]:
-    """Three clean 建设用地 approvals whose pieces host the PR10 cases, in three villages no other planted
-    case or finding uses: role → approval. The late one keeps its calendar year (its 批准文号 carries it)."""
-    candidates = sorted(
-        (
-            a
-            for a in approvals
-            if a.role == "clean" and a.county not in avoid_counties and a.piece.village not in avoid_villages
-        ),
-        key=lambda a: (a.piece.changed_on, a.piece.bsm),
-    )
-    chosen: dict[str, object] = {}
-    used_villages: set[str] = set()
-    for role in ("PR10-late", "PR10-partial", "PR10-none"):
-        last = PR10_LAST_CHANGE.get(role, PR10_LAST_DEFAULT)
-        for a in candidates:
-            p = a.piece
-            if a in chosen.values() or p.village in used_villages or p.changed_on > last:
-                continue
-            if role == "PR10-late":
-                later = p.changed_on + days(PR10_LATE_BY)
-                if (
-                    a.approved.year != p.changed_on.year
-                    or later.year != p.changed_on.year
-                    or later.month == 12
-                ):
-                    continue
-            chosen[role] = a
-            used_villages.add(p.village)
-            break
-        else:
-            raise RuntimeError(f"no 建设用地 approval fit for {role}; generate at a larger scale")
-    return chosen
-
-
-def plant_pr10(chosen: dict[str, object], redline) -> None:
-    """Date the late approval after its piece's GXSJ; cut the partial one's red line (and what it
-    occupies) to the piece's western/southern half. `redline(bounds, county)` grows ground by the margin."""
-    late = chosen["PR10-late"]
-    late.approved = late.piece.changed_on + days(PR10_LATE_BY)
-    partial = chosen["PR10-partial"]
-    p = partial.piece
-    half = strip(p.bounds, PR10_COVERED_SHARE)
-    x0, y0, x1, y1 = redline(half, p.county)
-    # No margin across the cut: the red line stops where the approved half ends.
-    partial.bounds = (x0, y0, half[2], y1) if along_x(p.bounds) else (x0, y0, x1, half[3])
-    occupied = round(p.before_mu * PR10_COVERED_SHARE, 4)
-    partial.occupied_u = int(round(occupied * 10_000))
-    partial.paddy_u = partial.occupied_u if p.before == "0101" else 0
 
 
 def pr10_threshold() -> float:
@@ -178,7 +100,11 @@ def pr10_threshold() -> float:
 
 def pr10_findings(survey: Survey, approvals: list) -> list[Occupation]:
     threshold = pr10_threshold()
-    return [o for o in occupation_cover(survey.occupations, approvals) if o.uncovered_m2 >= threshold]
+    return [
+        occupation
+        for occupation in occupation_cover(survey.occupations, approvals)
+        if occupation.uncovered_m2 >= threshold
+    ]
 
 
 # ------------------------------------------------------------------------------------------- PR17
@@ -195,80 +121,43 @@ def relative_difference(declared_mu: float, gained_mu: float) -> float:
     return abs(declared_mu - gained_mu) / gained_mu
 
 
-def plant_pr17(
-    supplements: list, exclude: list, avoid_counties: set[str], provincial
-) -> tuple[object, object]:
-    """(the planted project, the near miss): two 新增耕地 projects of the change years, re-declared with
-    everything that follows from 新增耕地面积 (水田, 产能, 上划 via `provincial(kind, new_u)`)."""
-    threshold = pr17_threshold()
-    pool = sorted(
-        (
-            s
-            for s in supplements
-            if s.origin == "survey"
-            and s.new_u > 0
-            and s.linkable
-            and all(s is not x for x in exclude)
-            and 2023 <= s.accepted.year <= LATEST
-        ),
-        key=lambda s: (s.county in avoid_counties, s.kind != "垦造耕地", s.accepted, s.code),
-    )
-    if len(pool) < 2:
-        raise RuntimeError("too few supplement projects of the change years for PR17; use a larger scale")
-    planted, near = pool[0], next((s for s in pool[1:] if s.county != pool[0].county), pool[1])
-    for s, factor in (
-        (planted, 1 / (1 - threshold - PR17_EXCESS_OVER_THRESHOLD)),
-        (near, 1 + PR17_NEAR_MISS_OF_THRESHOLD * threshold),
-    ):
-        declared = round(s.piece.after_mu * factor, 4)
-        s.new_u = int(round(declared * 10_000))
-        s.paddy_u = s.new_u if s.piece.after == "0101" else 0
-        s.capacity_kg = math.floor(declared * capacity_per_mu(s.grade))
-        s.provincial_u = provincial(s.kind, s.new_u)
-    return planted, near
-
-
 def supplement_gains(survey: Survey, supplements: list) -> dict[str, float]:
     """项目编号 → 亩 of 耕地 the change survey of its acceptance year gained inside its boundary (projects
     accepted in a change year): Σ BGHTBDLMJ × the planar share of each gain piece inside."""
     out = {}
-    for s in supplements:
-        if not 2023 <= s.accepted.year <= LATEST:
+    for supplement in supplements:
+        if not 2023 <= supplement.accepted.year <= LATEST:
             continue
-        boundary = shapely.box(*s.bounds)
+        boundary = shapely.box(*supplement.bounds)
         gained = 0.0
-        for p in survey.gains:
-            if p.year != s.accepted.year or p.county != s.county:
+        for piece in survey.gains:
+            if piece.year != supplement.accepted.year or piece.county != supplement.county:
                 continue
-            ground = shapely.box(*p.bounds)
+            ground = shapely.box(*piece.bounds)
             inside = float(shapely.area(shapely.intersection(ground, boundary)))
-            gained += p.after_c / 100 * inside / float(shapely.area(ground))
-        out[s.code] = round(gained * MU_PER_M2, 4)
+            gained += piece.after_c / 100 * inside / float(shapely.area(ground))
+        out[supplement.code] = round(gained * MU_PER_M2, 4)
     return out
 
 
 # ------------------------------------------------------------------------------------ PR24, PR25
 
 
-def temporary_ground(survey: Survey, used: set[int]) -> tuple[list[Parcel], Parcel]:
-    """(耕地 for the clean temporary approvals, in different counties: as many of two as the survey
-    offers; the uncultivated parcel of the PR24 plant)."""
-    fls = [p for p in survey.free_non_grain if p.bsm not in used]
-    clear = ~survey.near_protection([strip(p.bounds, TEMPORARY_STRIP) for p in fls], PROTECTION_CLEARANCE)
-    clean: list[Parcel] = []
-    for p in sorted((p for p, ok in zip(fls, clear, strict=True) if ok), key=lambda p: (p.county, p.bsm)):
-        if p.county not in {c.county for c in clean} and len(clean) < 2:
-            clean.append(p)
-    other = [p for p in survey.free_uncultivated if p.bsm not in used]
-    clear = ~survey.near_protection([strip(p.bounds, PR24_STRIP) for p in other], PROTECTION_CLEARANCE)
-    rank = {c: i for i, c in enumerate(PR24_PREFERRED)}
-    candidates = sorted(
-        (p for p, ok in zip(other, clear, strict=True) if ok and p.dlbm in rank),
-        key=lambda p: (rank[p.dlbm], -p.area_c, p.bsm),
+def temporary_ground(survey: Survey, used: set[int]) -> list[Parcel]:
+    """耕地 for the clean temporary approvals, away from 永农 and the 功能区, in different counties: as many
+    of two as the survey offers."""
+    fls = [parcel for parcel in survey.free_non_grain if parcel.bsm not in used]
+    clear = ~survey.near_protection(
+        [strip(parcel.bounds, TEMPORARY_STRIP) for parcel in fls], PROTECTION_CLEARANCE
     )
-    if not candidates:
-        raise RuntimeError("no uncultivated parcel away from 永农 for the PR24 plant; use a larger scale")
-    return clean, candidates[0]
+    clean: list[Parcel] = []
+    for parcel in sorted(
+        (parcel for parcel, ok in zip(fls, clear, strict=True) if ok),
+        key=lambda parcel: (parcel.county, parcel.bsm),
+    ):
+        if parcel.county not in {chosen.county for chosen in clean} and len(clean) < 2:
+            clean.append(parcel)
+    return clean
 
 
 def cultivated_inside_mu(survey: Survey, bounds) -> float:
@@ -294,23 +183,23 @@ def _require(ok: bool, message: str) -> None:
 def check_ground(survey: Survey, quota) -> None:
     """Only the planted pieces, projects and approvals break PR10, PR17, PR24, PR25."""
     planted = quota.planted
-    found = {o.piece.bsm for o in pr10_findings(survey, quota.approvals)}
-    expected = {planted[r].piece.bsm for r in ("PR10-late", "PR10-partial", "PR10-none")}
+    found = {occupation.piece.bsm for occupation in pr10_findings(survey, quota.approvals)}
+    expected = {planted[role].piece.bsm for role in ("PR10-late", "PR10-partial", "PR10-none")}
     _require(found == expected, f"PR10: uncovered pieces {sorted(found)}, planted {sorted(expected)}")
     late = planted["PR10-late"]
     _require(late.approved > late.piece.changed_on, "PR10: the late approval is not late")
     _require(
-        all(a is not planted["PR10-none"] for a in quota.approvals),
+        all(approval is not planted["PR10-none"] for approval in quota.approvals),
         "PR10: the unapproved piece has an approval",
     )
 
-    gains = supplement_gains(survey, [s for s in quota.supplements if s.linkable])
-    by_code = {s.code: s for s in quota.supplements}
+    gains = supplement_gains(survey, [supplement for supplement in quota.supplements if supplement.linkable])
+    by_code = {supplement.code: supplement for supplement in quota.supplements}
     threshold = pr17_threshold()
     found17 = {
-        c
-        for c, g in gains.items()
-        if by_code[c].new_mu > 0 and relative_difference(by_code[c].new_mu, g) > threshold
+        code
+        for code, gained in gains.items()
+        if by_code[code].new_mu > 0 and relative_difference(by_code[code].new_mu, gained) > threshold
     }
     _require(found17 == {planted["PR17"].code}, f"PR17: {sorted(found17)} break the rule")
     near = planted["PR17-near"]
@@ -318,16 +207,19 @@ def check_ground(survey: Survey, quota) -> None:
         0 < relative_difference(near.new_mu, gains[near.code]) < threshold, "PR17: the near miss is not near"
     )
 
-    for a in quota.approvals:
-        if a.use == "临时用地":
-            due = a.reclaim_by < HORIZON
-            short = cultivated_inside_mu(survey, a.bounds) < a.occupied_mu
-            _require((due and short) == (a is planted["PR24"]), f"PR24: {a.number}")
-        if a.use == "设施农业用地":
-            ratio = facility_inside_mu(survey, a.bounds) / a.filed_mu
-            if a is planted["PR25"]:
+    for approval in quota.approvals:
+        if approval.use == "临时用地":
+            due = approval.reclaim_by < HORIZON
+            short = cultivated_inside_mu(survey, approval.bounds) < approval.occupied_mu
+            _require((due and short) == (approval is planted["PR24"]), f"PR24: {approval.number}")
+        if approval.use == "设施农业用地":
+            ratio = facility_inside_mu(survey, approval.bounds) / approval.filed_mu
+            if approval is planted["PR25"]:
                 _require(
-                    ratio > pr25_threshold(), f"PR25: the planted filing {a.number} holds only {ratio:.3f}"
+                    ratio > pr25_threshold(),
+                    f"PR25: the planted filing {approval.number} holds only {ratio:.3f}",
                 )
             else:
-                _require(ratio <= CLEAN_FACILITY_RATIO, f"PR25: {a.number} holds {ratio:.3f} × its filing")
+                _require(
+                    ratio <= CLEAN_FACILITY_RATIO, f"PR25: {approval.number} holds {ratio:.3f} × its filing"
+                )

@@ -18,46 +18,68 @@ from datetime import date
 class Event:
     county: str
     on: date
-    q: float  # 亩
-    w: float  # 亩
-    c: float  # kg
+    quantity: float  # 亩
+    paddy: float  # 亩
+    capacity: float  # kg
     what: str
 
 
 def events(supplements, links, trades, approval_county: dict[str, str], *, proportional: bool) -> list[Event]:
     """Ledger events from record objects (quota.Supplement, quota.Link, quota.Trade)."""
     out: list[Event] = []
-    for s in supplements:
-        share = s.provincial_mu / s.new_mu if s.new_mu else 0.0
-        out.append(Event(s.county, s.stocked, s.new_mu, s.paddy_mu, s.capacity_kg, f"入库 {s.code}"))
-        if s.provincial_mu:
-            w, c = (s.paddy_mu * share, s.capacity_kg * share) if proportional else (0.0, 0.0)
-            out.append(Event(s.county, s.stocked, -s.provincial_mu, -w, -c, f"上划 {s.code}"))
+    for supplement in supplements:
+        share = supplement.provincial_mu / supplement.new_mu if supplement.new_mu else 0.0
+        out.append(
+            Event(
+                supplement.county,
+                supplement.stocked,
+                supplement.new_mu,
+                supplement.paddy_mu,
+                supplement.capacity_kg,
+                f"入库 {supplement.code}",
+            )
+        )
+        if supplement.provincial_mu:
+            paddy, capacity = (
+                (supplement.paddy_mu * share, supplement.capacity_kg * share) if proportional else (0.0, 0.0)
+            )
+            out.append(
+                Event(
+                    supplement.county,
+                    supplement.stocked,
+                    -supplement.provincial_mu,
+                    -paddy,
+                    -capacity,
+                    f"上划 {supplement.code}",
+                )
+            )
     for link in links:
         county = approval_county.get(link.approval) or link.fallback_county
         out.append(Event(county, link.on, -link.q_mu, -link.w_mu, -link.c_kg, f"挂钩 {link.number}"))
-    for t in trades:
-        out.append(Event(t.seller, t.on, -t.q_mu, -t.w_mu, -t.c_kg, f"调出 {t.number}"))
-        out.append(Event(t.buyer, t.on, t.q_mu, t.w_mu, t.c_kg, f"调入 {t.number}"))
+    for trade in trades:
+        out.append(
+            Event(trade.seller, trade.on, -trade.q_mu, -trade.w_mu, -trade.c_kg, f"调出 {trade.number}")
+        )
+        out.append(Event(trade.buyer, trade.on, trade.q_mu, trade.w_mu, trade.c_kg, f"调入 {trade.number}"))
     return out
 
 
 def balances(evts: list[Event]) -> dict[str, list[tuple[date, float, float, float]]]:
     """county → [(date, 数量, 水田, 产能) after all of that date's events], in date order."""
     by_county: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
-    for e in evts:
-        d = by_county[e.county][e.on]
-        d[0] += e.q
-        d[1] += e.w
-        d[2] += e.c
+    for event in evts:
+        day_totals = by_county[event.county][event.on]
+        day_totals[0] += event.quantity
+        day_totals[1] += event.paddy
+        day_totals[2] += event.capacity
     out: dict[str, list[tuple[date, float, float, float]]] = {}
     for county, per_day in sorted(by_county.items()):
-        q = w = c = 0.0
+        quantity = paddy = capacity = 0.0
         rows = []
         for on in sorted(per_day):
             dq, dw, dc = per_day[on]
-            q, w, c = q + dq, w + dw, c + dc
-            rows.append((on, round(q, 4), round(w, 4), round(c, 2)))
+            quantity, paddy, capacity = quantity + dq, paddy + dw, capacity + dc
+            rows.append((on, round(quantity, 4), round(paddy, 4), round(capacity, 2)))
         out[county] = rows
     return out
 
@@ -67,6 +89,6 @@ def negative_dates(evts: list[Event]) -> set[tuple[str, date]]:
     return {
         (county, on)
         for county, rows in balances(evts).items()
-        for on, q, w, c in rows
-        if q < 0 or w < 0 or c < 0
+        for on, quantity, paddy, capacity in rows
+        if quantity < 0 or paddy < 0 or capacity < 0
     }

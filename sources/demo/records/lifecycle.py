@@ -72,13 +72,13 @@ def survey_findings(demo, survey: Survey) -> list[Finding]:
     in the first year listed, or earlier when the survey shows it idle (WG, a finding wherever it lies)
     before that; its village and 耕地 are those of the latest year listed."""
     entries: dict[tuple[str, str], list[dict]] = {}
-    for e in demo.manifest["planted"]:
-        if SURVEY_RULES.get(e["rule_id"]) == e["entity_type"]:
-            entries.setdefault((e["rule_id"], str(e["entity_id"])), []).append(e)
-    pieces = {p.after_bsm: p for p in survey.pieces}
+    for entry in demo.manifest["planted"]:
+        if SURVEY_RULES.get(entry["rule_id"]) == entry["entity_type"]:
+            entries.setdefault((entry["rule_id"], str(entry["entity_id"])), []).append(entry)
+    pieces = {change_piece.after_bsm: change_piece for change_piece in survey.pieces}
     out = []
     for (rule, entity), listed in sorted(entries.items()):
-        latest = max(listed, key=lambda e: e["year"])
+        latest = max(listed, key=lambda entry: entry["year"])
         detail = latest.get("detail") or {}
         if rule == "PR09":
             piece = pieces[int(entity)]
@@ -91,7 +91,7 @@ def survey_findings(demo, survey: Survey) -> list[Finding]:
                 )
             )
             continue
-        first = min([e["year"] for e in listed] + _idle_years(survey, int(entity)))
+        first = min([entry["year"] for entry in listed] + _idle_years(survey, int(entity)))
         village, cultivated, planting = _parcel_facts(survey, int(entity), latest["year"])
         out.append(
             Finding(
@@ -125,8 +125,8 @@ def _parcel_facts(survey: Survey, bsm: int, year: int) -> tuple[str, float, str]
     rows = np.flatnonzero(state["BSM"] == bsm)
     if not len(rows):
         raise KeyError(f"PR11 parcel {bsm} is not in the survey state of {year}")
-    r = rows[0]
-    return str(state["ZLDWDM"][r])[:12], cents_to_mu(state["TBDLMJ_C"][r]), str(state["ZZSXDM"][r])
+    row = rows[0]
+    return str(state["ZLDWDM"][row])[:12], cents_to_mu(state["TBDLMJ_C"][row]), str(state["ZZSXDM"][row])
 
 
 def _pbf_mu(detail: dict) -> float:
@@ -140,22 +140,24 @@ def match(findings: list[Finding], cases: list[Case]) -> dict[tuple[str, str], C
     """(rule, entity id) → the case dealing with the finding, or None."""
     taken: set[str] = set()
     out: dict[tuple[str, str], Case | None] = {}
-    for f in sorted(findings, key=Finding.order):
-        start, end = f.window
+    for finding in sorted(findings, key=Finding.order):
+        start, end = finding.window
         candidates = [
-            c
-            for c in cases
-            if c.number not in taken
-            and c.village == f.village
-            and c.problem in COMPATIBLE[f.rule_id]
-            and start <= c.found <= end
+            case
+            for case in cases
+            if case.number not in taken
+            and case.village == finding.village
+            and case.problem in COMPATIBLE[finding.rule_id]
+            and start <= case.found <= end
         ]
         best = min(
-            candidates, key=lambda c: (abs(c.cultivated - f.cultivated_mu), c.found, c.number), default=None
+            candidates,
+            key=lambda case: (abs(case.cultivated - finding.cultivated_mu), case.found, case.number),
+            default=None,
         )
         if best is not None:
             taken.add(best.number)
-        out[(f.rule_id, f.entity_id)] = best
+        out[(finding.rule_id, finding.entity_id)] = best
     return out
 
 
@@ -176,14 +178,14 @@ def lifecycle(findings: list[Finding], cases: list[Case]) -> list[dict]:
     """The manifest truth: per finding, its case (or None) and its colour at every year end."""
     matched = match(findings, cases)
     out = []
-    for f in sorted(findings, key=Finding.order):
-        case = matched[(f.rule_id, f.entity_id)]
+    for finding in sorted(findings, key=Finding.order):
+        case = matched[(finding.rule_id, finding.entity_id)]
         out.append(
             {
-                "rule_id": f.rule_id,
-                "entity_id": f.entity_id,
+                "rule_id": finding.rule_id,
+                "entity_id": finding.entity_id,
                 "case_number": None if case is None else case.number,
-                "colours": {str(y): colour(case, y) for y in range(f.year, LATEST + 1)},
+                "colours": {str(year): colour(case, year) for year in range(finding.year, LATEST + 1)},
             }
         )
     return out

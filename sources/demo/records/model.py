@@ -66,12 +66,12 @@ def planted(
     }
 
 
-def days(n: int | np.integer) -> timedelta:
-    return timedelta(days=int(n))
+def days(count: int | np.integer) -> timedelta:
+    return timedelta(days=int(count))
 
 
-def clamp(d: date, low: date, high: date) -> date:
-    return min(max(d, low), high)
+def clamp(day: date, low: date, high: date) -> date:
+    return min(max(day, low), high)
 
 
 def random_day(rng: np.random.Generator, low: date, high: date) -> date:

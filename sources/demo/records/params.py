@@ -24,7 +24,10 @@ def parameters(rule_id: str) -> dict:
 def grain_capacity() -> dict[int, float]:
     """耕地等别 (1 best … 15) → grain capacity in kg/亩."""
     with GRAIN_CAPACITY_SEED.open(encoding="utf-8") as handle:
-        return {int(r["quality_grade"]): float(r["capacity_kg_per_mu"]) for r in csv.DictReader(handle)}
+        return {
+            int(record["quality_grade"]): float(record["capacity_kg_per_mu"])
+            for record in csv.DictReader(handle)
+        }
 
 
 def capacity_per_mu(grade: float) -> float:

@@ -69,13 +69,13 @@ _FIRM_SUFFIXES = ("有限公司", "集团有限公司", "股份有限公司")
 
 def person_name(rng: np.random.Generator) -> str:
     surname = _SURNAMES[rng.integers(len(_SURNAMES))]
-    n = 1 if rng.random() < 0.3 else 2
-    return surname + "".join(_GIVEN[rng.integers(len(_GIVEN))] for _ in range(n))
+    n_characters = 1 if rng.random() < 0.3 else 2
+    return surname + "".join(_GIVEN[rng.integers(len(_GIVEN))] for _ in range(n_characters))
 
 
 def mobile(rng: np.random.Generator) -> str:
     prefix = _MOBILE_PREFIXES[rng.integers(len(_MOBILE_PREFIXES))]
-    return prefix + "".join(str(d) for d in rng.integers(0, 10, 8))
+    return prefix + "".join(str(digit) for digit in rng.integers(0, 10, 8))
 
 
 def company(rng: np.random.Generator, place: str) -> str:

@@ -4,7 +4,8 @@
 year; 地区生产总值 is set so that construction land per 万元 GDP sits at 11–15 m² and falls every year.
 The 新增 share of supply stays below 60% and falls every year, idle land is all disposed of, and a
 third or more of approved-but-unsupplied land is disposed of — the 000 §三(五)2 ratios (PR20 catalog
-parameters) — except four planted county-years, one per failing ratio.
+parameters) — except four county-years, one per failing ratio, which PR20's plant alters
+(supply_plants.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sources.demo.landclasses import land_classes
-from sources.demo.records.model import XlsxFile, planted
+from sources.demo.records.model import XlsxFile
 from sources.demo.records.params import parameters
+from sources.demo.records.supply_plants import SupplyFigures, plant_pr20_land_use_not_intensive
 from sources.records import record_kind
 
 SUPPLY = record_kind("land_supply")
@@ -35,26 +37,18 @@ def construction_m2(manifest: dict) -> dict[tuple[str, int], float]:
 def land_supply_workbooks(
     manifest: dict, counties: list[str], rng: np.random.Generator
 ) -> tuple[list[XlsxFile], list[dict]]:
-    p = parameters("PR20")
-    max_share = float(p["max_new_share"])
-    min_unsupplied = float(p["min_unsupplied_disposal_rate"])
-    max_m2 = float(p["max_m2_per_10k_yuan_gdp"])
-    gdp_from = int(p["gdp_rule_from_year"])
+    params = parameters("PR20")
+    max_share = float(params["max_new_share"])
+    min_unsupplied = float(params["min_unsupplied_disposal_rate"])
     built = construction_m2(manifest)
-    order = [counties[int(i)] for i in rng.permutation(len(counties))]
-    plant = {  # (county, year) → which ratio fails
-        (order[0], 2024): "new_share",
-        (order[1], 2023): "idle",
-        (order[2], 2024): "unsupplied",
-        (order[3], gdp_from): "gdp",
-    }
+    pr20 = plant_pr20_land_use_not_intensive(counties, rng)
     state = {
-        c: {
+        county_code: {
             "ratio": float(rng.uniform(13.0, 15.0)),
             "share": float(rng.uniform(max_share - 0.1, max_share - 0.04)),
             "supply": float(rng.uniform(2_500, 6_000)),
         }
-        for c in counties
+        for county_code in counties
     }
     header = list(SUPPLY.columns)
     width = len(header)
@@ -68,66 +62,38 @@ def land_supply_workbooks(
         ]
         sums = np.zeros(width - 1)
         for county in counties:
-            s = state[county]
+            course = state[county]
             if year > YEARS[0]:  # every year: less new land in the mix, less land per unit of GDP
-                s["share"] -= float(rng.uniform(0.03, 0.06))
-                s["ratio"] *= float(rng.uniform(0.93, 0.97))
-                s["supply"] *= float(rng.uniform(0.9, 1.1))
-            kind = plant.get((county, year))
-            share = max_share + 0.03 if kind == "new_share" else s["share"]
-            if kind == "new_share":
-                s["share"] = max(s["share"] - 0.08, 0.2)  # the next year falls back below the line
-            total = round(s["supply"], 2)
-            new = round(total * share, 2)
+                course["share"] -= float(rng.uniform(0.03, 0.06))
+                course["ratio"] *= float(rng.uniform(0.93, 0.97))
+                course["supply"] *= float(rng.uniform(0.9, 1.1))
+            share, ratio = course["share"], course["ratio"]
             idle = round(float(rng.uniform(40, 300)), 2)
-            idle_done = round(idle * 0.8, 2) if kind == "idle" else idle
             unsupplied = round(float(rng.uniform(800, 3_000)), 2)
-            rate = (
-                min_unsupplied * 0.7
-                if kind == "unsupplied"
-                else float(rng.uniform(min_unsupplied + 0.08, 0.5))
-            )
-            unsupplied_done = round(unsupplied * rate, 2)
+            figures = SupplyFigures(share, idle, idle, unsupplied, None, ratio)
+            planted_entry = pr20(county, year, course, figures)
+            if figures.disposal_rate is None:
+                figures.disposal_rate = float(rng.uniform(min_unsupplied + 0.08, 0.5))
+            total = round(course["supply"], 2)
+            new = round(total * figures.new_share, 2)
             built_m2 = built[(county, year)]
-            ratio = max_m2 + 1.5 if kind == "gdp" else s["ratio"]
-            gdp = round(built_m2 / (ratio * 10_000), 2)
+            gdp = round(built_m2 / (figures.m2_per_10k_gdp * 10_000), 2)
             values = [
                 total,
                 new,
                 round(total - new, 2),
                 idle,
-                idle_done,
+                figures.idle_done,
                 unsupplied,
-                unsupplied_done,
+                round(unsupplied * figures.disposal_rate, 2),
                 round(built_m2 / M2_PER_MU, 2),
                 gdp,
             ]
             sums += values
             rows.append([county, *values])
-            if kind:
-                entries.append(
-                    planted(
-                        "PR20",
-                        "county",
-                        county,
-                        county,
-                        year,
-                        SUPPLY.table,
-                        {
-                            "source_file": rel,
-                            "sheet": f"{year}年",
-                            "source_row": len(rows),
-                            "fails": {
-                                "new_share": f"新增 share {new / total:.3f} ≥ {max_share}",
-                                "idle": f"闲置土地处置率 {idle_done / idle:.3f} < 1",
-                                "unsupplied": f"批而未供处置率 {unsupplied_done / unsupplied:.3f} "
-                                f"< {min_unsupplied}",
-                                "gdp": f"建设用地 {built_m2 / (gdp * 10_000):.2f} m²/万元 GDP > {max_m2:g}",
-                            }[kind],
-                        },
-                    )
-                )
-        rows.append(["合计", *[round(v, 2) for v in sums]])
+            if planted_entry:
+                entries.append(planted_entry(rel, len(rows), values, built_m2))
+        rows.append(["合计", *[round(value, 2) for value in sums]])
         files.append(
             XlsxFile(SUPPLY.table, rel, {f"{year}年": rows}, {f"{year}年": [f"A1:{chr(64 + width)}1"]})
         )

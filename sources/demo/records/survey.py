@@ -84,8 +84,12 @@ class Survey:
 
     def __init__(self, demo) -> None:
         self.demo = demo
-        planted = {int(p["entity_id"]) for p in demo.manifest["planted"] if p["entity_type"] == "parcel"}
-        self.excluded_bsm = planted | set(int(b) for b in demo.quarantined_bsm)
+        planted = {
+            int(planted_entry["entity_id"])
+            for planted_entry in demo.manifest["planted"]
+            if planted_entry["entity_type"] == "parcel"
+        }
+        self.excluded_bsm = planted | set(int(bsm) for bsm in demo.quarantined_bsm)
         self._index: dict[int, tuple[np.ndarray, RectSet]] = {}
 
     # ------------------------------------------------------------------------------------ change pieces
@@ -97,51 +101,57 @@ class Survey:
         out = []
         for year, (gx, gc) in self.demo.years.items():
             village_of = dict(zip(gx["BSM"].tolist(), gx["VILLAGE"].tolist(), strict=True))
-            for i in range(len(gc["BSM"])):
-                before, after = str(gc["BGQDLBM"][i]), str(gc["BGHDLBM"][i])
+            for row in range(len(gc["BSM"])):
+                before, after = str(gc["BGQDLBM"][row]), str(gc["BGHDLBM"][row])
                 if before not in classes or after not in classes:
                     continue
                 out.append(
                     Piece(
                         year=year,
-                        bsm=int(gc["BSM"][i]),
-                        county=str(gc["COUNTY"][i]),
-                        village=str(codes[village_of[int(gc["BGHTBBSM"][i])]]),
+                        bsm=int(gc["BSM"][row]),
+                        county=str(gc["COUNTY"][row]),
+                        village=str(codes[village_of[int(gc["BGHTBBSM"][row])]]),
                         before=before,
                         after=after,
-                        changed_on=gc["GXSJ"][i].astype("datetime64[D]").astype(date),
-                        before_c=int(gc["BGQTBDLMJ_C"][i]),
-                        after_c=int(gc["BGHTBDLMJ_C"][i]),
-                        area_c=int(gc["TBBGMJ_C"][i]),
-                        grade_before=int(gc["BGQGDDB"][i]),
-                        grade_after=int(gc["BGHGDDB"][i]),
-                        bounds=tuple(float(gc[k][i]) for k in ("x0", "y0", "x1", "y1")),
-                        after_bsm=int(gc["BGHTBBSM"][i]),
+                        changed_on=gc["GXSJ"][row].astype("datetime64[D]").astype(date),
+                        before_c=int(gc["BGQTBDLMJ_C"][row]),
+                        after_c=int(gc["BGHTBDLMJ_C"][row]),
+                        area_c=int(gc["TBBGMJ_C"][row]),
+                        grade_before=int(gc["BGQGDDB"][row]),
+                        grade_after=int(gc["BGHGDDB"][row]),
+                        bounds=tuple(float(gc[column][row]) for column in ("x0", "y0", "x1", "y1")),
+                        after_bsm=int(gc["BGHTBBSM"][row]),
                     )
                 )
-        out.sort(key=lambda p: (p.year, p.county, p.bsm))
+        out.sort(key=lambda planted_entry: (planted_entry.year, planted_entry.county, planted_entry.bsm))
         return out
 
     @cached_property
     def occupations(self) -> list[Piece]:
         """耕地 → construction (is_construction of ref_land_classes)."""
         classes = land_classes()
-        return [p for p in self.pieces if p.before in CULTIVATED and classes[p.after].is_construction]
+        return [
+            piece
+            for piece in self.pieces
+            if piece.before in CULTIVATED and classes[piece.after].is_construction
+        ]
 
     @cached_property
     def gains(self) -> list[Piece]:
         """Other land → 耕地: the new farmland of supplement projects."""
-        return [p for p in self.pieces if p.before not in CULTIVATED and p.after in CULTIVATED]
+        return [
+            piece for piece in self.pieces if piece.before not in CULTIVATED and piece.after in CULTIVATED
+        ]
 
     @cached_property
     def dry_to_paddy(self) -> list[Piece]:
         """旱地 0103 → 水田 0101 (旱改水)."""
-        return [p for p in self.pieces if p.before == "0103" and p.after == "0101"]
+        return [piece for piece in self.pieces if piece.before == "0103" and piece.after == "0101"]
 
     @cached_property
     def to_facility(self) -> list[Piece]:
         """耕地 → 1202 设施农用地."""
-        return [p for p in self.pieces if p.before in CULTIVATED and p.after == "1202"]
+        return [piece for piece in self.pieces if piece.before in CULTIVATED and piece.after == "1202"]
 
     # -------------------------------------------------------------------------------- untouched parcels
 
@@ -151,29 +161,29 @@ class Survey:
         base = self.demo.base
         touched = set()
         for _, gc in self.demo.years.values():
-            touched.update(int(b) for b in gc["BGQTBBSM"])
+            touched.update(int(bsm) for bsm in gc["BGQTBBSM"])
         return np.array(
             [
-                i
-                for i in range(len(base["BSM"]))
-                if int(base["BSM"][i]) not in touched
-                and int(base["BSM"][i]) not in self.excluded_bsm
-                and base["WKB"][i] is None
+                row
+                for row in range(len(base["BSM"]))
+                if int(base["BSM"][row]) not in touched
+                and int(base["BSM"][row]) not in self.excluded_bsm
+                and base["WKB"][row] is None
             ],
             dtype=np.int64,
         )
 
-    def _parcel(self, i: int) -> Parcel:
+    def _parcel(self, row: int) -> Parcel:
         base = self.demo.base
         return Parcel(
-            bsm=int(base["BSM"][i]),
-            county=str(base["COUNTY"][i]),
-            village=str(villages().code[base["VILLAGE"][i]]),
-            dlbm=str(base["DLBM"][i]),
-            grade=int(base["GDDB"][i]),
-            keep=float(base["TBDLMJ_C"][i]) / float(base["TBMJ_C"][i]),
-            bounds=tuple(float(base[k][i]) for k in ("x0", "y0", "x1", "y1")),
-            area_c=int(base["TBMJ_C"][i]),
+            bsm=int(base["BSM"][row]),
+            county=str(base["COUNTY"][row]),
+            village=str(villages().code[base["VILLAGE"][row]]),
+            dlbm=str(base["DLBM"][row]),
+            grade=int(base["GDDB"][row]),
+            keep=float(base["TBDLMJ_C"][row]) / float(base["TBMJ_C"][row]),
+            bounds=tuple(float(base[column][row]) for column in ("x0", "y0", "x1", "y1")),
+            area_c=int(base["TBMJ_C"][row]),
         )
 
     @cached_property
@@ -181,9 +191,9 @@ class Survey:
         """Base 耕地 parcels no change survey touches and nothing is planted on, sown to grain."""
         base = self.demo.base
         return [
-            self._parcel(i)
-            for i in self._untouched_rows
-            if str(base["DLBM"][i]) in CULTIVATED and base["ZZSXDM"][i] in GRAIN_CODES
+            self._parcel(row)
+            for row in self._untouched_rows
+            if str(base["DLBM"][row]) in CULTIVATED and base["ZZSXDM"][row] in GRAIN_CODES
         ]
 
     @cached_property
@@ -192,9 +202,9 @@ class Survey:
         功能区, so they are the 耕地 that temporary use may take."""
         base = self.demo.base
         return [
-            self._parcel(i)
-            for i in self._untouched_rows
-            if str(base["DLBM"][i]) in CULTIVATED and base["ZZSXDM"][i] == "FLS"
+            self._parcel(row)
+            for row in self._untouched_rows
+            if str(base["DLBM"][row]) in CULTIVATED and base["ZZSXDM"][row] == "FLS"
         ]
 
     @cached_property
@@ -203,18 +213,18 @@ class Survey:
         water, bare land…)."""
         base, classes = self.demo.base, land_classes()
         return [
-            self._parcel(i)
-            for i in self._untouched_rows
-            if str(base["DLBM"][i]) not in CULTIVATED
-            and str(base["DLBM"][i]) in classes
-            and not classes[str(base["DLBM"][i])].is_construction
+            self._parcel(row)
+            for row in self._untouched_rows
+            if str(base["DLBM"][row]) not in CULTIVATED
+            and str(base["DLBM"][row]) in classes
+            and not classes[str(base["DLBM"][row])].is_construction
         ]
 
     def near_protection(self, bounds: list[tuple[float, float, float, float]], margin: float) -> np.ndarray:
         """Mask: the rectangle comes within `margin` of a 永农 box or a 粮食生产功能区."""
         if not bounds:
             return np.zeros(0, dtype=bool)
-        arr = tuple(np.array([b[k] for b in bounds]) for k in range(4))
+        arr = tuple(np.array([box[edge] for box in bounds]) for edge in range(4))
         near = near_any(arr, of(self.demo.control["YJJBNT"]), margin)
         return near | near_any(arr, of(self.demo.control["LSGNQ"]), margin)
 
@@ -236,18 +246,18 @@ class Survey:
         measures it: Σ TBDLMJ × the planar share of each parcel inside (quarantined parcels left out)."""
         rows, rects = self._indexed(year)
         state = self.state(year)
-        _, j, area = overlap_pairs(tuple(np.array([v]) for v in bounds), rects)
-        r = rows[j]
-        keep = np.isin(state["DLBM"][r].astype(str), list(classes)) & (area > 0)
-        x0, y0, x1, y1 = (state[k][r][keep] for k in ("x0", "y0", "x1", "y1"))
+        _, parcel_index, area = overlap_pairs(tuple(np.array([value]) for value in bounds), rects)
+        parcel_rows = rows[parcel_index]
+        keep = np.isin(state["DLBM"][parcel_rows].astype(str), list(classes)) & (area > 0)
+        x0, y0, x1, y1 = (state[column][parcel_rows][keep] for column in ("x0", "y0", "x1", "y1"))
         share = area[keep] / ((x1 - x0) * (y1 - y0))
-        return float((state["TBDLMJ_C"][r][keep] / 100 * share).sum())
+        return float((state["TBDLMJ_C"][parcel_rows][keep] / 100 * share).sum())
 
     def near_pbf(self, bounds: list[tuple[float, float, float, float]], margin: float) -> np.ndarray:
         """Mask: the rectangle comes within `margin` of a 永农 box."""
         if not bounds:
             return np.zeros(0, dtype=bool)
-        arr = tuple(np.array([b[k] for b in bounds]) for k in range(4))
+        arr = tuple(np.array([box[edge] for box in bounds]) for edge in range(4))
         return near_any(arr, of(self.demo.control["YJJBNT"]), margin)
 
     # --------------------------------------------------------------------------------------- villages
@@ -268,18 +278,23 @@ class Survey:
                 np.isin(state["DLBM"].astype(str), CULTIVATED) & ~np.isin(state["BSM"], quarantined)
             )
             bounds = of(state, rows)
-            i, _, area = overlap_pairs(bounds, pbf)
+            row_position, _, area = overlap_pairs(bounds, pbf)
             planar = (bounds[2] - bounds[0]) * (bounds[3] - bounds[1])
-            share = np.minimum(np.bincount(i, weights=area, minlength=len(rows)) / planar, 1.0)
+            share = np.minimum(np.bincount(row_position, weights=area, minlength=len(rows)) / planar, 1.0)
             cult = state["TBDLMJ_C"][rows].astype(np.int64)
             inside = np.rint(cult * share).astype(np.int64)
             village = state["VILLAGE"][rows]
             totals: dict[str, list[int]] = {}
-            for v, c, p in zip(village.tolist(), cult.tolist(), inside.tolist(), strict=True):
-                t = totals.setdefault(str(codes[v]), [0, 0])
-                t[0] += c
-                t[1] += p
-            out[year] = {k: (v[0], v[1]) for k, v in sorted(totals.items())}
+            for village_number, cultivated, pbf_c in zip(
+                village.tolist(), cult.tolist(), inside.tolist(), strict=True
+            ):
+                village_totals = totals.setdefault(str(codes[village_number]), [0, 0])
+                village_totals[0] += cultivated
+                village_totals[1] += pbf_c
+            out[year] = {
+                code: (village_number[0], village_number[1])
+                for code, village_number in sorted(totals.items())
+            }
         return out
 
     @cached_property
@@ -290,8 +305,8 @@ class Survey:
         rows = np.flatnonzero(keep)
         near = near_any(of(base, rows), of(self.demo.control["YJJBNT"]), PBF_VILLAGE_MARGIN)
         codes = villages().code
-        return {str(codes[v]) for v in base["VILLAGE"][rows[near]]}
+        return {str(codes[village_number]) for village_number in base["VILLAGE"][rows[near]]}
 
     @staticmethod
     def county_codes() -> list[str]:
-        return [c.code for c in counties()]
+        return [county.code for county in counties()]

@@ -49,13 +49,17 @@ def _cell(ref: str, value) -> str:
 
 def _sheet_xml(rows: list[list], merged: list[str]) -> str:
     out = []
-    for r, row in enumerate(rows, start=1):
-        cells = [_cell(f"{column_letter(c)}{r}", v) for c, v in enumerate(row) if v is not None and v != ""]
+    for row_number, row in enumerate(rows, start=1):
+        cells = [
+            _cell(f"{column_letter(column)}{row_number}", value)
+            for column, value in enumerate(row)
+            if value is not None and value != ""
+        ]
         if cells:
-            out.append(f'<row r="{r}">{"".join(cells)}</row>')
+            out.append(f'<row r="{row_number}">{"".join(cells)}</row>')
     merge_xml = (
         f'<mergeCells count="{len(merged)}">'
-        + "".join(f'<mergeCell ref="{m}"/>' for m in merged)
+        + "".join(f'<mergeCell ref="{merge}"/>' for merge in merged)
         + "</mergeCells>"
         if merged
         else ""
@@ -69,14 +73,14 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list
     names = list(sheets)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    def put(z: zipfile.ZipFile, name: str, text: str) -> None:
+    def put(archive: zipfile.ZipFile, name: str, text: str) -> None:
         info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        z.writestr(info, text)
+        archive.writestr(info, text)
 
-    with zipfile.ZipFile(path, "w") as z:
+    with zipfile.ZipFile(path, "w") as archive:
         put(
-            z,
+            archive,
             "[Content_Types].xml",
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             f'<Default Extension="rels" ContentType="{_RELS_CT}"/>'
@@ -84,41 +88,41 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list
             f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
             f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
             + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="{_CT}.worksheet+xml"/>'
-                for i in range(len(names))
+                f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{_CT}.worksheet+xml"/>'
+                for number in range(1, len(names) + 1)
             )
             + "</Types>",
         )
         put(
-            z,
+            archive,
             "_rels/.rels",
             f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
             f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         put(
-            z,
+            archive,
             "xl/workbook.xml",
             f"<workbook {_NS} {_REL_NS}><sheets>"
             + "".join(
-                f'<sheet name="{escape(n)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                for i, n in enumerate(names)
+                f'<sheet name="{escape(sheet_name)}" sheetId="{position + 1}" r:id="rId{position + 1}"/>'
+                for position, sheet_name in enumerate(names)
             )
             + "</sheets></workbook>",
         )
         put(
-            z,
+            archive,
             "xl/_rels/workbook.xml.rels",
             f'<Relationships xmlns="{_PKG}">'
             + "".join(
-                f'<Relationship Id="rId{i + 1}" Type="{_DOC}/worksheet" '
-                f'Target="worksheets/sheet{i + 1}.xml"/>'
-                for i in range(len(names))
+                f'<Relationship Id="rId{position + 1}" Type="{_DOC}/worksheet" '
+                f'Target="worksheets/sheet{position + 1}.xml"/>'
+                for position in range(len(names))
             )
             + f'<Relationship Id="rId{len(names) + 1}" Type="{_DOC}/styles" Target="styles.xml"/>'
             "</Relationships>",
         )
         put(
-            z,
+            archive,
             "xl/styles.xml",
             f"<styleSheet {_NS}>"
             '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
@@ -127,6 +131,10 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list
             '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
             "</styleSheet>",
         )
-        for i, name in enumerate(names):
-            put(z, f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(sheets[name], merges.get(name, [])))
+        for position, name in enumerate(names):
+            put(
+                archive,
+                f"xl/worksheets/sheet{position + 1}.xml",
+                _sheet_xml(sheets[name], merges.get(name, [])),
+            )
     return path
