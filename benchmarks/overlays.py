@@ -213,8 +213,10 @@ def setup(workdir: Path, parcels: int, seed: int, reuse: bool) -> dict[str, Any]
     from warehouse.connection import warehouse
 
     stamp = workdir / "setup.json"
+    from quality.catalog import dbt_vars
+
     distance = connect_distance_m()
-    vars_ = json.dumps({"pbf_connect_distance_m": distance})
+    vars_ = dbt_vars()  # the rule catalog's parameters, as the pipeline passes them
     previous = json.loads(stamp.read_text()) if stamp.exists() else None
     fresh = not (reuse and previous and previous["parcels"] == parcels and previous["seed"] == seed)
     started = time.perf_counter()

@@ -148,3 +148,21 @@ def publish_catalog(con: duckdb.DuckDBPyConnection) -> int:
         ],
     )  # fmt: skip
     return len(rules)
+
+
+def dbt_vars() -> str:
+    """Every rule's parameters from the rule catalog (the models read them with `rule_parameter`), and the
+    risk index's weights, as dbt --vars (the catalog governs; dbt_project.yml only holds defaults for
+    hand runs)."""
+    rule_parameters = {
+        rule_id: rule.parameters for rule_id, rule in load_catalog().items() if rule.parameters
+    }
+    risk = load_risk_index()["parameters"]
+    return json.dumps(
+        {
+            "rule_parameters": rule_parameters,
+            "risk_index_weights": risk["weights"],
+            "risk_index_scale": risk["scale"],
+        },
+        ensure_ascii=False,
+    )

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.assets.dbt_models import catalog_vars
-from quality.catalog import SUBJECT_SCHEMA, load_catalog
+from quality.catalog import SUBJECT_SCHEMA, dbt_vars, load_catalog
 from warehouse.config import TRANSFORMS_DIR, extension_dir
 
 _COMPILED_CATALOG = "rule_subjects_compiled"
@@ -35,7 +34,7 @@ def compiled_subjects(scratch: Path) -> dict[str, str]:
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt), "compile", "--quiet", "--profiles-dir", str(TRANSFORMS_DIR), "--target-path",
-        str(scratch / "target"), "--select", "path:models/quality", "--vars", catalog_vars(),
+        str(scratch / "target"), "--select", "path:models/quality", "--vars", dbt_vars(),
     ]  # fmt: skip
     completed = subprocess.run(command, cwd=TRANSFORMS_DIR, env=env, capture_output=True, text=True)
     if completed.returncode != 0:

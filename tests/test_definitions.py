@@ -82,11 +82,11 @@ def test_dbt_rule_parameter_defaults_match_the_rule_catalog():
 
     import yaml
 
-    from orchestration.assets.dbt_models import catalog_vars
+    from quality.catalog import dbt_vars
     from warehouse.config import TRANSFORMS_DIR
 
     defaults = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
-    passed = json.loads(catalog_vars())
+    passed = json.loads(dbt_vars())
     for rule_id, parameters in defaults["rule_parameters"].items():
         assert parameters.items() <= passed["rule_parameters"][rule_id].items(), rule_id
     used = {

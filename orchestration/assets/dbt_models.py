@@ -7,14 +7,12 @@ case lifecycle, risk index, scorecard) read the findings. Splitting the dbt sele
 keeps the asset graph acyclic.
 """
 
-import json
-
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
 from orchestration.resources import WarehouseResource
-from quality.catalog import load_catalog, load_risk_index
+from quality.catalog import dbt_vars
 
 MANIFEST = FARMLAND_DBT.manifest_path
 TRANSLATOR = FarmlandTranslator()
@@ -23,24 +21,6 @@ TRANSLATOR = FarmlandTranslator()
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource, *options: str):
     with farmland.for_dbt():
         yield from dbt.cli(["build", *options], context=context).stream()
-
-
-def catalog_vars() -> str:
-    """Every rule's parameters from the rule catalog (the models read them with `rule_parameter`), and the
-    risk index's weights, as dbt --vars (the catalog governs; dbt_project.yml only holds defaults for
-    hand runs)."""
-    rule_parameters = {
-        rule_id: rule.parameters for rule_id, rule in load_catalog().items() if rule.parameters
-    }
-    risk = load_risk_index()["parameters"]
-    return json.dumps(
-        {
-            "rule_parameters": rule_parameters,
-            "risk_index_weights": risk["weights"],
-            "risk_index_scale": risk["scale"],
-        },
-        ensure_ascii=False,
-    )
 
 
 # The rule subjects (models/quality) are built in the step whose models they read, so each rule's check
@@ -58,7 +38,7 @@ def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmlan
     the subjects of the row-quarantine rules, which read raw and the seeds."""
     # Cautious: the seeds' own tests run here; the staging models' relationship tests against the seeds
     # wait for the staging step (those models do not exist yet in this run).
-    yield from _build(context, dbt, farmland, "--indirect-selection", "cautious", "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--indirect-selection", "cautious", "--vars", dbt_vars())
 
 
 @dbt_assets(
@@ -68,7 +48,7 @@ def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmlan
 def survey_models(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays;
     and the subject of the delivery gate (DQ09)."""
-    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
 
 
 INDICATOR_MARTS = "models/marts"
@@ -81,7 +61,7 @@ FINDING_MARTS = "models/marts/findings"
 )  # fmt: skip
 def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """The indicator marts analysts query (INDICATORS.md), and the subjects of the policy rules."""
-    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
 
 
 @dbt_assets(
@@ -90,7 +70,7 @@ def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmlan
 )  # fmt: skip
 def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
     """Marts built on the policy findings: the case lifecycle, the risk index, the county scorecard."""
-    yield from _build(context, dbt, farmland, "--vars", catalog_vars())
+    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
 
 
 def dbt_resource() -> DbtCliResource:
