@@ -177,12 +177,12 @@ def connect_distance_m() -> float:
 
 
 def _dbt(workdir: Path, *args: str) -> None:
-    from warehouse.config import TRANSFORMS_DIR, extension_dir
+    from orchestration.resources import WarehouseResource
+    from warehouse.config import TRANSFORMS_DIR
 
     env = {
         **os.environ,
-        "FARMLAND_WAREHOUSE": str(workdir / DATABASE),
-        "FARMLAND_EXTENSION_DIR": str(extension_dir()),
+        **WarehouseResource(warehouse=str(workdir / DATABASE)).dbt_profile_env(),
         # dbt's artefacts go to the scratch folder, not transforms/target of the checkout
         "DBT_TARGET_PATH": str(workdir / "dbt_target"),
         "DBT_LOG_PATH": str(workdir / "dbt_logs"),

@@ -11,7 +11,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from warehouse.config import EXTENSIONS_ENV, TRANSFORMS_DIR, WAREHOUSE_ENV, extension_dir, warehouse_path
+from warehouse.config import (
+    EXTENSIONS_ENV,
+    TRANSFORMS_DIR,
+    WAREHOUSE_ENV,
+    DuckDBLimits,
+    extension_dir,
+    warehouse_path,
+)
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -22,8 +29,12 @@ _BIN = str(Path(sys.executable).parent)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 # Parsing reads the profile, which needs these; a run sets them from WarehouseResource.
-os.environ.setdefault(WAREHOUSE_ENV, str(warehouse_path()))
-os.environ.setdefault(EXTENSIONS_ENV, str(extension_dir()))
+for _name, _value in {
+    WAREHOUSE_ENV: str(warehouse_path()),
+    EXTENSIONS_ENV: str(extension_dir()),
+    **DuckDBLimits.for_warehouse(warehouse_path()).environment(),
+}.items():
+    os.environ.setdefault(_name, _value)
 
 FARMLAND_DBT = DbtProject(project_dir=TRANSFORMS_DIR, profiles_dir=TRANSFORMS_DIR)
 # Under `dagster dev` (make ui) the manifest is re-parsed on every load; elsewhere prepare_dbt_project()

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from warehouse.config import EXTENSIONS_ENV, WAREHOUSE_ENV, extension_dir, landing_path, warehouse_path
+from warehouse.config import (
+    EXTENSIONS_ENV,
+    WAREHOUSE_ENV,
+    DuckDBLimits,
+    extension_dir,
+    landing_path,
+    warehouse_path,
+)
+from warehouse.connection import warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -27,6 +36,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     warehouse: str = ""
     landing: str = ""
+    # DuckDB's memory_limit (e.g. "4GB") and spill folder for every process of a run; empty: the
+    # environment's or the defaults (warehouse.config.DuckDBLimits)
+    memory_limit: str = ""
+    temp_directory: str = ""
 
     @property
     def warehouse_file(self) -> Path:
@@ -36,9 +49,26 @@ class WarehouseResource(dg.ConfigurableResource):
     def landing_folder(self) -> Path:
         return Path(self.landing).resolve() if self.landing else landing_path()
 
+    @property
+    def limits(self) -> DuckDBLimits:
+        default = DuckDBLimits.for_warehouse(self.warehouse_file)
+        return DuckDBLimits(
+            self.memory_limit or default.memory_limit,
+            Path(self.temp_directory).resolve() if self.temp_directory else default.temp_directory,
+        )
+
+    def open(self, *, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The warehouse for the length of a step, held to this run's limits."""
+        return warehouse(self.warehouse_file, read_only=read_only, limits=self.limits)
+
     def dbt_profile_env(self) -> dict[str, str]:
-        """The environment transforms/profiles.yml reads: this warehouse file and the extension folder."""
-        return {WAREHOUSE_ENV: str(self.warehouse_file), EXTENSIONS_ENV: str(extension_dir())}
+        """The environment transforms/profiles.yml reads: this warehouse file, the extension folder and
+        the DuckDB limits, so the dbt process is held to the same memory as the pipeline's own."""
+        return {
+            WAREHOUSE_ENV: str(self.warehouse_file),
+            EXTENSIONS_ENV: str(extension_dir()),
+            **self.limits.environment(),
+        }
 
     @contextmanager
     def for_dbt(self) -> Iterator[None]:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.resources import WarehouseResource
 from quality.catalog import SUBJECT_SCHEMA, dbt_vars, load_catalog
-from warehouse.config import TRANSFORMS_DIR, extension_dir
+from warehouse.config import TRANSFORMS_DIR
 
 _COMPILED_CATALOG = "rule_subjects_compiled"
 
@@ -26,11 +27,8 @@ _COMPILED_CATALOG = "rule_subjects_compiled"
 def compiled_subjects(scratch: Path) -> dict[str, str]:
     """{subject model: compiled SELECT} for every evaluated rule of the catalog."""
     scratch.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "FARMLAND_WAREHOUSE": str(scratch / f"{_COMPILED_CATALOG}.duckdb"),
-        "FARMLAND_EXTENSION_DIR": str(extension_dir()),
-    }
+    scratch_warehouse = WarehouseResource(warehouse=str(scratch / f"{_COMPILED_CATALOG}.duckdb"))
+    env = {**os.environ, **scratch_warehouse.dbt_profile_env()}
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt), "compile", "--quiet", "--profiles-dir", str(TRANSFORMS_DIR), "--target-path",

@@ -4,6 +4,8 @@ resources, the dbt profile and the CLI agree on one warehouse file."""
 from __future__ import annotations
 
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +15,13 @@ SEEDS_DIR = TRANSFORMS_DIR / "seeds"
 WAREHOUSE_ENV = "FARMLAND_WAREHOUSE"
 LANDING_ENV = "FARMLAND_LANDING"
 EXTENSIONS_ENV = "FARMLAND_EXTENSION_DIR"
+MEMORY_LIMIT_ENV = "FARMLAND_MEMORY_LIMIT"
+TEMP_DIRECTORY_ENV = "FARMLAND_TEMP_DIRECTORY"
+
+# Each process that opens DuckDB (a pipeline step, a dbt run, the rule runner) holds at most this much;
+# beyond it DuckDB spills to the temp directory instead of growing with the region. A run has one such
+# process at a time, so a province build stays within this figure plus the Python process around it.
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 def warehouse_path() -> Path:
@@ -34,3 +43,30 @@ def landing_path() -> Path:
 def extension_dir() -> Path:
     """Project-local DuckDB extension directory; the spatial extension is installed here from its wheel."""
     return Path(os.environ.get(EXTENSIONS_ENV, REPO_ROOT / ".duckdb_extensions")).resolve()
+
+
+@dataclass(frozen=True)
+class DuckDBLimits:
+    """What every DuckDB connection of the pipeline is held to: `memory_limit` (a DuckDB size such as
+    '4GB') and the `temp_directory` it spills to."""
+
+    memory_limit: str
+    temp_directory: Path
+
+    @classmethod
+    def for_warehouse(cls, warehouse: Path | None = None) -> DuckDBLimits:
+        """The environment's limits (FARMLAND_MEMORY_LIMIT, FARMLAND_TEMP_DIRECTORY), else the default
+        limit and a spill folder beside the warehouse file."""
+        if warehouse is None:  # an in-memory database spills to the system's temporary folder
+            spill = Path(tempfile.gettempdir()) / "farmland-duckdb.tmp"
+        else:
+            spill = warehouse.resolve().with_name(warehouse.name + ".tmp")
+        folder = os.environ.get(TEMP_DIRECTORY_ENV) or spill
+        return cls(os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT, Path(folder).resolve())
+
+    def duckdb_config(self) -> dict[str, str]:
+        return {"memory_limit": self.memory_limit, "temp_directory": str(self.temp_directory)}
+
+    def environment(self) -> dict[str, str]:
+        """The same limits for a dbt process, whose profile reads them from the environment."""
+        return {MEMORY_LIMIT_ENV: self.memory_limit, TEMP_DIRECTORY_ENV: str(self.temp_directory)}

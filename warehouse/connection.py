@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.config import extension_dir, warehouse_path
+from warehouse.config import DuckDBLimits, extension_dir, warehouse_path
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality")
 
@@ -44,11 +44,16 @@ def ensure_spatial_installed() -> Path:
     return directory
 
 
-def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file (or `:memory:`) with spatial loaded."""
-    target = ":memory:" if str(path) == ":memory:" else str(Path(path or warehouse_path()).resolve())
-    if target != ":memory:" and not read_only:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False, limits: DuckDBLimits | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file (or `:memory:`) with spatial loaded, held to `limits` (default:
+    the environment's, see DuckDBLimits)."""
+    in_memory = str(path) == ":memory:"
+    target = ":memory:" if in_memory else str(Path(path or warehouse_path()).resolve())
+    if not in_memory and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+    limits = limits or DuckDBLimits.for_warehouse(None if in_memory else Path(target))
     directory = ensure_spatial_installed()
     con = duckdb.connect(
         target,
@@ -57,6 +62,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
             "extension_directory": str(directory),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            **limits.duckdb_config(),
         },
     )
     con.execute("LOAD spatial")
@@ -80,10 +86,10 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def warehouse(
-    path: Path | str | None = None, *, read_only: bool = False
+    path: Path | str | None = None, *, read_only: bool = False, limits: DuckDBLimits | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open, bootstrap (when writable) and always close: DuckDB allows one writer per file."""
-    con = connect(path, read_only=read_only)
+    con = connect(path, read_only=read_only, limits=limits)
     try:
         if not read_only:
             bootstrap(con)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from warehouse.config import published_path
+from warehouse.config import DuckDBLimits, published_path
 from warehouse.connection import connect
 
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
 
 
-def publish(working: Path, target: Path | None = None) -> dict[str, int]:
+def publish(
+    working: Path, target: Path | None = None, *, limits: DuckDBLimits | None = None
+) -> dict[str, int]:
     """Copy the published schemas of `working` into `target` (default: <working>_published.duckdb).
 
     Returns the row count of every table copied.
@@ -25,7 +27,7 @@ def publish(working: Path, target: Path | None = None) -> dict[str, int]:
     staging_file = target.with_name(target.name + ".next")
     staging_file.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = connect(working)
+    con = connect(working, limits=limits)
     try:
         con.execute(f"ATTACH '{staging_file}' AS snapshot")
         tables = con.execute(

@@ -19,5 +19,5 @@ from warehouse.publish import publish
 )
 def published_snapshot(farmland: WarehouseResource) -> dg.MaterializeResult:
     target = published_path(farmland.warehouse_file)
-    counts = publish(farmland.warehouse_file, target)
+    counts = publish(farmland.warehouse_file, target, limits=farmland.limits)
     return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})

@@ -20,7 +20,7 @@ from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.resources import WarehouseResource
 from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
-from warehouse.connection import transaction, warehouse
+from warehouse.connection import transaction
 
 QUARANTINE_RULES = rules_with("quarantine_row")
 GATE_RULES = rules_with("block_year")
@@ -95,7 +95,7 @@ REJECTS_KEY = ["raw", "rejects"]
     "reason. Staging models exclude them.",
 )
 def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource):
-    with warehouse(farmland.warehouse_file) as con:
+    with farmland.open() as con:
         publish_catalog(con)
         outcomes = evaluate_rules(con, [r.rule_id for r in QUARANTINE_RULES])
         with transaction(con):
@@ -157,7 +157,7 @@ def gate_message(violations: pd.DataFrame, blocked: list[int]) -> str:
     "class before it reaches the marts; writes quality.survey_year_status.",
 )
 def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseResource):
-    with warehouse(farmland.warehouse_file) as con:
+    with farmland.open() as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in GATE_RULES])
 
         failing_years = {int(y) for o in outcomes for y in o.violations["year"].dropna().unique()}
@@ -194,7 +194,7 @@ FINDINGS_KEY = ["quality", "violations"]
     "parcel and the clause it breaks. quality.violations also holds the DQ rules' violations.",
 )
 def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource):
-    with warehouse(farmland.warehouse_file) as con:
+    with farmland.open() as con:
         outcomes = evaluate_rules(con, [r.rule_id for r in FINDING_RULES])
         with transaction(con):
             record_outcomes(con, outcomes, context.run_id)

@@ -17,7 +17,6 @@ from quality.file_rules import delivered_files, file_results, record_file_result
 from sources.errors import DeliveryError
 from sources.extract.load import load_layer
 from sources.layers import LAYERS, Layer
-from warehouse.connection import warehouse
 from warehouse.region import region
 
 
@@ -80,7 +79,7 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
     def load(context: AssetExecutionContext, farmland: WarehouseResource):
         years = {int(key) for key in context.partition_keys} if layer.yearly else None
         refusal: DeliveryError | None = None
-        with warehouse(farmland.warehouse_file) as con:
+        with farmland.open() as con:
             try:
                 report = load_layer(con, farmland.landing_folder, layer, region().crs_epsg, years=years)
             except DeliveryError as error:

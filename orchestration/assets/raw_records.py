@@ -14,7 +14,6 @@ from orchestration.resources import WarehouseResource
 from sources.errors import DeliveryError
 from sources.extract.records import load_records
 from sources.records import RECORD_KINDS, RecordKind
-from warehouse.connection import warehouse
 
 
 def _delivered_as(kind: RecordKind) -> str:
@@ -39,7 +38,7 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
         f"load time and file hash.{personal}",
     )
     def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse(farmland.warehouse_file) as con:
+        with farmland.open() as con:
             try:
                 report = load_records(con, farmland.landing_folder, kind)
             except DeliveryError as error:
