@@ -14,7 +14,8 @@ import logging
 import shutil
 import struct
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
+import pyogrio.raw
 import shapely
 from pyproj import CRS
 
@@ -37,16 +39,11 @@ SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 EPSG_MIN_CONFIDENCE = 70
 
 
-@dataclass
-class LayerData:
-    """One delivered layer as read: attributes (field names as delivered), WKB geometry and its CRS."""
+class _DeclaredCRS:
+    """What a layer declares about its coordinates (crs_epsg, crs_wkt)."""
 
-    table: pa.Table
-    wkb: pa.Array  # binary WKB per feature, null where the feature has no geometry
-    crs_epsg: int | None  # None with crs_wkt None = the file declares no CRS at all
+    crs_epsg: int | None
     crs_wkt: str | None
-    format: str  # a value of sources.layers.FORMATS
-    encoding: str | None = None  # text encoding of a Shapefile .dbf (None for self-describing formats)
 
     @property
     def has_crs(self) -> bool:
@@ -58,6 +55,44 @@ class LayerData:
         if self.crs_epsg is not None:
             return f"EPSG:{self.crs_epsg}"
         return self.crs_wkt
+
+
+@dataclass
+class LayerData(_DeclaredCRS):
+    """One delivered layer as read: attributes (field names as delivered), WKB geometry and its CRS."""
+
+    table: pa.Table
+    wkb: pa.Array  # binary WKB per feature, null where the feature has no geometry
+    crs_epsg: int | None  # None with crs_wkt None = the file declares no CRS at all
+    crs_wkt: str | None
+    format: str  # a value of sources.layers.FORMATS
+    encoding: str | None = None  # text encoding of a Shapefile .dbf (None for self-describing formats)
+
+
+# Features read at once: a delivered file of any size passes through the loader this many at a time.
+BATCH_ROWS = 65_536
+
+
+@dataclass
+class LayerStream(_DeclaredCRS):
+    """One delivered layer opened for reading, batch by batch: its attribute schema (field names as
+    delivered), its declared CRS, and `batches()` of (attributes, WKB geometry)."""
+
+    schema: pa.Schema
+    crs_epsg: int | None
+    crs_wkt: str | None
+    format: str
+    encoding: str | None
+    _batches: Iterator[tuple[pa.Table, pa.Array]]
+
+    def batches(self) -> Iterator[tuple[pa.Table, pa.Array]]:
+        """Each batch once; a file that breaks while being read raises DeliveryError."""
+        try:
+            yield from self._batches
+        except DeliveryError:
+            raise
+        except Exception as exc:  # GDAL/Arrow errors on a corrupt file
+            raise DeliveryError(f"cannot be read as {self.format} ({exc})") from exc
 
 
 def format_of(path: Path) -> str:
@@ -324,9 +359,11 @@ def cpg_encoding(cpg: Path, dbf: Path) -> str:
     return encoding
 
 
-def _read_geoparquet(path: Path) -> LayerData:
-    table = pq.read_table(path)
-    raw_geo = (table.schema.metadata or {}).get(b"geo")
+@contextmanager
+def _open_geoparquet(path: Path, batch_rows: int) -> Iterator[LayerStream]:
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    raw_geo = (schema.metadata or {}).get(b"geo")
     if raw_geo is None:
         raise DeliveryError(
             f"{path.name}: Parquet file without GeoParquet 'geo' metadata; deliver it as GeoParquet",
@@ -338,10 +375,21 @@ def _read_geoparquet(path: Path) -> LayerData:
     # The key missing means OGC:CRS84 (the GeoParquet default); an explicit null means "unknown".
     declared = spec["crs"] if "crs" in spec else "OGC:CRS84"
     epsg, wkt = _crs_of(declared)
-    column = table.column(name).combine_chunks()
-    wkb = _geoparquet_column_to_wkb(column, spec.get("encoding", "WKB"), path)
-    attributes = table.drop_columns([c for c in geo["columns"] if c in table.column_names])
-    return LayerData(attributes.replace_schema_metadata(None), wkb, epsg, wkt, "GeoParquet", None)
+    geometry_columns = [c for c in geo["columns"] if c in schema.names]
+    attributes = pa.schema([f for f in schema if f.name not in geometry_columns])
+
+    def batches() -> Iterator[tuple[pa.Table, pa.Array]]:
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            table = pa.Table.from_batches([batch])
+            wkb = _geoparquet_column_to_wkb(
+                table.column(name).combine_chunks(), spec.get("encoding", "WKB"), path
+            )
+            yield table.drop_columns(geometry_columns).replace_schema_metadata(None), wkb
+
+    try:
+        yield LayerStream(attributes, epsg, wkt, "GeoParquet", None, batches())
+    finally:
+        parquet.close()
 
 
 def _geoparquet_column_to_wkb(column: pa.Array, encoding: str, path: Path) -> pa.Array:
@@ -376,7 +424,8 @@ def _geoparquet_column_to_wkb(column: pa.Array, encoding: str, path: Path) -> pa
     return ga.as_wkb(wrapped).storage.cast(pa.binary())
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None) -> LayerData:
+@contextmanager
+def _open_ogr(path: Path, fmt: str, layer: str | None, batch_rows: int) -> Iterator[LayerStream]:
     encoding = None
     if fmt == "ESRI Shapefile":
         cpg = _sibling(path, ".cpg")
@@ -387,23 +436,32 @@ def _read_ogr(path: Path, fmt: str, layer: str | None) -> LayerData:
     # An explicit encoding for Shapefiles stops GDAL from trusting the .dbf language byte or falling
     # back to Latin-1; GeoPackage and FileGDB are UTF-8 by definition.
     info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-    meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
-    geometry_name = meta.get("geometry_name") or "wkb_geometry"
-    if geometry_name in table.column_names:
-        wkb = table.column(geometry_name).combine_chunks()
-        if isinstance(wkb.type, pa.ExtensionType):
-            wkb = wkb.storage
-        wkb = wkb.cast(pa.binary())
-        table = table.drop_columns([geometry_name])
-    else:
-        wkb = pa.nulls(table.num_rows, pa.binary())
-    table = table.replace_schema_metadata(None)
     epsg, wkt = _crs_of(info.get("crs"))
-    return LayerData(table, wkb, epsg, wkt, fmt, encoding)
+    with pyogrio.raw.open_arrow(
+        path, layer=layer, encoding=encoding, batch_size=batch_rows, use_pyarrow=True
+    ) as (meta, reader):
+        geometry_name = meta.get("geometry_name") or "wkb_geometry"
+        attributes = pa.schema([f for f in reader.schema if f.name != geometry_name])
+
+        def batches() -> Iterator[tuple[pa.Table, pa.Array]]:
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                if geometry_name in table.column_names:
+                    wkb = table.column(geometry_name).combine_chunks()
+                    if isinstance(wkb.type, pa.ExtensionType):
+                        wkb = wkb.storage
+                    wkb = wkb.cast(pa.binary())
+                    table = table.drop_columns([geometry_name])
+                else:
+                    wkb = pa.nulls(table.num_rows, pa.binary())
+                yield table.replace_schema_metadata(None), wkb
+
+        yield LayerStream(attributes, epsg, wkt, fmt, encoding, batches())
 
 
-def read_layer(path: Path, layer: str | None = None) -> LayerData:
-    """Read a delivered layer from GeoParquet, GeoPackage, Shapefile or FileGDB.
+@contextmanager
+def open_layer(path: Path, layer: str | None = None, batch_rows: int | None = None) -> Iterator[LayerStream]:
+    """Open a delivered layer (GeoParquet, GeoPackage, Shapefile or FileGDB) for reading batch by batch.
 
     `layer` picks a layer inside a GeoPackage/FileGDB (default: the one named like the file, else the
     first). Shapefile text is decoded with the .cpg's encoding, or detected strictly from the .dbf bytes
@@ -411,15 +469,32 @@ def read_layer(path: Path, layer: str | None = None) -> LayerData:
     """
     path = Path(path)
     fmt = format_of(path)
+    batch_rows = batch_rows or BATCH_ROWS
     if not path.exists():
         raise DeliveryError(f"{path.name}: file not found", source_file=str(path))
     if fmt == "GeoParquet":
-        return _read_geoparquet(path)
+        with _open_geoparquet(path, batch_rows) as stream:
+            yield stream
+        return
     if layer is None and fmt in ("GeoPackage", "OpenFileGDB"):
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         matching = [n for n in names if n.lower() == path.stem.lower()]
         layer = matching[0] if matching else (names[0] if names else None)
-    return _read_ogr(path, fmt, layer)
+    with _open_ogr(path, fmt, layer, batch_rows) as stream:
+        yield stream
+
+
+def read_layer(path: Path, layer: str | None = None) -> LayerData:
+    """A delivered layer read whole (see `open_layer`): for small files and for checking what was
+    written; the loader reads batch by batch."""
+    with open_layer(path, layer) as stream:
+        tables, geometries = [], []
+        for table, wkb in stream.batches():
+            tables.append(table)
+            geometries.append(wkb)
+    table = pa.concat_tables(tables) if tables else stream.schema.empty_table()
+    wkb = pa.concat_arrays(geometries) if geometries else pa.array([], pa.binary())
+    return LayerData(table, wkb, stream.crs_epsg, stream.crs_wkt, stream.format, stream.encoding)
 
 
 def list_layer_names(path: Path) -> list[str]:

@@ -67,6 +67,48 @@ def test_loads_a_layer_with_lineage(tmp_path: Path) -> None:
     assert "DLTB: 1 files loaded" in report.summary()
 
 
+@pytest.mark.parametrize("name", ["DLTB.parquet", "DLTB.gpkg", "DLTB.shp", "DLTB.gdb"])
+def test_a_file_larger_than_a_batch_loads_batch_by_batch_with_the_same_rows(
+    tmp_path: Path, monkeypatch, name: str
+) -> None:
+    import sources.extract.load
+    import sources.formats
+
+    table, geometries = parcels(10)
+    grades = pa.array(["5", "5", "5", "x", "5", "5", "5", "5", "5", "5"])
+    table = table.set_column(table.schema.get_field_index("GDDB"), "GDDB", grades)
+    write_layer(tmp_path / "landing" / "survey/2023" / name, table, geometries, REGION)
+    query = "SELECT BSM, GDDB, _source_row, ST_AsText(geom) FROM raw.dltb ORDER BY _source_row"
+    batch_sizes: list[int] = []
+    check_batch = sources.extract.load.mojibake_reason
+    monkeypatch.setattr(
+        sources.extract.load,
+        "mojibake_reason",
+        lambda delivery, data, batch: (
+            batch_sizes.append(batch.num_rows) or check_batch(delivery, data, batch)
+        ),
+    )
+    loaded = {}
+    for batch_rows in (3, 65_536):
+        batch_sizes.clear()
+        monkeypatch.setattr(sources.formats, "BATCH_ROWS", batch_rows)
+        with warehouse(tmp_path / f"w{batch_rows}.duckdb") as con:
+            report = load_layer(con, tmp_path / "landing", DLTB, REGION)
+            rejects = con.execute("SELECT source_row, reason FROM raw.rejects").fetchall()
+            loaded[batch_rows] = (
+                report.rows_loaded,
+                report.rows_rejected,
+                con.sql(query).fetchall(),
+                rejects,
+            )
+        assert max(batch_sizes) == min(batch_rows, 10) and sum(batch_sizes) == 10
+    assert loaded[3] == loaded[65_536]
+    rows_loaded, rows_rejected, rows, rejects = loaded[3]
+    # the row numbers run on across batches: the unreadable grade of feature 4 is rejected as row 4
+    assert (rows_loaded, rows_rejected) == (9, 1) and [r[2] for r in rows] == [1, 2, 3, 5, 6, 7, 8, 9, 10]
+    assert [row for row, _ in rejects] == [4]
+
+
 def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_layer(landing / "survey/2023/DLTB.gpkg", *parcels(3, gddb=["5", "x", "6"]), REGION)

@@ -1,10 +1,11 @@
 """Load delivered survey/control layers into the warehouse's `raw` tables.
 
-One file at a time, each in one transaction: read it (any of the four formats), map aliases onto the
-canonical field names of `sources.layers`, cast to canonical types, bring the geometry to the region's
-CRS and insert. Rows that cannot be taken in go to `raw.rejects` with a reason; a file that cannot be
-taken in at all (no CRS = DQ14, unreadable = LOAD) leaves one file-level reject row, the other files still
-load, and `load_layer` raises `DeliveryError` at the end naming every failed file.
+One file at a time, each in one transaction: read it (any of the four formats) batch by batch, so a
+file of any size passes through Python a batch at a time; map aliases onto the canonical field names of
+`sources.layers`, cast to canonical types in DuckDB, bring the geometry to the region's CRS and insert.
+Rows that cannot be taken in go to `raw.rejects` with a reason; a file that cannot be taken in at all
+(no CRS = DQ14, unreadable = LOAD) leaves one file-level reject row, the other files still load, and
+`load_layer` raises `DeliveryError` at the end naming every failed file.
 
 Loading is idempotent per file (`sources.extract.ledger`): the file's sha256 is stored with its rows, an
 unchanged file is skipped, and a changed file replaces its previous rows and load-time rejects.
@@ -15,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,7 +34,7 @@ from sources.extract.fields import TYPE_WORDS, cast_sql, json_object_sql, map_fi
 from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion
 from sources.extract.outcome import FileOutcome, LoadReport
 from sources.extract.sql import quote_name, quote_text
-from sources.formats import LayerData, read_layer
+from sources.formats import LayerStream, open_layer
 from sources.layers import LINEAGE_COLUMNS, TEXT, Layer
 from warehouse.connection import transaction
 
@@ -60,7 +62,7 @@ def _refusal(delivery: Delivery, rule_id: str, reason: str) -> DeliveryError:
 # ----------------------------------------------------------------------------------------------- reasons
 
 
-def _no_crs_reason(delivery: Delivery, data: LayerData, region_crs_epsg: int) -> str:
+def _no_crs_reason(delivery: Delivery, data: LayerStream, region_crs_epsg: int) -> str:
     name = Path(delivery.source_file).name
     missing = {
         "ESRI Shapefile": "no .prj",
@@ -76,9 +78,9 @@ def _no_crs_reason(delivery: Delivery, data: LayerData, region_crs_epsg: int) ->
     )
 
 
-def mojibake_reason(delivery: Delivery, data: LayerData) -> str | None:
-    """Why the file's text values look mis-decoded (mojibake under a clean header), or None."""
-    for name, column in zip(data.table.column_names, data.table.columns, strict=True):
+def mojibake_reason(delivery: Delivery, data: LayerStream, batch: pa.Table) -> str | None:
+    """Why a batch of the file's text values looks mis-decoded (mojibake under a clean header), or None."""
+    for name, column in zip(batch.column_names, batch.columns, strict=True):
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             continue
         values = [v for v in pc.unique(column).to_pylist() if v]
@@ -93,7 +95,9 @@ def mojibake_reason(delivery: Delivery, data: LayerData) -> str | None:
     return None
 
 
-def _untransformable_reason(delivery: Delivery, data: LayerData, features: int, region_crs_epsg: int) -> str:
+def _untransformable_reason(
+    delivery: Delivery, data: LayerStream, features: int, region_crs_epsg: int
+) -> str:
     declared = data.crs_label if data.crs_epsg else "CRS"
     return (
         f"{Path(delivery.source_file).name}: {features} feature(s) cannot be transformed from the "
@@ -105,23 +109,30 @@ def _untransformable_reason(delivery: Delivery, data: LayerData, features: int, 
 # ------------------------------------------------------------------------------------------------- steps
 
 
-def _read(delivery: Delivery, region_crs_epsg: int) -> LayerData:
-    """The delivered layer as read; refused (LOAD) when it cannot be read, (DQ14) when it declares no CRS."""
-    try:
-        data = read_layer(delivery.path, delivery.layer_name)
-    except DeliveryError as exc:
-        raise _refusal(delivery, "LOAD", exc.message) from exc
-    except Exception as exc:  # GDAL/Arrow errors on a corrupt file: refuse the file, keep going
-        reason = f"{Path(delivery.source_file).name}: cannot be read as {delivery.format} ({exc})"
-        raise _refusal(delivery, "LOAD", reason) from exc
-    if not data.has_crs:
-        raise _refusal(delivery, "DQ14", _no_crs_reason(delivery, data, region_crs_epsg))
-    return data
+def _unreadable(delivery: Delivery, exc: Exception) -> DeliveryError:
+    reason = f"{Path(delivery.source_file).name}: cannot be read as {delivery.format} ({exc})"
+    return _refusal(delivery, "LOAD", reason)
 
 
-def _map(delivery: Delivery, data: LayerData) -> tuple[dict[str, int], list[int]]:
+@contextmanager
+def _read(delivery: Delivery, region_crs_epsg: int) -> Iterator[LayerStream]:
+    """The delivered layer opened for reading; refused (LOAD) when it cannot be read, (DQ14) when it
+    declares no CRS."""
+    with ExitStack() as stack:
+        try:
+            data = stack.enter_context(open_layer(delivery.path, delivery.layer_name))
+        except DeliveryError as exc:
+            raise _refusal(delivery, "LOAD", exc.message) from exc
+        except Exception as exc:  # GDAL/Arrow errors on a corrupt file: refuse the file, keep going
+            raise _unreadable(delivery, exc) from exc
+        if not data.has_crs:
+            raise _refusal(delivery, "DQ14", _no_crs_reason(delivery, data, region_crs_epsg))
+        yield data
+
+
+def _map(delivery: Delivery, data: LayerStream) -> tuple[dict[str, int], list[int]]:
     """({canonical field: delivered column}, [unmapped columns]); refused (DQ15) lacking a required field."""
-    delivered = data.table.column_names
+    delivered = data.schema.names
     mapping, extras = map_fields(delivery.layer, delivered)
     missing = missing_fields_reason(delivery.layer, delivery.source_file, delivered, mapping, extras)
     if missing:
@@ -130,11 +141,16 @@ def _map(delivery: Delivery, data: LayerData) -> tuple[dict[str, int], list[int]
 
 
 def _staging_select(
-    layer: Layer, data: LayerData, mapping: dict[str, int], extras: list[int], region_crs_epsg: int, view: str
+    layer: Layer,
+    data: LayerStream,
+    mapping: dict[str, int],
+    extras: list[int],
+    region_crs_epsg: int,
+    view: str,
 ) -> str:
     """SELECT of every delivered row cast to the canonical fields, its geometry in the region's CRS, and
     why a row cannot be taken in (an unreadable value, an unparseable geometry)."""
-    delivered = data.table.column_names
+    delivered = data.schema.names
     values, problems = [], []
     for canonical, type_ in layer.fields.items():
         if canonical not in mapping:
@@ -142,7 +158,7 @@ def _staging_select(
             continue
         index = mapping[canonical]
         column = f"c{index}"
-        value, present = cast_sql(column, data.table.schema.field(index).type, type_)
+        value, present = cast_sql(column, data.schema.field(index).type, type_)
         values.append(f"{value} AS {quote_name(canonical)}")
         if type_ != TEXT:
             label = (
@@ -175,7 +191,7 @@ def _staging_select(
 
 
 def _check_coordinates(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, data: LayerData, staged: str, region_crs_epsg: int
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, data: LayerStream, staged: str, region_crs_epsg: int
 ) -> None:
     """Refuse (DQ14) coordinates that do not fit the declared CRS or the region."""
     # Coordinates that do not fit the declared CRS come out of PROJ as inf: the declaration is wrong
@@ -200,37 +216,52 @@ def _check_coordinates(
         raise _refusal(delivery, "DQ14", misplaced)
 
 
+def _batches(delivery: Delivery, data: LayerStream) -> Iterator[tuple[pa.Table, pa.Array]]:
+    """The file's batches, or one empty batch for a file without features (the staged table must exist);
+    refused (LOAD) when the file breaks while being read."""
+    empty = True
+    try:
+        for batch in data.batches():
+            empty = False
+            yield batch
+    except DeliveryError as exc:
+        raise _unreadable(delivery, exc.__cause__ or exc) from exc
+    if empty:
+        yield data.schema.empty_table(), pa.array([], pa.binary())
+
+
 def _cast(
     con: duckdb.DuckDBPyConnection,
     delivery: Delivery,
-    data: LayerData,
+    data: LayerStream,
     mapping: dict[str, int],
     extras: list[int],
     region_crs_epsg: int,
-) -> str:
-    """Stage the delivered rows cast to canonical types in the region's CRS; the staged table's name.
+) -> tuple[str, int]:
+    """Stage the delivered rows, batch by batch, cast to canonical types in the region's CRS; the staged
+    table's name and how many rows the file delivered.
 
     Refused (LOAD) when the text values look mis-decoded, (DQ14) when the coordinates do not fit.
     """
-    mojibake = mojibake_reason(delivery, data)
-    if mojibake:
-        raise _refusal(delivery, "LOAD", mojibake)
-    # Positional names: delivered names may differ only by case, which DuckDB would not tell apart.
-    arrays = list(data.table.columns) + [
-        pa.array(np.arange(1, data.table.num_rows + 1, dtype=np.int64)),
-        data.wkb,
-    ]
-    names = [f"c{i}" for i in range(data.table.num_columns)] + ["__row", "__wkb"]
-    view = f"__delivery_{uuid.uuid4().hex}"
     staged = f"__staged_{uuid.uuid4().hex}"
-    con.register(view, pa.Table.from_arrays(arrays, names=names))
-    try:
-        select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
-        con.execute(f"CREATE TEMP TABLE {staged} AS {select}")
-    finally:
-        con.unregister(view)
+    # Positional names: delivered names may differ only by case, which DuckDB would not tell apart.
+    names = [f"c{i}" for i in range(len(data.schema))] + ["__row", "__wkb"]
+    rows, created = 0, False
+    for batch, wkb in _batches(delivery, data):
+        mojibake = mojibake_reason(delivery, data, batch)
+        if mojibake:
+            raise _refusal(delivery, "LOAD", mojibake)
+        numbers = pa.array(np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64))
+        view = f"__delivery_{uuid.uuid4().hex}"
+        con.register(view, pa.Table.from_arrays([*batch.columns, numbers, wkb], names=names))
+        try:
+            select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
+            con.execute((f"INSERT INTO {staged} " if created else f"CREATE TEMP TABLE {staged} AS ") + select)
+        finally:
+            con.unregister(view)
+        rows, created = rows + batch.num_rows, True
     _check_coordinates(con, delivery, data, staged, region_crs_epsg)
-    return staged
+    return staged, rows
 
 
 def _insert(con: duckdb.DuckDBPyConnection, delivery: Delivery, staged: str, version: FileVersion) -> int:
@@ -281,13 +312,13 @@ def _load_file(
     Raises `DeliveryError` (its rule_id LOAD, DQ14 or DQ15) when the file is refused; nothing of it is
     written then.
     """
-    data = _read(delivery, region_crs_epsg)
-    mapping, extras = _map(delivery, data)
-    with transaction(con):
-        _ledger(delivery.layer).clear(con, delivery.source_file)
-        staged = _cast(con, delivery, data, mapping, extras, region_crs_epsg)
-        rejected = _insert(con, delivery, staged, version)
-    outcome = FileOutcome(delivery.source_file, version.status, data.table.num_rows - rejected, rejected)
+    with _read(delivery, region_crs_epsg) as data:
+        mapping, extras = _map(delivery, data)
+        with transaction(con):
+            _ledger(delivery.layer).clear(con, delivery.source_file)
+            staged, rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg)
+            rejected = _insert(con, delivery, staged, version)
+    outcome = FileOutcome(delivery.source_file, version.status, rows - rejected, rejected)
     log.info(
         "%s: %s %d rows, rejected %d", delivery.source_file, outcome.status, outcome.rows_loaded, rejected
     )
