@@ -158,7 +158,6 @@ def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionSt
         specials = as_bounds([box.bounds for box in pattern.specials])
         valid = concat_bounds([take_bounds(pattern.cells, chosen), specials])
         near_valid = near_any(parcels.rects, valid, DQ05_NEAR)
-        in_holding_village = np.isin(parcels.village, parcels.village[near_valid])
         candidates = rest[:DQ05_CANDIDATES]
         cell_index, parcel_index, _ = overlap_pairs(
             take_bounds(pattern.cells, candidates), parcels.rects, DQ05_NEAR
@@ -172,7 +171,7 @@ def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionSt
 
         fit = fitting(near_valid)
         if not len(fit):
-            fit = fitting(in_holding_village)
+            fit = fitting(np.isin(parcels.village, parcels.village[near_valid]))  # in holding villages
         if not len(fit):
             raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")
         cell = int(candidates[fit[0]])
