@@ -672,6 +672,30 @@ def test_every_planted_case_exists_at_the_other_scales(scale):
         assert counts[key] == EXPECTED_PLANTED[key], key
 
 
+# Parcels average ~85 亩 here: many of the change pieces and parcel parts that planted 永农 polygons are
+# drawn over are under PR13's 20 亩, and parcels are small beside a 永农 box. Generated in a few seconds.
+LARGE_SCALE = 10_000
+
+
+def test_every_rule_is_planted_at_a_large_scale(tmp_path):
+    """Planted 永农 polygons keep a real field's size and the DQ05 bow-tie box leaves its villages their
+    永农 however small the parcels: at LARGE_SCALE the generator's self-checks pass and the manifest
+    lists every rule the catalog says the generator plants, the survey rules as often as at SCALE."""
+    from quality.catalog import load_catalog
+    from sources.demo.generate import generate
+
+    manifest = generate(tmp_path, scale=LARGE_SCALE, seed=SEED)
+    listed = {entry["rule_id"] for entry in manifest["planted"] + manifest["records"]["planted"]}
+    planted_here = {
+        rule.rule_id for rule in load_catalog().values() if (rule.plant or "").startswith("sources/demo/")
+    }
+    assert planted_here - listed == set()
+    counts = defaultdict(int)
+    for entry in manifest["planted"]:
+        counts[(entry["rule_id"], entry["entity_type"])] += 1
+    assert {key: counts[key] for key in EXPECTED_PLANTED} == EXPECTED_PLANTED
+
+
 def test_target_truth_is_as_designed(manifest):
     targets = {(t["rule_id"], t["admin_code"]): t for t in manifest["truth"]["targets"]}
     pr01 = targets[("PR01", "330411")]

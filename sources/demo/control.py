@@ -139,7 +139,7 @@ def build_yjjbnt(
     `after_selection` on what was chosen; `goal_share` (PR02's step) sets the planted county's goal."""
     cultivated = (np.isin(base["DLBM"].astype(str), CULTIVATED) & ~quarantined).astype(float)
     parcels, forbidden_set = RectSet(of(base)), RectSet(forbidden)
-    valid_parcels = RectSet(of(base, ~quarantined))
+    valid_parcels = cp.ValidParcels(RectSet(of(base, ~quarantined)), base["VILLAGE"][~quarantined])
     fixed = [planted_box.bounds for planted_box in plants.boxes]
     yj_parts, cbq_parts, stats, blocks = [], [], {}, []
     for county in counties():

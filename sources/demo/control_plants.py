@@ -12,6 +12,7 @@ on what it chose; build_control places the PR12 改造提升 block once the 永�
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,11 +21,16 @@ import numpy as np
 from sources.demo.frame import Table
 from sources.demo.landclasses import CULTIVATED, land_classes
 from sources.demo.rects import Bounds, RectSet, concat_bounds, near_any, of, overlap_pairs
+from sources.demo.region import MU_PER_M2
 
 CLEARANCE = 5.0  # as control.CLEARANCE: 永农 keeps this far from every forbidden rectangle
 KEEPOUT = 5.0  # metres between a planted polygon and the brick-pattern boxes
 INSET = 6.0  # a polygon drawn inside a parcel keeps this far from its edges (more than CLEARANCE)
 DESIGNATED = 2022  # HDNF of the brick pattern and of every planted polygon but the PR11 one
+# A 永农 polygon drawn over survey ground is a real field: at least PR13's 20 亩 (min_patch_mu), with 5% to
+# spare for the ellipsoidal area and the centimetre grid, however small the parcels and pieces under it.
+# Only PR13's own polygons are smaller.
+PLANTED_MIN_M2 = 1.05 * 20 / MU_PER_M2
 BLOCK_YEAR = 2024  # JSNF of the planted high-standard blocks
 PR09_TARGETS = ("0201", "0202", "0204", "0301", "0302", "0307", "0404", "1104")  # not 1202 (facilities)
 PR09_PIECE_MARGIN = 5.0  # the polygon wholly over a piece grows it by this much
@@ -75,9 +81,19 @@ class CountyPattern:
 
 # A plant run on a county's pattern before its boxes are chosen (draws from the control stream).
 PatternStep = Callable[[CountyPattern, np.random.Generator], None]
+
+
+@dataclass(frozen=True)
+class ValidParcels:
+    """The base parcels the warehouse keeps (the quarantined ones left out): rectangles and villages."""
+
+    rects: RectSet
+    village: np.ndarray  # global village number of each
+
+
 # A plant run on a county's selection: (pattern, chosen cells, cells left over, valid parcels) → the
 # cells left for the 储备区.
-SelectionStep = Callable[[CountyPattern, np.ndarray, np.ndarray, RectSet], np.ndarray]
+SelectionStep = Callable[[CountyPattern, np.ndarray, np.ndarray, ValidParcels], np.ndarray]
 # The test that a box keeps CLEARANCE from every forbidden rectangle but its own (keyed ("gc", year,
 # row) for a change piece, ("base", 0, row) for a planted parcel).
 ClearTest = Callable[[tuple, tuple[str, int, int]], bool]
@@ -102,39 +118,65 @@ def as_bounds(boxes: list[tuple[float, float, float, float]]) -> Bounds:
     return tuple(np.array([box[edge] for box in boxes], dtype=float) for edge in range(4))
 
 
-def _clear(box, forbidden: Bounds, own: set[int]) -> bool:
+def grown_to_field(box, sides: tuple[bool, bool, bool, bool]) -> tuple[float, float, float, float]:
+    """`box` (x0, y0, x1, y1) moved outwards by one distance on each of `sides` (west, south, east,
+    north: the edges a plant lets move) until its planar area reaches PLANTED_MIN_M2, to the centimetre;
+    `box` itself when it is that large already (as it is over the large parcels of small demos)."""
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    if width * height >= PLANTED_MIN_M2:
+        return box
+    west, south, east, north = sides
+    across, along = west + east, south + north  # how fast width and height grow with the distance
+    # (width + across·d)(height + along·d) = PLANTED_MIN_M2, solved for the distance d ≥ 0
+    quadratic, linear, constant = across * along, across * height + along * width, width * height
+    constant -= PLANTED_MIN_M2
+    if quadratic:
+        distance = (-linear + math.sqrt(linear**2 - 4 * quadratic * constant)) / (2 * quadratic)
+    else:
+        distance = -constant / linear
+    distance = math.ceil(distance * 100) / 100
+    return rounded((x0 - west * distance, y0 - south * distance, x1 + east * distance, y1 + north * distance))
+
+
+def _clear(box, forbidden: RectSet, own: set[int]) -> bool:
     """The box keeps CLEARANCE from every forbidden rectangle but its own (indices `own`)."""
     _, hits, _ = overlap_pairs(as_bounds([box]), forbidden, CLEARANCE)
     return not (set(hits.tolist()) - own)
 
 
-def _apart(box, other: PlantedBox | None) -> bool:
-    """The box keeps 2 × KEEPOUT from another planted polygon (so they never form one patch)."""
-    if other is None:
-        return True
-    return not near_any(as_bounds([box]), as_bounds([other.bounds]), 2 * KEEPOUT).any()
+def _apart(box, others: list[PlantedBox | None]) -> bool:
+    """The box keeps 2 × KEEPOUT from other planted polygons (so they never form one patch)."""
+    placed = [other.bounds for other in others if other is not None]
+    return not placed or not near_any(as_bounds([box]), as_bounds(placed), 2 * KEEPOUT).any()
 
 
-def _inside(box, bounds) -> bool:
+def inside(box, bounds) -> bool:
+    """The box lies within `bounds` (its county's, say)."""
     return box[0] >= bounds[0] and box[1] >= bounds[1] and box[2] <= bounds[2] and box[3] <= bounds[3]
 
 
 def _partial_box(parent, piece) -> tuple[float, float, float, float]:
     """Half the piece's length along the parent's cut axis plus part of the kept piece, INSET from the
-    parent's other edges: a polygon over the parent's own ground only."""
+    parent's other edges: a polygon over the parent's own ground only, where the parent is large
+    enough; over a small parent it grows to a field's size across the parent and beyond the kept piece,
+    never over the piece's far end (so it still covers the piece in part)."""
     px0, py0, px1, py1 = parent
     vertical = (px1 - px0) >= (py1 - py0)  # change_records._cut cuts across the longer side
     lo, hi = (px0, px1) if vertical else (py0, py1)
     piece_low, piece_high = (piece[0], piece[2]) if vertical else (piece[1], piece[3])
-    if piece_low <= lo:  # the piece is the low end: [lo, cut]
+    low_end = piece_low <= lo
+    if low_end:  # the piece is the low end: [lo, cut]
         cut = piece_high
         start, end = cut - PR09_PARTIAL_SHARE * (cut - lo), cut + PR09_PARTIAL_KEPT * (hi - cut)
     else:  # the high end: [cut, hi]
         cut = piece_low
         start, end = cut - PR09_PARTIAL_KEPT * (cut - lo), cut + PR09_PARTIAL_SHARE * (hi - cut)
     if vertical:
-        return rounded((start, py0 + INSET, end, py1 - INSET))
-    return rounded((px0 + INSET, start, px1 - INSET, end))
+        box, sides = (start, py0 + INSET, end, py1 - INSET), (not low_end, True, low_end, True)
+    else:
+        box, sides = (px0 + INSET, start, px1 - INSET, end), (True, not low_end, True, low_end)
+    return grown_to_field(rounded(box), sides)
 
 
 def plant_pr09_pbf_turned_agricultural(
@@ -143,14 +185,17 @@ def plant_pr09_pbf_turned_agricultural(
     clear: ClearTest,
     county_bounds: dict[str, tuple[float, float, float, float]],
     rng: np.random.Generator,
+    placed: tuple[PlantedBox, ...] = (),
 ) -> tuple[list[PlantedBox], dict[str, tuple[int, int]]]:
     """PR09 (永久基本农田转为其他农用地): two change pieces 耕地 → 园地/林地/坑塘 (PR09_TARGETS), drawn at
     random among the split pieces, in two counties, get a 永农 polygon designated before any change year:
-    one wholly over its piece (the piece grown by PR09_PIECE_MARGIN, inside the county), one over about
-    half of its piece, drawn inside the piece's parent (half the piece and part of the kept piece, INSET
-    from the parent's other edges) so only the parent's own ground lies under it. Each keeps CLEARANCE
-    from every other forbidden rectangle and 2 × KEEPOUT from the other. PR09 finds those two pieces, in
-    full and in part. Returns ([whole, partial], role → (year, BGHTBBSM))."""
+    one wholly over its piece (the piece grown by PR09_PIECE_MARGIN, and further to a field's size where
+    the piece is small), one over about half of its piece, drawn inside the piece's parent (half the
+    piece and part of the kept piece, INSET from the parent's other edges, grown past them to a field's
+    size where the parent is small: _partial_box). Each lies inside its county and keeps CLEARANCE from
+    every other forbidden rectangle and 2 × KEEPOUT from the other and from the polygons `placed`
+    already. PR09 finds those two pieces, in full and in part. Returns ([whole, partial], role → (year,
+    BGHTBBSM))."""
     cultivated = np.array(CULTIVATED, dtype=object)
     other = [code for code, cls in land_classes().items() if cls.is_other_agricultural]
     candidates = [
@@ -174,7 +219,8 @@ def plant_pr09_pbf_turned_agricultural(
         if whole is None:
             box = rounded((piece[0] - PR09_PIECE_MARGIN, piece[1] - PR09_PIECE_MARGIN,
                            piece[2] + PR09_PIECE_MARGIN, piece[3] + PR09_PIECE_MARGIN))  # fmt: skip
-            if _inside(box, county_bounds[county]) and clear(box, own) and _apart(box, partial):
+            box = grown_to_field(box, (True, True, True, True))
+            if inside(box, county_bounds[county]) and clear(box, own) and _apart(box, [partial, *placed]):
                 whole = PlantedBox("PR09-whole", county, box)
                 pieces["PR09-whole"] = (year, int(gc["BGHTBBSM"][row]))
                 continue
@@ -183,7 +229,7 @@ def plant_pr09_pbf_turned_agricultural(
             box = _partial_box(
                 tuple(float(base[edge][parent_row]) for edge in ("x0", "y0", "x1", "y1")), piece
             )
-            if clear(box, own) and _apart(box, whole):
+            if inside(box, county_bounds[county]) and clear(box, own) and _apart(box, [whole, *placed]):
                 partial = PlantedBox("PR09-partial", county, box)
                 pieces["PR09-partial"] = (year, int(gc["BGHTBBSM"][row]))
         if whole is not None and partial is not None:
@@ -213,15 +259,20 @@ def plan_survey_boxes(
         ids += [("gc", year, int(row)) for row in rows]
     parts.append(of(base, planted_rows))
     ids += [("base", 0, int(row)) for row in planted_rows]
-    forbidden = concat_bounds(parts)
+    forbidden = RectSet(concat_bounds(parts))  # one spatial index for every box tried
     index = {key: position for position, key in enumerate(ids)}
 
     def clear(box: tuple, own: tuple[str, int, int]) -> bool:
         return _clear(box, forbidden, {index[own]})
 
     plants = Plants()
-    boxes, plants.pr09_pieces = plant_pr09_pbf_turned_agricultural(base, years, clear, county_bounds, rng)
-    plants.boxes = [*boxes, pr11_box(base, lambda box, row: clear(box, ("base", 0, int(row))))]
+    # PR11's polygon is fixed by its parcel (no draw), so PR09's, which may grow over small parcels, are
+    # placed clear of it.
+    pr11 = pr11_box(base, lambda box, row: clear(box, ("base", 0, int(row))))
+    boxes, plants.pr09_pieces = plant_pr09_pbf_turned_agricultural(
+        base, years, clear, county_bounds, rng, (pr11,)
+    )
+    plants.boxes = [*boxes, pr11]
     return plants
 
 

@@ -17,9 +17,21 @@ import shapely
 
 from sources.demo.attributes import terrace_split
 from sources.demo.change_plan import CHANGE_YEARS
-from sources.demo.control_plants import INSET, CountyPattern, PlantedBox, SelectionStep, as_bounds, rounded
+from sources.demo.control_plants import (
+    CLEARANCE,
+    INSET,
+    CountyPattern,
+    PlantedBox,
+    SelectionStep,
+    ValidParcels,
+    as_bounds,
+    grown_to_field,
+    inside,
+    rounded,
+)
 from sources.demo.geodesy import rectangle_area_cents
 from sources.demo.rects import RectSet, concat_bounds, near_any, of, overlap_pairs, take_bounds
+from sources.demo.region import county_by_code
 
 if TYPE_CHECKING:
     from sources.demo.frame import Table
@@ -30,7 +42,7 @@ DQ02_COUNTIES = ("330102", "330501")  # 杭州市上城区, 湖州市吴兴区: 
 DQ03_AREA_ERROR = 1.01  # TBMJ 1% above the polygon's area (tolerance 0.2%)
 DQ04_ERROR_C = 300  # 3 m² off
 DQ05_COUNTY = "330482"  # where one 永农 box is delivered as a bow-tie
-DQ05_NEAR = 5.0  # metres: the parcels next to that box, which must all lie this near other valid 永农
+DQ05_NEAR = 5.0  # metres: the parcels next to that box; PR21's distance from a parcel to its 永农
 DQ05_CANDIDATES = 200  # boxes left over considered for it, best-cultivated first
 DQ06_STRIP = 10.0  # metres parcel A grows into its neighbour B
 DQ08_GDDB = 5  # a 耕地等别 on a parcel that is not 耕地
@@ -123,11 +135,14 @@ def bow_tie(x0: float, y0: float, x1: float, y1: float) -> bytes:
 
 def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionStep]:
     """DQ05 (图形存在、有效、为面且非空): two parcels of any class delivered as bow-tie rings, and in
-    DQ05_COUNTY one 永农 box beyond the county's goal delivered as one too: the first of the boxes left
-    over whose neighbouring parcels (within DQ05_NEAR) all lie near a valid 永农 polygon already, so
-    quarantining it changes no village's holding of 永农 (PR21) and nothing (PR02 included) depends on
-    it. DQ05 finds the two parcels and the polygon. Picks the parcels now; returns their edit and the
-    step build_yjjbnt runs on each county's selection of boxes."""
+    DQ05_COUNTY one 永农 box beyond the county's goal delivered as one too, so chosen that quarantining it
+    changes no village's holding of 永农 (PR21: some parcel of the village within DQ05_NEAR of a valid
+    polygon) and nothing (PR02 included) depends on it: the first of the boxes left over whose
+    neighbouring parcels (within DQ05_NEAR) all lie near a valid 永农 polygon already, or, where parcels
+    are so much smaller than a box that some under every box are near no other polygon, the first whose
+    neighbouring parcels all lie in villages holding valid 永农. DQ05 finds the two parcels and the
+    polygon. Picks the parcels now; returns their edit and the step build_yjjbnt runs on each county's
+    selection of boxes."""
     rows = picker.pick("DQ05", np.ones(len(picker.base["BSM"]), dtype=bool), 2)
 
     def edit(base: Table, note: Note) -> None:
@@ -136,25 +151,27 @@ def plant_dq05_invalid_geometry(picker: ParcelPicker) -> tuple[Edit, SelectionSt
             note("DQ05", row, {"geometry": "self-intersecting (bow-tie) ring"})
 
     def bow_tie_box(
-        pattern: CountyPattern, chosen: np.ndarray, rest: np.ndarray, parcels: RectSet
+        pattern: CountyPattern, chosen: np.ndarray, rest: np.ndarray, parcels: ValidParcels
     ) -> np.ndarray:
         if pattern.code != DQ05_COUNTY:
             return rest
         specials = as_bounds([box.bounds for box in pattern.specials])
         valid = concat_bounds([take_bounds(pattern.cells, chosen), specials])
-        near_valid = near_any(parcels, valid, DQ05_NEAR)
+        near_valid = near_any(parcels.rects, valid, DQ05_NEAR)
         candidates = rest[:DQ05_CANDIDATES]
         cell_index, parcel_index, _ = overlap_pairs(
-            take_bounds(pattern.cells, candidates), parcels, DQ05_NEAR
-        )
-        lonely = (
-            np.bincount(
-                cell_index, weights=(~near_valid[parcel_index]).astype(float), minlength=len(candidates)
-            )
-            > 0
+            take_bounds(pattern.cells, candidates), parcels.rects, DQ05_NEAR
         )
         touching = np.bincount(cell_index, minlength=len(candidates)) > 0
-        fit = np.flatnonzero(~lonely & touching)
+
+        def fitting(parcel_ok: np.ndarray) -> np.ndarray:
+            """Positions of the candidates touching parcels, all of them `parcel_ok`."""
+            lonely = np.bincount(cell_index, weights=~parcel_ok[parcel_index], minlength=len(candidates))
+            return np.flatnonzero((lonely == 0) & touching)
+
+        fit = fitting(near_valid)
+        if not len(fit):
+            fit = fitting(np.isin(parcels.village, parcels.village[near_valid]))  # in holding villages
         if not len(fit):
             raise RuntimeError("no 永农 box to deliver as the DQ05 bow-tie")
         cell = int(candidates[fit[0]])
@@ -236,20 +253,22 @@ def plant_pr11_non_grain_on_protected_land(
     """PR11 (保护区内耕地非粮化、撂荒): two 耕地 parcels 撂荒 (ZZSXDM WG, a finding wherever they lie); one
     FLS parcel inside a 功能区, as much inside it as any untouched 耕地 is (kept clear of 永农 like every
     planted parcel); and one FLS parcel, away from the 功能区, that a 永农 polygon designated in
-    `designated` covers in part (PR11_PBF_SHARE of its width, INSET inside it). PR11 finds the WG and
-    the 功能区 parcels in every survey year, the parcel under 永农 from `designated` on. Picks the WG
-    parcels now; returns the step that picks the FLS parcels once choose has given the free 非粮 parcels
-    theirs (which returns the later steps)."""
+    `designated` covers in part (_pr11_polygon). PR11 finds the WG and the 功能区 parcels in every
+    survey year, the parcel under 永农 from `designated` on. Picks the WG parcels now; returns the step
+    that picks the FLS parcels once choose has given the free 非粮 parcels theirs (which returns the
+    later steps)."""
     base, cultivated = picker.base, picker.cultivated
     abandoned = picker.pick("PR11", cultivated, 2)
 
     def pick_non_grain() -> Pr11Steps:
-        under_pbf = int(picker.pick(PR11_FLS_PBF, cultivated, 1)[0])
+        under_pbf, polygon = _pick_under_pbf(picker)
         parcel_index, zone_index, area = overlap_pairs(of(base), picker.lsgnq)
         share = np.bincount(parcel_index, weights=area, minlength=len(base["BSM"])) / (
             (base["x1"] - base["x0"]) * (base["y1"] - base["y0"])
         )
-        in_zone = np.flatnonzero(~picker.touched & ~picker.taken & cultivated & (share > 0))
+        # The polygon may reach past its parcel: the 功能区 parcel, planted too, keeps clear of it.
+        near_polygon = near_any(of(base), as_bounds([polygon]), CLEARANCE)
+        in_zone = np.flatnonzero(~picker.touched & ~picker.taken & cultivated & (share > 0) & ~near_polygon)
         if not len(in_zone):
             raise RuntimeError("no untouched 耕地 in a 粮食生产功能区 to plant PR11 on")
         best = in_zone[share[in_zone] >= min(PR11_ZONE_SHARE, share[in_zone].max())]
@@ -263,16 +282,9 @@ def plant_pr11_non_grain_on_protected_land(
             base["ZZSXDM"][in_function_zone] = "FLS"
 
         def pbf_box(base: Table, clear: Callable[[tuple, int], bool]) -> PlantedBox:
-            x0, y0, x1, y1 = (float(base[edge][under_pbf]) for edge in ("x0", "y0", "x1", "y1"))
-            if x1 - x0 >= y1 - y0:
-                right = x0 + INSET + PR11_PBF_SHARE * (x1 - x0 - 2 * INSET)
-                box = rounded((x0 + INSET, y0 + INSET, right, y1 - INSET))
-            else:
-                top = y0 + INSET + PR11_PBF_SHARE * (y1 - y0 - 2 * INSET)
-                box = rounded((x0 + INSET, y0 + INSET, x1 - INSET, top))
-            if not clear(box, under_pbf):
+            if not clear(polygon, under_pbf):
                 raise RuntimeError("the PR11 永农 polygon would touch forbidden ground")
-            return PlantedBox("PR11", str(base["COUNTY"][under_pbf]), box, designated)
+            return PlantedBox("PR11", str(base["COUNTY"][under_pbf]), polygon, designated)
 
         def expected(base: Table) -> set[tuple[str, int]]:
             years = (2022, *CHANGE_YEARS)
@@ -283,3 +295,32 @@ def plant_pr11_non_grain_on_protected_land(
         return Pr11Steps(edit, pbf_box, expected)
 
     return pick_non_grain
+
+
+def _pr11_polygon(base: Table, row: int) -> tuple[float, float, float, float]:
+    """The 永农 polygon over part of PR11's FLS parcel `row`: PR11_PBF_SHARE of its longer side from its
+    western (southern) end, INSET inside its edges; over a small parcel, grown to a field's size
+    westwards (southwards) and across, never over the rest of the parcel."""
+    x0, y0, x1, y1 = (float(base[edge][row]) for edge in ("x0", "y0", "x1", "y1"))
+    if x1 - x0 >= y1 - y0:
+        right = x0 + INSET + PR11_PBF_SHARE * (x1 - x0 - 2 * INSET)
+        return grown_to_field(rounded((x0 + INSET, y0 + INSET, right, y1 - INSET)), (True, True, False, True))
+    top = y0 + INSET + PR11_PBF_SHARE * (y1 - y0 - 2 * INSET)
+    return grown_to_field(rounded((x0 + INSET, y0 + INSET, x1 - INSET, top)), (True, True, True, False))
+
+
+def _pick_under_pbf(picker: ParcelPicker) -> tuple[int, tuple[float, float, float, float]]:
+    """PR11's FLS parcel under 永农 and its polygon: drawn as every planted parcel is, and drawn again
+    while the polygon (which reaches past a small parcel) would leave the county or come within
+    CLEARANCE of ground the change surveys touch or of another planted parcel, where no 永农 may go."""
+    base = picker.base
+    forbidden = RectSet(of(base, np.flatnonzero(picker.touched | picker.taken)))
+    candidates = picker.cultivated.copy()
+    while True:
+        row = int(picker.draw(candidates, 1)[0])
+        polygon = _pr11_polygon(base, row)
+        county = county_by_code(str(base["COUNTY"][row])).bounds
+        if inside(polygon, county) and not near_any(as_bounds([polygon]), forbidden, CLEARANCE).any():
+            picker.take(PR11_FLS_PBF, np.array([row], dtype=np.int64))
+            return row, polygon
+        candidates[row] = False

@@ -96,9 +96,14 @@ class ParcelPicker:
 
     def pick(self, rule: str, mask: np.ndarray, count: int) -> np.ndarray:
         """`count` free parcels not yet taken satisfying `mask`, taken for `rule`."""
-        rows = _pick(np.flatnonzero(self.free & ~self.taken), mask, count, self.rng, self.small)
+        rows = self.draw(mask, count)
         self.take(rule, rows)
         return rows
+
+    def draw(self, mask: np.ndarray, count: int) -> np.ndarray:
+        """`count` free parcels not yet taken satisfying `mask`, drawn as `pick` draws them but not taken
+        (for a plant that still has to see whether they suit it)."""
+        return _pick(np.flatnonzero(self.free & ~self.taken), mask, count, self.rng, self.small)
 
     def take(self, rule: str, rows: np.ndarray) -> None:
         """Mark `rows` (chosen otherwise) taken for `rule`."""

@@ -41,6 +41,8 @@ class QuotaBuilder:
         self.village_names = dict(zip(villages().code.tolist(), villages().name.tolist(), strict=True))
         self.seq: dict[str, int] = {}
         self.used_parcels: set[int] = set()
+        self._queues: dict[str, list[Parcel]] = {}  # county → untouched grain 耕地, in the order taken
+        self._queue_start: dict[str, int] = {}  # county → where its first parcel not yet used may be
 
     # ------------------------------------------------------------------------------------ numbering
 
@@ -115,22 +117,28 @@ class QuotaBuilder:
             return 0
         return math.ceil(new_u * (self.provincial_share if share is None else share)) + 1
 
-    def free_parcels(self, county: str) -> list[Parcel]:
-        parcels = [
-            candidate
-            for candidate in self.survey.free_cultivated
-            if candidate.county == county and candidate.bsm not in self.used_parcels
-        ]
-        # Paddy and good land first: the quota a county banks is mostly 水田 of grade 4–5.
-        return sorted(
-            parcels,
-            key=lambda candidate: (
-                candidate.dlbm != "0101",
-                candidate.grade,
-                -candidate.area_c,
-                candidate.bsm,
-            ),
-        )
+    def _free_queue(self, county: str) -> list[Parcel]:
+        """The county's untouched grain 耕地 in the order older projects take it: paddy and good land first
+        (the quota a county banks is mostly 水田 of grade 4–5), then the larger parcel. Sorted once for
+        every county, as projects are many and each takes the first parcel still free."""
+        if not self._queues:
+            for parcel in self.survey.free_cultivated:
+                self._queues.setdefault(parcel.county, []).append(parcel)
+            for queue in self._queues.values():
+                queue.sort(key=lambda candidate: (
+                    candidate.dlbm != "0101", candidate.grade, -candidate.area_c, candidate.bsm
+                ))  # fmt: skip
+        return self._queues.get(county, [])
+
+    def next_free_parcel(self, county: str) -> Parcel | None:
+        """The first parcel of the county's queue no record uses yet (None when none is left). Parcels
+        once used stay used, so the queue is only ever read forwards."""
+        queue = self._free_queue(county)
+        position = self._queue_start.get(county, 0)
+        while position < len(queue) and queue[position].bsm in self.used_parcels:
+            position += 1
+        self._queue_start[county] = position
+        return queue[position] if position < len(queue) else None
 
     def pool_supplement(
         self, county: str, want_mu: float, *, stocked_by: date = date(2021, 10, 31)
@@ -138,10 +146,9 @@ class QuotaBuilder:
         """An older project (accepted 2019–2021) on part of an untouched base 耕地 parcel, sized to yield
         about `want_mu` of 新增耕地 (capped by the parcel)."""
         rng = self.rng
-        parcels = self.free_parcels(county)
-        if not parcels:
+        parcel = self.next_free_parcel(county)
+        if parcel is None:
             raise RuntimeError(f"no untouched 耕地 parcel left in {county} for a supplement project")
-        parcel = parcels[0]
         self.used_parcels.add(parcel.bsm)
         x0, y0, x1, y1 = parcel.bounds
         full_mu = cents_to_mu(parcel.area_c * parcel.keep)

@@ -175,7 +175,8 @@ def build_quota(
     for county in counties:
         factor = POOL_FACTOR_BUYER if county in no_sell else POOL_FACTOR_SELLER
         want = factor * needs[county]
-        while want > 1.0 and builder.free_parcels(county):  # a county out of land buys the rest later
+        # a county out of land buys the rest later
+        while want > 1.0 and builder.next_free_parcel(county) is not None:
             supplement = builder.pool_supplement(county, want)
             supplements.append(supplement)
             want -= supplement.new_mu
@@ -295,7 +296,7 @@ def _simulate(
                 trade(seller, approval.county, t_on, amount)
             else:  # nobody can sell: the county had banked older projects after all
                 while (book.available(approval.county, approval.link_on) - margin < need).any():
-                    if not builder.free_parcels(approval.county):
+                    if builder.next_free_parcel(approval.county) is None:
                         raise RuntimeError(
                             f"cannot balance {approval.number}: no quota to buy, no land for a project"
                         )

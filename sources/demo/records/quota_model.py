@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,14 +169,6 @@ class Trade(_QuotaInMu):
 
 
 @dataclass
-class Lot:
-    owner: str
-    project: str
-    available: date  # usable by events dated after this day
-    amount: np.ndarray  # 数量, 水田 (units), 产能 (kg)
-
-
-@dataclass
 class Quota:
     supplements: list[Supplement]
     approvals: list[Approval]
@@ -192,41 +185,62 @@ class Quota:
     dq13_maintenance_row: Callable | None = None  # adds DQ13's 管护 row (quota_plants.py)
 
 
+@dataclass
+class Holding:
+    """One county's quota lots, in the order they are drawn: by the day they become usable (events
+    dated after it may draw on them), then project; lots alike in both in the order added."""
+
+    keys: list[tuple[date, str]] = field(default_factory=list)  # (available, project) of each lot
+    amounts: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))  # 数量, 水田, 产能
+
+    def usable(self, before: date) -> int:
+        """How many lots (from the first) are usable by an event dated `before`: those whose key is below
+        (before,), which is to say available before it."""
+        return bisect.bisect_left(self.keys, (before,))
+
+
 class Book:
-    """Quota lots by owning county; links and trades draw from them first-in first-out."""
+    """Quota lots by owning county; links and trades draw from them first-in first-out, each dimension
+    independently. A lot drawn empty is dropped (it could give nothing more). Links, trades and lots all
+    grow with the scale, so a county's lots are one array that a draw reads at once rather than lot by
+    lot."""
 
     def __init__(self) -> None:
-        self.lots: list[Lot] = []
+        self.holdings: dict[str, Holding] = {}
 
     def add(self, owner: str, project: str, available: date, amount: np.ndarray) -> None:
-        self.lots.append(Lot(owner, project, available, amount.astype(np.int64).copy()))
-
-    def _usable(self, county: str, before: date) -> list[Lot]:
-        lots = [lot for lot in self.lots if lot.owner == county and lot.available < before]
-        return sorted(lots, key=lambda lot: (lot.available, lot.project))
+        holding = self.holdings.setdefault(owner, Holding())
+        position = bisect.bisect_right(holding.keys, (available, project))
+        holding.keys.insert(position, (available, project))
+        holding.amounts = np.insert(holding.amounts, position, amount.astype(np.int64), axis=0)
 
     def available(self, county: str, before: date) -> np.ndarray:
-        total = np.zeros(3, dtype=np.int64)
-        for lot in self._usable(county, before):
-            total += lot.amount
-        return total
+        holding = self.holdings.get(county, Holding())
+        return holding.amounts[: holding.usable(before)].sum(axis=0, dtype=np.int64)
 
     def take(
         self, county: str, before: date, need: np.ndarray, only: str | None = None
     ) -> dict[str, np.ndarray]:
         """Draw `need` (each dimension independently) from the county's lots; project → amount taken."""
-        rest = need.astype(np.int64).copy()
+        holding = self.holdings.get(county, Holding())
+        lots = np.arange(holding.usable(before))
+        if only is not None:
+            lots = np.array([lot for lot in lots if holding.keys[lot][1] == only], dtype=np.int64)
+        amounts = holding.amounts[lots]
+        # Each lot gives what is still wanted once the lots before it have given theirs.
+        before_it = np.cumsum(amounts, axis=0) - amounts
+        parts = np.clip(need.astype(np.int64) - before_it, 0, amounts)
+        holding.amounts[lots] -= parts
+        gave = parts.any(axis=1)
         taken: dict[str, np.ndarray] = {}
-        for lot in self._usable(county, before):
-            if only is not None and lot.project != only:
-                continue
-            part = np.minimum(rest, lot.amount)
-            if part.any():
-                lot.amount -= part
-                rest -= part
-                taken[lot.project] = taken.get(lot.project, np.zeros(3, dtype=np.int64)) + part
-            if not rest.any():
-                break
+        for lot, part in zip(lots[gave].tolist(), parts[gave], strict=True):
+            project = holding.keys[lot][1]
+            taken[project] = taken.get(project, np.zeros(3, dtype=np.int64)) + part
+        emptied = lots[gave & ~holding.amounts[lots].any(axis=1)]
+        for lot in emptied[::-1].tolist():
+            del holding.keys[lot]
+        holding.amounts = np.delete(holding.amounts, emptied, axis=0)
+        rest = need.astype(np.int64) - parts.sum(axis=0, dtype=np.int64)
         if only is None and rest.any():
             raise RuntimeError(f"quota book: {county} cannot supply {rest.tolist()} before {before}")
         return taken
