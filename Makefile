@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast ui lint lock clean bench
+.PHONY: setup demo test test-fast ui lint lock clean bench bench-pipeline
 
 setup: $(STAMP)
 
@@ -48,6 +48,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.overlays $(BENCH_ARGS)
+
+# Pipeline benchmark (benchmarks/README.md): wall, CPU and peak memory per stage of generate + build, at
+# the fixed-cost scale and the asked ones, e.g. make bench-pipeline BENCH_ARGS="--scale 300 --scale 2000".
+bench-pipeline: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.pipeline $(BENCH_ARGS)
 
 # Re-resolve the lock file from pyproject.toml (run when dependencies change, then commit it).
 lock:
