@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -680,32 +681,12 @@ def within_budget(results: list[dict[str, Any]], scale: int, budget_s: float) ->
     return True, ""
 
 
-def run_tier(args: argparse.Namespace) -> dict[str, Any]:
-    """Round 1 goes up the scales (the province tier stops where the budget would be exceeded); the
-    further rounds take the scales in turn, so that a burst of other work hits all of them rather
-    than one."""
-    workdir = args.workdir.resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    results, skipped = [], []
-    for scale in scales_for(args.tier, args.scale, args.fixed_scale):
-        if args.tier == "province":
-            go, why = within_budget(results, scale, args.budget_minutes * 60)
-            if not go:
-                print(f"scale {scale}: skipped, {why}", flush=True)
-                skipped.append({"scale": scale, "reason": why})
-                continue
-        result = prepare_scale(workdir, scale, args.seed, args.reuse, args.seed_tries)
-        results.append(result)
-        if "failed" not in result["generate"]:
-            run_round(result, workdir, args.rebuilds)
-    for _ in range(args.repeat - 1):
-        for result in results:
-            if "failed" not in result["generate"]:
-                run_round(result, workdir, args.rebuilds)
+def conclude(document: dict[str, Any], args: argparse.Namespace) -> None:
+    """The rebuild figures, the fits and the tier's estimates from the scales measured so far."""
+    results = document["scales"]
     for result in results:
-        result["rebuild"] = rebuild_figures(result)
-    summary = fits(results)
-    document: dict[str, Any] = {"tier": args.tier, "scales": results, "skipped": skipped, "summary": summary}
+        result["rebuild"] = rebuild_figures(result) if result.get("builds") else {}
+    summary = document["summary"] = fits(results)
     if args.tier == "county":
         document["county"] = {
             "note": "the demo generator writes the whole region (7 counties) and has no one-county option; "
@@ -719,7 +700,38 @@ def run_tier(args: argparse.Namespace) -> dict[str, Any]:
             f"{args.county_parcels} parcels",
             "estimate": estimate(summary, parcels),
         }
-    return document
+
+
+def run_tier(args: argparse.Namespace, document: dict[str, Any], save: Callable[[], None]) -> None:
+    """Fill `document` scale by scale, saving it after every round (a long run stopped midway keeps
+    what it measured). Round 1 goes up the scales (the province tier stops where the budget would be
+    exceeded); the further rounds take the scales in turn, so that a burst of other work hits all of
+    them rather than one."""
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    results, skipped = document.setdefault("scales", []), document.setdefault("skipped", [])
+
+    def measure(result: dict[str, Any]) -> None:
+        run_round(result, workdir, args.rebuilds)
+        conclude(document, args)
+        save()
+
+    for scale in scales_for(args.tier, args.scale, args.fixed_scale):
+        if args.tier == "province":
+            go, why = within_budget(results, scale, args.budget_minutes * 60)
+            if not go:
+                print(f"scale {scale}: skipped, {why}", flush=True)
+                skipped.append({"scale": scale, "reason": why})
+                continue
+        result = prepare_scale(workdir, scale, args.seed, args.reuse, args.seed_tries)
+        results.append(result)
+        if "failed" not in result["generate"]:
+            measure(result)
+    for _ in range(args.repeat - 1):
+        for result in results:
+            if "failed" not in result["generate"]:
+                measure(result)
+    conclude(document, args)
 
 
 def print_report(document: dict[str, Any]) -> None:
@@ -740,10 +752,20 @@ def print_report(document: dict[str, Any]) -> None:
         print(f"scale {skipped['scale']} skipped: {skipped['reason']}")
     if "county" in document:
         print(document["county"]["note"])
-        for estimate in document["county"]["estimates"]:
-            print(f"  one county of {estimate.get('parcels')} parcels: {estimate}")
+        for guess in document["county"]["estimates"]:
+            print(f"  one county: {estimate_line(guess)}")
     if "province" in document:
-        print(f"{document['province']['note']}: {document['province']['estimate']}")
+        print(f"{document['province']['note']}: {estimate_line(document['province']['estimate'])}")
+
+
+def estimate_line(guess: dict[str, Any]) -> str:
+    if "cpu_s" not in guess:
+        return f"{guess['parcels']} parcels: {guess['note']}"
+    return (
+        f"{guess['parcels']} parcels: {guess['cpu_s']} s CPU (fixed cost + "
+        f"{guess['growth_per_100k_parcels']} s per 100 000 parcels, the {guess['growth_is']}), "
+        f"peak {guess['peak_mb']} MB"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -780,12 +802,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     started = datetime.now()
-    document = {"commit": commit(), "started": started.isoformat(timespec="seconds"), "machine": machine()}
-    document |= run_tier(args)
-    print_report(document)
+    document = {
+        "tier": args.tier,
+        "commit": commit(),
+        "started": started.isoformat(timespec="seconds"),
+        "options": {k: str(v) for k, v in vars(args).items() if v is not None},
+        "machine": machine(),
+    }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"pipeline-{args.tier}-{started.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=1))
+
+    def save() -> None:
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=1))
+
+    run_tier(args, document, save)
+    save()
+    print_report(document)
     print(f"\nwritten {path.relative_to(REPO)}")
     return 0
 
