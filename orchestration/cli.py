@@ -1,7 +1,7 @@
 """`farmland`: build the warehouse from a landing folder, or generate and build the demo.
 
-farmland build --landing DIR --warehouse FILE
-farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N]
+farmland build --landing DIR --warehouse FILE [--parallel N]
+farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N] [--parallel N]
 farmland summary [--warehouse FILE]
 """
 
@@ -18,14 +18,14 @@ DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
 
 
-def run_build(landing: Path, warehouse: Path) -> bool:
-    """Run the build job in this process; True when every step succeeded."""
+def run_build(landing: Path, warehouse: Path, parallel: int = 1) -> bool:
+    """Run the build job; True when every step succeeded."""
     if not landing.is_dir():
         raise SystemExit(f"landing folder {landing} does not exist")
     from orchestration.run import run_build_job
 
     try:
-        result = run_build_job(landing, warehouse)
+        result = run_build_job(landing, warehouse, parallel=parallel)
     except ValueError as error:
         raise SystemExit(str(error)) from error
     if not result.success:
@@ -60,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name, help=text)
         command.add_argument("--landing", type=Path, default=DEFAULT_LANDING)
         command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+        command.add_argument(
+            "--parallel",
+            type=int,
+            default=1,
+            help="county partitions built at once, each in a process of its own (default 1: the whole "
+            "run in this process)",
+        )
         if name == "demo":
             command.add_argument("--scale", type=int, default=None, help="parcels per county")
             command.add_argument("--seed", type=int, default=None)
@@ -82,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             f"demo deliveries for {manifest['region_code']} written to {args.landing} "
             f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
         )
-    ok = run_build(args.landing, args.warehouse)
+    ok = run_build(args.landing, args.warehouse, args.parallel)
     print_summary(args.warehouse)
     return 0 if ok else 1
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.county_partitions import county_partitions
 from orchestration.assets.dbt_models import (
+    county_inputs,
     dbt_resource,
     finding_marts,
     indicator_marts,
@@ -23,6 +25,8 @@ defs = dg.Definitions(
         *RAW_LAYER_ASSETS,
         *RAW_RECORD_ASSETS,
         reference_seeds,
+        county_inputs,
+        county_partitions,
         survey_models,
         indicator_marts,
         *QUALITY_ASSETS,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.concurrency import executor_config
 from orchestration.partitions import (
     delivered_years,
     range_tags,
@@ -19,8 +20,10 @@ build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all(),
     description="Load the selected survey years' deliveries, build every model, run every rule, publish.",
-    # DuckDB has one writer per file: steps run one after another in this process.
-    executor_def=dg.in_process_executor,
+    # By default one step after another in this process; `multiprocess` (orchestration.concurrency)
+    # builds county partitions in parallel and still runs the steps on the region's file one at a time.
+    executor_def=dg.multi_or_in_process_executor,
+    config={"execution": {"config": executor_config()}},
 )
 
 

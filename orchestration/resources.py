@@ -17,7 +17,10 @@ import dagster as dg
 import duckdb
 
 from warehouse.config import (
+    COUNTY_FOLDER_ENV,
+    COUNTY_SHARD_ENV,
     EXTENSIONS_ENV,
+    REGION_CATALOG_ENV,
     WAREHOUSE_ENV,
     DuckDBLimits,
     extension_dir,
@@ -25,6 +28,7 @@ from warehouse.config import (
     warehouse_path,
 )
 from warehouse.connection import warehouse
+from warehouse.county_shards import region_catalog, shard_folder
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -67,14 +71,27 @@ class WarehouseResource(dg.ConfigurableResource):
         return {
             WAREHOUSE_ENV: str(self.warehouse_file),
             EXTENSIONS_ENV: str(extension_dir()),
+            COUNTY_FOLDER_ENV: str(shard_folder(self.warehouse_file)),
             **self.limits.environment(),
         }
 
+    def county_profile_env(self, county: str, shard: Path) -> dict[str, str]:
+        """The environment of a county build (profile target `county`): the county's file to write,
+        this region's file attached read-only under its own catalog name, and a spill folder of the
+        county's own, since counties may build in several processes at once."""
+        limits = self.limits
+        return {
+            **self.dbt_profile_env(),
+            COUNTY_SHARD_ENV: str(shard),
+            REGION_CATALOG_ENV: region_catalog(self.warehouse_file),
+            **DuckDBLimits(limits.memory_limit, limits.temp_directory / f"county_{county}").environment(),
+        }
+
     @contextmanager
-    def for_dbt(self) -> Iterator[None]:
-        """Point dbt's profile at this warehouse for the dbt commands run inside the block (dagster-dbt
-        hands the process environment to dbt)."""
-        values = self.dbt_profile_env()
+    def for_dbt(self, values: dict[str, str] | None = None) -> Iterator[None]:
+        """Point dbt's profile at this warehouse (or at `values`) for the dbt commands run inside the
+        block (dagster-dbt hands the process environment to dbt)."""
+        values = values or self.dbt_profile_env()
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         try:

@@ -1,35 +1,61 @@
-"""Run the build job in this process over every survey year delivered in a landing folder."""
+"""Run the build job over every survey year delivered in a landing folder: in this process, or with
+county partitions built by several processes at once."""
 
+from __future__ import annotations
+
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.concurrency import executor_config
 from orchestration.partitions import delivered_years, register_years, whole_range_tags
 
 
+def build_warehouse_job() -> dg.JobDefinition:
+    """The build job, as each process of a multiprocess run reconstructs it."""
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def("build_warehouse")
+
+
 def run_build_job(
-    landing: Path, warehouse: Path, instance: dg.DagsterInstance | None = None, log_level: str = "INFO"
-) -> dg.ExecuteInProcessResult:
-    """Load, model, check and publish everything in `landing` into `warehouse`, in one run."""
+    landing: Path,
+    warehouse: Path,
+    instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
+    parallel: int = 1,
+) -> dg.ExecuteInProcessResult | dg.ExecuteJobResult:
+    """Load, model, check and publish everything in `landing` into `warehouse`, in one run; `parallel`
+    above 1 builds up to that many county partitions at once, each in a process of its own."""
     from orchestration.dbt_project import prepare_dbt_project
 
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     prepare_dbt_project()
-    from orchestration.definitions import defs
-
     years = delivered_years(Path(landing))
     if not years:
         raise ValueError(f"{landing} holds no survey or control layer delivery (see SOURCES.md layout)")
-    instance = instance or dg.DagsterInstance.ephemeral()
-    register_years(instance, years)
-    job = defs.resolve_job_def("build_warehouse")
-    return job.execute_in_process(
-        instance=instance,
-        tags=whole_range_tags(instance),
-        run_config={
-            "loggers": {"console": {"config": {"log_level": log_level}}},
-            # the one place the run's paths come from: every asset, and dbt through it
-            "resources": {"farmland": {"config": {"warehouse": str(warehouse), "landing": str(landing)}}},
-        },
-        raise_on_error=False,
-    )
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+        # the one place the run's paths come from: every asset, and dbt through it
+        "resources": {"farmland": {"config": {"warehouse": str(warehouse), "landing": str(landing)}}},
+        "execution": {"config": executor_config(parallel)},
+    }
+    if parallel <= 1:
+        instance = instance or dg.DagsterInstance.ephemeral()
+        register_years(instance, years)
+        return build_warehouse_job().execute_in_process(
+            instance=instance, tags=whole_range_tags(instance), run_config=run_config, raise_on_error=False
+        )
+    # The steps' processes share the run's events through an instance on disk.
+    with tempfile.TemporaryDirectory(prefix="farmland-dagster-") as home:
+        instance = instance or dg.DagsterInstance.local_temp(home)
+        register_years(instance, years)
+        with dg.execute_job(
+            dg.reconstructable(build_warehouse_job),
+            instance=instance,
+            tags=whole_range_tags(instance),
+            run_config=run_config,
+            raise_on_error=False,
+        ) as result:
+            return result

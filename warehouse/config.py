@@ -17,6 +17,11 @@ LANDING_ENV = "FARMLAND_LANDING"
 EXTENSIONS_ENV = "FARMLAND_EXTENSION_DIR"
 MEMORY_LIMIT_ENV = "FARMLAND_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV = "FARMLAND_TEMP_DIRECTORY"
+# A county build's dbt profile (transforms/profiles.yml, target `county`): the county's file, and the
+# catalog name the region's file is attached under; a region build attaches the folder's county files.
+COUNTY_SHARD_ENV = "FARMLAND_COUNTY_SHARD"
+REGION_CATALOG_ENV = "FARMLAND_REGION_CATALOG"
+COUNTY_FOLDER_ENV = "FARMLAND_COUNTY_FOLDER"
 
 # Each process that opens DuckDB (a pipeline step, a dbt run, the rule runner) holds at most this much;
 # beyond it DuckDB spills to the temp directory instead of growing with the region. A run has one such

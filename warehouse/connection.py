@@ -47,8 +47,8 @@ def ensure_spatial_installed() -> Path:
 def connect(
     path: Path | str | None = None, *, read_only: bool = False, limits: DuckDBLimits | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file (or `:memory:`) with spatial loaded, held to `limits` (default:
-    the environment's, see DuckDBLimits)."""
+    """A connection to the warehouse file (or `:memory:`) with spatial loaded and its county files
+    attached read-only, held to `limits` (default: the environment's, see DuckDBLimits)."""
     in_memory = str(path) == ":memory:"
     target = ":memory:" if in_memory else str(Path(path or warehouse_path()).resolve())
     if not in_memory and not read_only:
@@ -66,6 +66,11 @@ def connect(
         },
     )
     con.execute("LOAD spatial")
+    if not in_memory:
+        # the county-partitioned models are views over the county files (warehouse.county_shards)
+        from warehouse.county_shards import attach_shards
+
+        attach_shards(con, Path(target))
     return con
 
 

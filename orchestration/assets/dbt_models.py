@@ -1,15 +1,17 @@
-"""The dbt project as four Dagster multi-assets.
+"""The dbt project as five Dagster multi-assets, and the county partitions between two of them.
 
 The quality steps sit between them: the DQ row quarantine needs the reference seeds and must run
-before staging reads raw; the DQ09 reconciliation gate needs the intermediate models and must run
-before the marts; the policy findings read the marts, and the finding marts (models/marts/findings:
-case lifecycle, risk index, scorecard) read the findings. Splitting the dbt selection at those points
-keeps the asset graph acyclic.
+before staging reads raw; the county partitions (orchestration/assets/county_partitions.py) read the
+region's staging and small intermediate models and are read by the rest; the DQ09 reconciliation gate
+needs the intermediate models and must run before the marts; the policy findings read the marts, and
+the finding marts (models/marts/findings: case lifecycle, risk index, scorecard) read the findings.
+Splitting the dbt selection at those points keeps the asset graph acyclic.
 """
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.concurrency import REGION_STEP
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
 from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
@@ -30,7 +32,8 @@ RULE_SUBJECTS = "models/quality"
 
 
 @dbt_assets(
-    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="reference_seeds",
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
+    name="reference_seeds",
     select=f"resource_type:seed path:{RULE_SUBJECTS}/row_quarantine",
 )  # fmt: skip
 def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
@@ -41,14 +44,39 @@ def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmlan
     yield from _build(context, dbt, farmland, "--indirect-selection", "cautious", "--vars", dbt_vars())
 
 
+# The county-partitioned models (tag county_partition) are built county by county between these two
+# steps (orchestration/assets/county_partitions.py): first what they read, then what reads them.
+COUNTY_PARTITIONS = "tag:county_partition"
+
+
 @dbt_assets(
-    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="survey_models",
-    select=f"path:models/staging path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate",
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
+    name="county_inputs",
+    select="path:models/staging path:models/intermediate", exclude=f"{COUNTY_PARTITIONS}+",
+)  # fmt: skip
+def county_inputs(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+    """Staging models (typed deliveries, quarantined rows left out) and the region's intermediate models
+    the county partitions read: survey years, control polygons and their overlaps, approval red lines."""
+    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
+
+
+@dbt_assets(
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
+    name="survey_models",
+    select=f"{COUNTY_PARTITIONS}+,path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate",
+    exclude=COUNTY_PARTITIONS,
 )  # fmt: skip
 def survey_models(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
-    """Staging and intermediate models: typed deliveries, land-use state per year, change flows, overlays;
+    """The region's models on the county partitions (the reconciliation of each county's change survey)
     and the subject of the delivery gate (DQ09)."""
     yield from _build(context, dbt, farmland, "--vars", dbt_vars())
+    # The unit tests of the partitioned models check their SQL on fixtures, region-wide: once per run,
+    # not once per county (a county build would filter the fixtures' other counties out).
+    with farmland.for_dbt():
+        dbt.cli(
+            ["test", "--select", f"{COUNTY_PARTITIONS},resource_type:unit_test", "--vars", dbt_vars()],
+            manifest=MANIFEST,
+        ).wait()
 
 
 INDICATOR_MARTS = "models/marts"
@@ -56,7 +84,8 @@ FINDING_MARTS = "models/marts/findings"
 
 
 @dbt_assets(
-    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="indicator_marts",
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
+    name="indicator_marts",
     select=f"path:{INDICATOR_MARTS} path:{RULE_SUBJECTS}/findings", exclude=f"path:{FINDING_MARTS}",
 )  # fmt: skip
 def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
@@ -65,7 +94,8 @@ def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmlan
 
 
 @dbt_assets(
-    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, name="finding_marts",
+    manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
+    name="finding_marts",
     select=f"path:{FINDING_MARTS}",
 )  # fmt: skip
 def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):

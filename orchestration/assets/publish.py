@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.dbt_models import finding_marts
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
+from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from warehouse.config import published_path
 from warehouse.publish import publish
@@ -12,6 +13,7 @@ from warehouse.publish import publish
 @dg.asset(
     key=["warehouse", "published_snapshot"],
     group_name="publish",
+    op_tags=REGION_STEP,
     kinds={"duckdb"},
     deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY), *sorted(finding_marts.keys, key=lambda key: key.path)],
     description="Read-only copy of reference, marts and quality for analysts, replaced atomically at the "

@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext
 from orchestration.assets.dbt_models import indicator_marts
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
+from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
@@ -88,6 +89,7 @@ REJECTS_KEY = ["raw", "rejects"]
 @dg.asset(
     key=REJECTS_KEY,
     group_name="quality",
+    op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=[*RAW_LAYER_KEYS, *RAW_RECORD_KEYS, *REFERENCE_KEYS, *subject_keys(QUARANTINE_RULES)],
     check_specs=[_check_spec(r, REJECTS_KEY) for r in QUARANTINE_RULES],
@@ -150,6 +152,7 @@ def gate_message(violations: pd.DataFrame, blocked: list[int]) -> str:
 @dg.asset(
     key=GATE_KEY,
     group_name="quality",
+    op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=subject_keys(GATE_RULES),
     check_specs=[_check_spec(r, GATE_KEY, blocking=True) for r in GATE_RULES],
@@ -187,6 +190,7 @@ FINDINGS_KEY = ["quality", "violations"]
 @dg.asset(
     key=FINDINGS_KEY,
     group_name="quality",
+    op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=[*MART_KEYS, *subject_keys(FINDING_RULES)],
     check_specs=[_check_spec(r, FINDINGS_KEY) for r in FINDING_RULES],

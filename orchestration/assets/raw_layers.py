@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
+from orchestration.concurrency import REGION_STEP
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehouseResource
 from quality.catalog import Rule, file_rules
@@ -68,6 +69,7 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", layer.table],
         group_name="raw",
+        op_tags=REGION_STEP,
         kinds={"duckdb"},
         # yearly layers are survey-year partitions; project boundary layers are not per year
         partitions_def=survey_years if layer.yearly else None,

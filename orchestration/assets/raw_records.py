@@ -10,6 +10,7 @@ loads nothing and succeeds: not every bureau sends every file.
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from sources.errors import DeliveryError
 from sources.extract.records import load_records
@@ -33,6 +34,7 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", kind.table],
         group_name="raw",
+        op_tags=REGION_STEP,
         kinds={"duckdb"},
         description=f"{kind.title_zh}: every `{_delivered_as(kind)}` delivery as read, with its file, row, "
         f"load time and file hash.{personal}",

@@ -134,6 +134,7 @@ flows as (
     from all_flows
     where area_m2 > 0
       and from_class is distinct from to_class
+      and {{ in_county_partition('county_code') }}
 )
 
 select * from flows

@@ -15,6 +15,7 @@ base_parcels as (
         survey_year as valid_from,
         *
     from {{ ref('stg_survey__parcels') }}
+    where {{ in_county_partition('county_code') }}
 ),
 
 updated_parcels as (
@@ -27,6 +28,7 @@ updated_parcels as (
     inner join survey_years
         on survey_years.year = updated.survey_year
         and survey_years.state_source = 'replay'
+    where {{ in_county_partition('updated.county_code') }}
 ),
 
 parcel_versions as (
@@ -36,6 +38,8 @@ parcel_versions as (
 ),
 
 retirements as (
+    -- from every county: BSM is unique in the layer, and a piece may retire a parcel of the county
+    -- it moved out of (XZQTZLX 2)
     select distinct
         before_parcel_bsm as bsm,
         change_year

@@ -12,6 +12,7 @@ red_lines as (
     select approval_no, county_code, land_use_type, approved_on, geom
     from {{ ref('int_enforcement__approval_red_lines') }}
     where land_use_type in ('temporary', 'facility_agriculture')
+      and {{ in_county_partition('county_code') }}
 ),
 
 parcel_versions as (

@@ -37,6 +37,7 @@ loss_pieces as (
         on after_classes.land_class = pieces.after_land_class
         and not after_classes.is_cultivated
     where pieces.geom is not null
+      and {{ in_county_partition('coalesce(pieces.before_county_code, pieces.after_county_code)') }}
 ),
 
 permanent_farmland as (

@@ -19,6 +19,7 @@ red_lines as (
     select approval_no, county_code, approved_on, geom
     from {{ ref('int_enforcement__approval_red_lines') }}
     where land_use_type = 'construction'
+      and {{ in_county_partition('county_code') }}
 ),
 
 red_lines_over_pieces as (

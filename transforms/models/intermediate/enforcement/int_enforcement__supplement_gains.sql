@@ -27,6 +27,7 @@ projects as (
         on boundaries.project_no = projects.project_no
     where boundaries.geom is not null
       and year(projects.accepted_on) in (select year from survey_years)
+      and {{ in_county_partition('projects.county_code') }}
     group by all
 ),
 
@@ -46,6 +47,7 @@ gain_pieces as (
         on after_classes.land_class = pieces.after_land_class
         and after_classes.is_cultivated
     where pieces.geom is not null
+      and {{ in_county_partition('coalesce(pieces.after_county_code, pieces.before_county_code)') }}
 ),
 
 gains_inside as (

@@ -82,7 +82,9 @@ final as (
         counties_expected,
         {%- for measure in measures %}
         {%- if measure.endswith('_mu') %}
-        cast({{ measure }} as double) as {{ measure }}{{ ',' if not loop.last }}
+        {#- a sum of doubles differs in its last digit with the order it adds in: 1e-6 亩 is far below
+            what the survey measures, and the figure is then the same in every build #}
+        round(cast({{ measure }} as double), 6) as {{ measure }}{{ ',' if not loop.last }}
         {%- else %}
         cast({{ measure }} as bigint) as {{ measure }}{{ ',' if not loop.last }}
         {%- endif %}

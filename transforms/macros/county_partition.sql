@@ -1,0 +1,41 @@
+{#
+  County partitions (县级分区). A county build (`dbt build --target county --select tag:county_partition
+  --vars '{county_partition: "330402", region_catalog: …}'`) computes the parcel-scale models of one
+  county into that county's own file, reading everything else from the region's file. Each county
+  answers for its own land, so the region's table is the UNION ALL of the counties' (warehouse/
+  county_shards.py makes those union views), and a county whose inputs did not change is not rebuilt.
+
+  county_partition(): the county being built, or none in a region-wide build.
+  in_county_partition(column): the filter a county-partitioned model applies where it reads
+  region-wide rows (`true` in a region-wide build).
+#}
+{% macro county_partition() -%}
+    {%- set county = var('county_partition', none) -%}
+    {%- if county is not none and not (county | string | length == 6 and (county | string).isdigit()) -%}
+        {{ exceptions.raise_compiler_error("var county_partition must be a 6-digit county code, got " ~ county) }}
+    {%- endif -%}
+    {{ return(none if county is none else county | string) }}
+{%- endmacro %}
+
+{% macro in_county_partition(column) -%}
+    {%- set county = county_partition() -%}
+    {%- if county is none -%} true {%- else -%} {{ column }} = '{{ county }}' {%- endif -%}
+{%- endmacro %}
+
+{#
+  on-run-start of a region-wide build: the region's views of the county-partitioned models read the
+  county files, so they are attached (read-only, under their catalog names) for the run. The folder
+  comes from FARMLAND_COUNTY_FOLDER (orchestration.resources.WarehouseResource); without it, or in a
+  county build, nothing is attached.
+#}
+{% macro attach_county_partitions() -%}
+    {%- set folder = env_var('FARMLAND_COUNTY_FOLDER', '') -%}
+    {%- if execute and folder and county_partition() is none -%}
+        {%- set pattern = (folder ~ '/county_*.duckdb') | replace("'", "''") -%}
+        {%- set files = run_query("select file from glob('" ~ pattern ~ "') order by file") -%}
+        {%- for file in files.columns[0].values() -%}
+            {%- set catalog = file.split('/')[-1][:-7] -%}
+            {%- do run_query("attach if not exists '" ~ (file | replace("'", "''")) ~ "' as \"" ~ catalog ~ "\" (read_only)") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
