@@ -129,7 +129,14 @@ def create_union_views(
             for county in counties
         )
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(model.schema)}")
-        con.execute(f"DROP TABLE IF EXISTS {quoted(model.schema)}.{quoted(model.name)}")
+        # a region-wide dbt build left a table of that name (DuckDB's DROP TABLE refuses a view)
+        kind = con.execute(
+            "select table_type from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [model.schema, model.name],
+        ).fetchone()
+        if kind and kind[0] == "BASE TABLE":
+            con.execute(f"DROP TABLE {quoted(model.schema)}.{quoted(model.name)}")
         con.execute(f"CREATE OR REPLACE VIEW {quoted(model.schema)}.{quoted(model.name)} AS {parts}")
 
 
@@ -159,6 +166,19 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+@dataclass(frozen=True)
+class CountyInputs:
+    """What the partitioned models of each county read: a fingerprint per county, and how many rows of
+    the county-split inputs are the county's (0: a county that delivered nothing has no partition)."""
+
+    fingerprints: dict[str, str]
+    rows: dict[str, int]
+
+    @property
+    def delivered(self) -> list[str]:
+        return [county for county, rows in self.rows.items() if rows]
+
+
 def input_fingerprints(
     con: duckdb.DuckDBPyConnection,
     models: Sequence[PartitionedModel],
@@ -166,13 +186,14 @@ def input_fingerprints(
     *,
     code: str,
     dbt_vars: str,
-) -> dict[str, str]:
+) -> CountyInputs:
     """Per county, a hash of everything its partitioned models read: the rows of each input relation
     (the county's rows where the relation has a county_code, all of them where it does not), the dbt
     project's code and the dbt vars (the rule parameters). Equal fingerprints, equal county tables."""
     relations = sorted({relation for model in models for relation in model.inputs})
     shared = hashlib.sha256(f"{code}\n{dbt_vars}\n".encode())
     per_county: dict[str, list[str]] = {county: [] for county in counties}
+    rows_of: dict[str, int] = dict.fromkeys(counties, 0)
     for relation in relations:
         schema, name = relation.split(".", 1)
         table = f"{quoted(schema)}.{quoted(name)}"
@@ -184,6 +205,9 @@ def input_fingerprints(
                 "group by county_code"
             ).fetchall()
             seen = {county: f"{relation}:{count}:{total}" for county, count, total in rows}
+            for county, count, _ in rows:
+                if county in rows_of:
+                    rows_of[county] += count
             for county in counties:
                 per_county[county].append(seen.get(county, f"{relation}:0"))
         else:
@@ -191,10 +215,11 @@ def input_fingerprints(
                 f"select count(*), sum(hash(t)::hugeint)::varchar from {table} as t"
             ).fetchone()
             shared.update(f"{relation}:{count}:{total}\n".encode())
-    return {
+    fingerprints = {
         county: hashlib.sha256((shared.hexdigest() + "\n".join(parts)).encode()).hexdigest()
         for county, parts in per_county.items()
     }
+    return CountyInputs(fingerprints, rows_of)
 
 
 def recorded_fingerprint(path: Path) -> str | None:

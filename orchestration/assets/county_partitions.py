@@ -29,6 +29,7 @@ from warehouse.county_shards import (
     code_version,
     counties_to_build,
     create_union_views,
+    existing_shards,
     input_fingerprints,
     next_shard_path,
     partitioned_models,
@@ -64,17 +65,19 @@ def region_counties(farmland: WarehouseResource) -> list[str]:
 def counties_with_new_inputs(context: OpExecutionContext, farmland: WarehouseResource):
     """The counties whose partition must be (re)built, each with the fingerprint of its inputs."""
     counties = region_counties(farmland)
-    removed = remove_stale_shards(farmland.warehouse_file, counties)
     with farmland.open(read_only=True) as con:
-        fingerprints = input_fingerprints(
-            con, PARTITIONED, counties, code=code_version(), dbt_vars=dbt_vars()
-        )
+        inputs = input_fingerprints(con, PARTITIONED, counties, code=code_version(), dbt_vars=dbt_vars())
+    # A county that delivered nothing has no rows in any partitioned model: it gets no file. With no
+    # county delivered at all, the first still gets one, so that the region's views have their columns.
+    partitioned = inputs.delivered or counties[:1]
+    removed = remove_stale_shards(farmland.warehouse_file, partitioned)
+    fingerprints = {county: inputs.fingerprints[county] for county in partitioned}
     changed = counties_to_build(farmland.warehouse_file, fingerprints)
-    unchanged = [county for county in counties if county not in changed]
+    unchanged = [county for county in partitioned if county not in changed]
+    gone = f", {len(removed)} removed ({', '.join(removed)})" if removed else ""
     context.log.info(
         f"county partitions: {len(changed)} to build ({', '.join(changed) or 'none'}), "
-        f"{len(unchanged)} unchanged"
-        + (f", {len(removed)} removed ({', '.join(removed)})" if removed else "")
+        f"{len(unchanged)} unchanged, {len(counties) - len(partitioned)} without a delivery{gone}"
     )
     for county in changed:
         yield dg.DynamicOutput({"county": county, "fingerprint": fingerprints[county]}, mapping_key=county)
@@ -120,7 +123,7 @@ def build_county(
 @dg.op(tags=REGION_STEP, out={_input_name(key): dg.Out(dg.Nothing) for key in MODEL_KEYS})
 def union_counties(context: OpExecutionContext, farmland: WarehouseResource, built: list[str]):
     """Point the region's view of each partitioned model at every county's file."""
-    counties = region_counties(farmland)
+    counties = sorted(existing_shards(farmland.warehouse_file))
     with farmland.open() as con:
         create_union_views(con, PARTITIONED, counties)
     context.log.info(
