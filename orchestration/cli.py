@@ -1,6 +1,6 @@
 """`farmland`: build the warehouse from a landing folder, or generate and build the demo.
 
-farmland build --landing DIR --warehouse FILE [--parallel N]
+farmland build --landing DIR --warehouse FILE [--parallel N] [--force]
 farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N] [--parallel N]
 farmland summary [--warehouse FILE]
 """
@@ -18,10 +18,25 @@ DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
 
 
-def run_build(landing: Path, warehouse: Path, parallel: int = 1) -> bool:
-    """Run the build job; True when every step succeeded."""
+def up_to_date(landing: Path, warehouse: Path) -> bool:
+    """Whether the published snapshot was built from these very deliveries with this code."""
+    from warehouse.build_state import build_fingerprint, published_fingerprint
+
+    built_from = published_fingerprint(published_path(warehouse.resolve()))
+    return built_from is not None and built_from == build_fingerprint(landing)
+
+
+def run_build(landing: Path, warehouse: Path, parallel: int = 1, *, force: bool = False) -> bool:
+    """Run the build job, unless the snapshot is already built from this landing folder (`force`
+    rebuilds anyway); True when every step succeeded or there was nothing to do."""
     if not landing.is_dir():
         raise SystemExit(f"landing folder {landing} does not exist")
+    if not force and up_to_date(landing, warehouse):
+        print(
+            f"Up to date: the published snapshot was built from {landing} as it is now, with this code; "
+            "nothing to do (--force rebuilds)."
+        )
+        return True
     from orchestration.run import run_build_job
 
     try:
@@ -67,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             help="county partitions built at once, each in a process of its own (default 1: the whole "
             "run in this process)",
         )
+        command.add_argument(
+            "--force",
+            action="store_true",
+            help="rebuild even when the snapshot was built from this landing folder with this code",
+        )
         if name == "demo":
             command.add_argument("--scale", type=int, default=None, help="parcels per county")
             command.add_argument("--seed", type=int, default=None)
@@ -89,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             f"demo deliveries for {manifest['region_code']} written to {args.landing} "
             f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
         )
-    ok = run_build(args.landing, args.warehouse, args.parallel)
+    ok = run_build(args.landing, args.warehouse, args.parallel, force=args.force)
     print_summary(args.warehouse)
     return 0 if ok else 1
 

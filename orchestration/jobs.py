@@ -1,8 +1,5 @@
 """The build job, the annual schedule and the new-delivery sensor."""
 
-import hashlib
-from pathlib import Path
-
 import dagster as dg
 
 from orchestration.concurrency import executor_config
@@ -14,7 +11,7 @@ from orchestration.partitions import (
     whole_range_tags,
 )
 from orchestration.resources import WarehouseResource
-from sources.extract.discover import discover
+from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint, landing_fingerprint
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
@@ -27,24 +24,12 @@ build_warehouse = dg.define_asset_job(
 )
 
 
-def delivery_fingerprint(landing: Path) -> str:
-    """A hash of every delivered layer file's path, size and modification time in the landing folder."""
-    digest = hashlib.sha256()
-    for delivery in sorted(discover(landing), key=lambda d: str(d.path)):
-        paths = [delivery.path] if delivery.path.is_file() else sorted(delivery.path.rglob("*"))
-        for path in paths:
-            if path.is_file():
-                stat = path.stat()
-                digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 @dg.sensor(job=build_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: WarehouseResource):
     """Start a build when a delivery appears or changes in the landing folder; a new <year> folder
     becomes a new survey-year partition."""
     landing = farmland.landing_folder
-    fingerprint = delivery_fingerprint(landing)
+    fingerprint = landing_fingerprint(landing)
     if fingerprint == context.cursor:
         return dg.SkipReason("no new or changed delivery in the landing folder")
     delivered = delivered_years(landing)
@@ -54,7 +39,12 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: Warehouse
     new = [y for y in delivered if y not in known]
     context.update_cursor(fingerprint)
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=fingerprint, tags=range_tags(known + new))],
+        run_requests=[
+            dg.RunRequest(
+                run_key=fingerprint,
+                tags={**range_tags(known + new), FINGERPRINT_TAG: build_fingerprint(landing)},
+            )
+        ],
         dynamic_partitions_requests=[survey_years.build_add_request(new)] if new else [],
     )
 

@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.concurrency import executor_config
 from orchestration.partitions import delivered_years, register_years, whole_range_tags
+from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint
 
 
 def build_warehouse_job() -> dg.JobDefinition:
@@ -41,11 +42,15 @@ def run_build_job(
         "resources": {"farmland": {"config": {"warehouse": str(warehouse), "landing": str(landing)}}},
         "execution": {"config": executor_config(parallel)},
     }
+    fingerprint = {FINGERPRINT_TAG: build_fingerprint(landing)}
     if parallel <= 1:
         instance = instance or dg.DagsterInstance.ephemeral()
         register_years(instance, years)
         return build_warehouse_job().execute_in_process(
-            instance=instance, tags=whole_range_tags(instance), run_config=run_config, raise_on_error=False
+            instance=instance,
+            tags={**whole_range_tags(instance), **fingerprint},
+            run_config=run_config,
+            raise_on_error=False,
         )
     # The steps' processes share the run's events through an instance on disk.
     with tempfile.TemporaryDirectory(prefix="farmland-dagster-") as home:
@@ -54,7 +59,7 @@ def run_build_job(
         with dg.execute_job(
             dg.reconstructable(build_warehouse_job),
             instance=instance,
-            tags=whole_range_tags(instance),
+            tags={**whole_range_tags(instance), **fingerprint},
             run_config=run_config,
             raise_on_error=False,
         ) as result:

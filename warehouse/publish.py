@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
 from warehouse.connection import connect
 
@@ -17,9 +18,14 @@ PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
 
 
 def publish(
-    working: Path, target: Path | None = None, *, limits: DuckDBLimits | None = None
+    working: Path,
+    target: Path | None = None,
+    *,
+    limits: DuckDBLimits | None = None,
+    fingerprint: str | None = None,
 ) -> dict[str, int]:
-    """Copy the published schemas of `working` into `target` (default: <working>_published.duckdb).
+    """Copy the published schemas of `working` into `target` (default: <working>_published.duckdb),
+    with the fingerprint of what the build read (warehouse.build_state) when the run knows it.
 
     Returns the row count of every table copied.
     """
@@ -42,6 +48,12 @@ def publish(
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from snapshot.{schema}."{table}"'
             ).fetchone()[0]
+        con.execute("CREATE SCHEMA IF NOT EXISTS snapshot.quality")
+        con.execute(
+            f"CREATE TABLE snapshot.quality.{PUBLISHED_BUILD} AS "
+            "SELECT ?::VARCHAR AS fingerprint, now()::TIMESTAMP AS published_at",
+            [fingerprint],
+        )
         con.execute("DETACH snapshot")
     finally:
         con.close()

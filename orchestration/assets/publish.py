@@ -6,6 +6,7 @@ from orchestration.assets.dbt_models import finding_marts
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
+from warehouse.build_state import FINGERPRINT_TAG
 from warehouse.config import published_path
 from warehouse.publish import publish
 
@@ -19,7 +20,12 @@ from warehouse.publish import publish
     description="Read-only copy of reference, marts and quality for analysts, replaced atomically at the "
     "end of a successful run (never a half-finished state, never a write lock on readers).",
 )
-def published_snapshot(farmland: WarehouseResource) -> dg.MaterializeResult:
+def published_snapshot(
+    context: dg.AssetExecutionContext, farmland: WarehouseResource
+) -> dg.MaterializeResult:
     target = published_path(farmland.warehouse_file)
-    counts = publish(farmland.warehouse_file, target, limits=farmland.limits)
+    # a run started by the CLI or the sensor knows what it read; the snapshot keeps it, so that a build
+    # of the same deliveries with the same code has nothing to do
+    fingerprint = context.run.tags.get(FINGERPRINT_TAG)
+    counts = publish(farmland.warehouse_file, target, limits=farmland.limits, fingerprint=fingerprint)
     return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})

@@ -1,0 +1,78 @@
+"""What a published snapshot was built from, so that a build with nothing new does nothing.
+
+A build's fingerprint hashes every file of the landing folder (path, size, modification time) and the
+project's own code and rule catalog. The publishing step writes it into the snapshot it swaps in
+(`quality.published_build`); a later build whose fingerprint equals the snapshot's has nothing to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import duckdb
+
+from warehouse.config import REPO_ROOT
+
+PUBLISHED_BUILD = "published_build"  # table in the snapshot's quality schema
+FINGERPRINT_TAG = "farmland/build_fingerprint"  # run tag the publishing step records
+
+# What the warehouse's content depends on besides the deliveries: the loaders, the models, the rules.
+CODE_FOLDERS = ("sources", "transforms", "quality", "warehouse", "orchestration")
+CODE_SUFFIXES = frozenset({".py", ".sql", ".yml", ".yaml", ".csv", ".json"})
+SKIPPED_FOLDERS = frozenset({"target", "logs", "__pycache__", "dbt_packages"})
+
+
+def landing_fingerprint(landing: Path) -> str:
+    """A hash of every regular file under the landing folder: its path, size and modification time
+    (symbolic links are not followed)."""
+    landing = Path(landing)
+    digest = hashlib.sha256()
+    for folder, directories, files in os.walk(landing, followlinks=False):
+        directories.sort()
+        for name in sorted(files):
+            path = Path(folder, name)
+            if path.is_symlink() or not path.is_file():
+                continue
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(landing).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
+def project_code_version(root: Path = REPO_ROOT) -> str:
+    """A hash of the project's code, models, seeds and rule catalog."""
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for current, directories, files in os.walk(root / folder):
+            directories[:] = sorted(d for d in directories if d not in SKIPPED_FOLDERS)
+            for name in sorted(files):
+                path = Path(current, name)
+                if path.suffix in CODE_SUFFIXES:
+                    digest.update(path.relative_to(root).as_posix().encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_fingerprint(landing: Path) -> str:
+    """The fingerprint of a build of `landing` with this code."""
+    return hashlib.sha256(f"{landing_fingerprint(landing)}\n{project_code_version()}".encode()).hexdigest()
+
+
+def published_fingerprint(published: Path) -> str | None:
+    """The fingerprint the snapshot was built from, or None (no snapshot, or one built without it)."""
+    if not Path(published).is_file():
+        return None
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute(f"select fingerprint from quality.{PUBLISHED_BUILD}").fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
