@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from warehouse.config import REPO_ROOT, published_path
+from warehouse.config import REPO_ROOT, CountyLake, published_path
 
 DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
@@ -26,7 +26,14 @@ def up_to_date(landing: Path, warehouse: Path) -> bool:
     return built_from is not None and built_from == build_fingerprint(landing)
 
 
-def run_build(landing: Path, warehouse: Path, parallel: int = 1, *, force: bool = False) -> bool:
+def run_build(
+    landing: Path,
+    warehouse: Path,
+    parallel: int = 1,
+    *,
+    force: bool = False,
+    county_lake: CountyLake | None = None,
+) -> bool:
     """Run the build job, unless the snapshot is already built from this landing folder (`force`
     rebuilds anyway); True when every step succeeded or there was nothing to do."""
     if not landing.is_dir():
@@ -40,7 +47,7 @@ def run_build(landing: Path, warehouse: Path, parallel: int = 1, *, force: bool 
     from orchestration.run import run_build_job
 
     try:
-        result = run_build_job(landing, warehouse, parallel=parallel)
+        result = run_build_job(landing, warehouse, parallel=parallel, county_lake=county_lake)
     except ValueError as error:
         raise SystemExit(str(error)) from error
     if not result.success:
@@ -83,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
             "run in this process)",
         )
         command.add_argument(
+            "--county-lake",
+            metavar="POSTGRES",
+            help="keep the county partitions in a DuckLake per county catalogued in this PostgreSQL "
+            "database (a libpq connection string), for builds spread over machines (default: files "
+            "beside the warehouse)",
+        )
+        command.add_argument(
+            "--county-lake-data",
+            metavar="DIR",
+            help="where the county lakes keep their Parquet files (a folder every machine reaches)",
+        )
+        command.add_argument(
             "--force",
             action="store_true",
             help="rebuild even when the snapshot was built from this landing folder with this code",
@@ -109,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             f"demo deliveries for {manifest['region_code']} written to {args.landing} "
             f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
         )
-    ok = run_build(args.landing, args.warehouse, args.parallel, force=args.force)
+    lake = None
+    if args.county_lake:
+        if not args.county_lake_data:
+            parser.error("--county-lake needs --county-lake-data")
+        lake = CountyLake(args.county_lake, args.county_lake_data)
+    ok = run_build(args.landing, args.warehouse, args.parallel, force=args.force, county_lake=lake)
     print_summary(args.warehouse)
     return 0 if ok else 1
 

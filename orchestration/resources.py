@@ -18,10 +18,13 @@ import duckdb
 
 from warehouse.config import (
     COUNTY_FOLDER_ENV,
+    COUNTY_LAKE_DATA_ENV,
+    COUNTY_LAKE_ENV,
     COUNTY_SHARD_ENV,
     EXTENSIONS_ENV,
     REGION_CATALOG_ENV,
     WAREHOUSE_ENV,
+    CountyLake,
     DuckDBLimits,
     extension_dir,
     landing_path,
@@ -44,6 +47,23 @@ class WarehouseResource(dg.ConfigurableResource):
     # environment's or the defaults (warehouse.config.DuckDBLimits)
     memory_limit: str = ""
     temp_directory: str = ""
+    # County partitions in a DuckLake per county on PostgreSQL (several machines), instead of files
+    # beside the warehouse: a libpq connection string and the folder or object-store prefix every
+    # machine reaches (warehouse.config.CountyLake); empty: the environment's, or files.
+    county_lake: str = ""
+    county_lake_data: str = ""
+
+    @property
+    def lake(self) -> CountyLake | None:
+        postgres = self.county_lake or os.environ.get(COUNTY_LAKE_ENV, "")
+        if not postgres:
+            return None
+        data = self.county_lake_data or os.environ.get(COUNTY_LAKE_DATA_ENV, "")
+        if not data:
+            raise ValueError(
+                f"county partitions in PostgreSQL ({postgres}) need a data folder: set county_lake_data"
+            )
+        return CountyLake(postgres, data)
 
     @property
     def warehouse_file(self) -> Path:
@@ -63,7 +83,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def open(self, *, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """The warehouse for the length of a step, held to this run's limits."""
-        return warehouse(self.warehouse_file, read_only=read_only, limits=self.limits)
+        return warehouse(self.warehouse_file, read_only=read_only, limits=self.limits, county_lake=self.lake)
 
     def dbt_profile_env(self) -> dict[str, str]:
         """The environment transforms/profiles.yml reads: this warehouse file, the extension folder and
@@ -73,6 +93,7 @@ class WarehouseResource(dg.ConfigurableResource):
             EXTENSIONS_ENV: str(extension_dir()),
             COUNTY_FOLDER_ENV: str(shard_folder(self.warehouse_file)),
             **self.limits.environment(),
+            **(self.lake.environment() if self.lake else {}),
         }
 
     def county_profile_env(self, county: str, shard: Path) -> dict[str, str]:

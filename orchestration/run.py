@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration.concurrency import executor_config
 from orchestration.partitions import delivered_years, register_years, whole_range_tags
 from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint
+from warehouse.config import CountyLake
 
 
 def build_warehouse_job() -> dg.JobDefinition:
@@ -26,9 +27,11 @@ def run_build_job(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
     parallel: int = 1,
+    county_lake: CountyLake | None = None,
 ) -> dg.ExecuteInProcessResult | dg.ExecuteJobResult:
     """Load, model, check and publish everything in `landing` into `warehouse`, in one run; `parallel`
-    above 1 builds up to that many county partitions at once, each in a process of its own."""
+    above 1 builds up to that many county partitions at once, each in a process of its own; with
+    `county_lake` the county partitions live in DuckLakes catalogued in PostgreSQL, not in files."""
     from orchestration.dbt_project import prepare_dbt_project
 
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
@@ -39,7 +42,19 @@ def run_build_job(
     run_config = {
         "loggers": {"console": {"config": {"log_level": log_level}}},
         # the one place the run's paths come from: every asset, and dbt through it
-        "resources": {"farmland": {"config": {"warehouse": str(warehouse), "landing": str(landing)}}},
+        "resources": {
+            "farmland": {
+                "config": {
+                    "warehouse": str(warehouse),
+                    "landing": str(landing),
+                    **(
+                        {"county_lake": county_lake.postgres, "county_lake_data": county_lake.data}
+                        if county_lake
+                        else {}
+                    ),
+                }
+            }
+        },
         "execution": {"config": executor_config(parallel)},
     }
     fingerprint = {FINGERPRINT_TAG: build_fingerprint(landing)}

@@ -18,10 +18,11 @@ from warehouse.county_shards import (
     create_union_views,
     existing_shards,
     input_fingerprints,
+    next_shard_path,
     partitioned_models,
-    record_fingerprint,
     recorded_fingerprint,
     shard_path,
+    store_county,
 )
 
 COUNTIES = ["330402", "330411", "330421"]
@@ -87,18 +88,18 @@ def test_a_county_that_delivered_nothing_has_no_partition_until_it_delivers() ->
 def test_the_region_view_unions_every_county_file(tmp_path: Path) -> None:
     warehouse = tmp_path / "region.duckdb"
     for county, bsms in (("330402", [1, 2]), ("330411", [3])):
-        path = shard_path(warehouse, county)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        built = next_shard_path(warehouse, county)
+        built.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(built))
         con.execute("create schema intermediate")
         con.execute(
             "create table intermediate.parcels as select ? as county_code, unnest(?) as bsm", [county, bsms]
         )
         con.close()
-        record_fingerprint(path, county, f"print-{county}")
+        store_county(warehouse, county, built, f"print-{county}")
     assert sorted(existing_shards(warehouse)) == ["330402", "330411"]
-    assert recorded_fingerprint(shard_path(warehouse, "330402")) == "print-330402"
-    assert recorded_fingerprint(shard_path(warehouse, "330421")) is None
+    assert recorded_fingerprint(warehouse, "330402") == "print-330402"
+    assert recorded_fingerprint(warehouse, "330421") is None
 
     region = duckdb.connect(str(warehouse))
     attach_shards(region, warehouse)

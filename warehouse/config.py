@@ -22,6 +22,9 @@ TEMP_DIRECTORY_ENV = "FARMLAND_TEMP_DIRECTORY"
 COUNTY_SHARD_ENV = "FARMLAND_COUNTY_SHARD"
 REGION_CATALOG_ENV = "FARMLAND_REGION_CATALOG"
 COUNTY_FOLDER_ENV = "FARMLAND_COUNTY_FOLDER"
+# County partitions shared between machines: a DuckLake per county, catalogued in PostgreSQL.
+COUNTY_LAKE_ENV = "FARMLAND_COUNTY_LAKE"
+COUNTY_LAKE_DATA_ENV = "FARMLAND_COUNTY_LAKE_DATA"
 
 # Each process that opens DuckDB (a pipeline step, a dbt run, the rule runner) holds at most this much;
 # beyond it DuckDB spills to the temp directory instead of growing with the region. A run has one such
@@ -75,3 +78,34 @@ class DuckDBLimits:
     def environment(self) -> dict[str, str]:
         """The same limits for a dbt process, whose profile reads them from the environment."""
         return {MEMORY_LIMIT_ENV: self.memory_limit, TEMP_DIRECTORY_ENV: str(self.temp_directory)}
+
+
+@dataclass(frozen=True)
+class CountyLake:
+    """Where the county partitions live when several machines build them: one DuckLake per county,
+    its catalog in the schema `county_<code>` of a PostgreSQL database and its Parquet files under
+    `data/county_<code>/` (a folder every machine mounts, or an object-store prefix). Each county has a
+    lake of its own because DuckLake refuses concurrent replacements of one table's rows, however
+    disjoint; separate lakes share nothing but the PostgreSQL server."""
+
+    postgres: str  # a libpq connection string: "dbname=farmland host=db port=5432 user=farmland"
+    data: str
+
+    def attach_sql(self, catalog: str, *, read_only: bool) -> str:
+        """ATTACH of the county lake `catalog` (county_<code>) under that name."""
+        quote = "'{}'".format
+        options = [f"METADATA_SCHEMA {quote(catalog)}"]
+        if read_only:
+            options.append("READ_ONLY")
+        else:
+            options.append(f"DATA_PATH {quote(self.data.rstrip('/') + '/' + catalog + '/')}")
+        target = ("ducklake:postgres:" + self.postgres).replace("'", "''")
+        return f"ATTACH IF NOT EXISTS '{target}' AS \"{catalog}\" ({', '.join(options)})"
+
+    def catalog_sql(self) -> str:
+        """ATTACH of the PostgreSQL database itself, read-only, as `county_lakes` (to list the lakes)."""
+        target = self.postgres.replace("'", "''")
+        return f"ATTACH IF NOT EXISTS '{target}' AS county_lakes (TYPE postgres, READ_ONLY)"
+
+    def environment(self) -> dict[str, str]:
+        return {COUNTY_LAKE_ENV: self.postgres, COUNTY_LAKE_DATA_ENV: self.data}

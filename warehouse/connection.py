@@ -8,53 +8,70 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.config import DuckDBLimits, extension_dir, warehouse_path
+from warehouse.config import CountyLake, DuckDBLimits, extension_dir, warehouse_path
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality")
 
 
-def _spatial_extension_file() -> Path:
-    import duckdb_extension_spatial
+# The extensions every connection may load, each from its pip wheel (module), never downloaded: spatial
+# always; ducklake and postgres_scanner when county partitions live in a DuckLake on PostgreSQL.
+EXTENSION_WHEELS = {
+    "spatial": "duckdb_extension_spatial",
+    "ducklake": "duckdb_extension_ducklake",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
 
-    package = Path(duckdb_extension_spatial.__file__).parent
-    matches = sorted(package.glob(f"extensions/v{duckdb.__version__}/spatial.duckdb_extension"))
+
+def _extension_file(name: str) -> Path:
+    import importlib
+
+    module = EXTENSION_WHEELS[name]
+    package = Path(importlib.import_module(module).__file__).parent
+    matches = sorted(package.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
     if not matches:
         raise RuntimeError(
-            f"duckdb-extension-spatial has no build for duckdb {duckdb.__version__} in {package}; "
-            "install the matching duckdb-extension-spatial version"
+            f"{module} has no build for duckdb {duckdb.__version__} in {package}; install the matching "
+            f"{module.replace('_', '-')} version"
         )
     return matches[0]
 
 
-def ensure_spatial_installed() -> Path:
-    """Install the spatial extension from the wheel into the project-local extension directory."""
+def ensure_extensions_installed() -> Path:
+    """Install the extensions from their wheels into the project-local extension directory."""
     directory = extension_dir()
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         config={"extension_directory": str(directory), "autoinstall_known_extensions": False}
     )
     try:
-        installed = con.sql(
-            "select installed from duckdb_extensions() where extension_name = 'spatial'"
-        ).fetchone()
-        if not (installed and installed[0]):
-            con.execute(f"INSTALL '{_spatial_extension_file()}'")
+        installed = {
+            row[0]
+            for row in con.sql("select extension_name from duckdb_extensions() where installed").fetchall()
+        }
+        for name in EXTENSION_WHEELS:
+            if name not in installed:
+                con.execute(f"INSTALL '{_extension_file(name)}'")
     finally:
         con.close()
     return directory
 
 
 def connect(
-    path: Path | str | None = None, *, read_only: bool = False, limits: DuckDBLimits | None = None
+    path: Path | str | None = None,
+    *,
+    read_only: bool = False,
+    limits: DuckDBLimits | None = None,
+    county_lake: CountyLake | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file (or `:memory:`) with spatial loaded and its county files
-    attached read-only, held to `limits` (default: the environment's, see DuckDBLimits)."""
+    """A connection to the warehouse file (or `:memory:`) with spatial loaded and its county partitions
+    attached read-only (files beside it, or the DuckLakes of `county_lake`), held to `limits` (default:
+    the environment's, see DuckDBLimits)."""
     in_memory = str(path) == ":memory:"
     target = ":memory:" if in_memory else str(Path(path or warehouse_path()).resolve())
     if not in_memory and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     limits = limits or DuckDBLimits.for_warehouse(None if in_memory else Path(target))
-    directory = ensure_spatial_installed()
+    directory = ensure_extensions_installed()
     con = duckdb.connect(
         target,
         read_only=read_only,
@@ -67,10 +84,10 @@ def connect(
     )
     con.execute("LOAD spatial")
     if not in_memory:
-        # the county-partitioned models are views over the county files (warehouse.county_shards)
+        # the county-partitioned models are views over the county partitions (warehouse.county_shards)
         from warehouse.county_shards import attach_shards
 
-        attach_shards(con, Path(target))
+        attach_shards(con, Path(target), county_lake)
     return con
 
 
@@ -91,10 +108,14 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def warehouse(
-    path: Path | str | None = None, *, read_only: bool = False, limits: DuckDBLimits | None = None
+    path: Path | str | None = None,
+    *,
+    read_only: bool = False,
+    limits: DuckDBLimits | None = None,
+    county_lake: CountyLake | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open, bootstrap (when writable) and always close: DuckDB allows one writer per file."""
-    con = connect(path, read_only=read_only, limits=limits)
+    con = connect(path, read_only=read_only, limits=limits, county_lake=county_lake)
     try:
         if not read_only:
             bootstrap(con)

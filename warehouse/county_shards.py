@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from warehouse.config import TRANSFORMS_DIR
+from warehouse.config import TRANSFORMS_DIR, CountyLake
 
 PARTITION_TAG = "county_partition"
 CATALOG_PREFIX = "county_"
@@ -76,9 +77,55 @@ def existing_shards(warehouse: Path) -> dict[str, Path]:
     return found
 
 
-def attach_shards(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
-    """Attach every county file read-only under its catalog name; returns the counties attached."""
+def _lake_connection(lake: CountyLake) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection that can read and write the county lakes."""
+    from warehouse.connection import connect
+
+    con = connect(":memory:")
+    load_lake_extensions(con)
+    con.execute(lake.catalog_sql())
+    return con
+
+
+def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("LOAD ducklake")
+    con.execute("LOAD postgres_scanner")
+
+
+def _lake_counties(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select schema_name from county_lakes.information_schema.schemata where schema_name like ? "
+        "order by schema_name",
+        [f"{CATALOG_PREFIX}%"],
+    ).fetchall()
+    counties = [row[0].removeprefix(CATALOG_PREFIX) for row in rows]
+    return [county for county in counties if county.isdigit() and len(county) == 6]
+
+
+def stored_counties(warehouse: Path, lake: CountyLake | None = None) -> list[str]:
+    """The counties whose partition is in place (a file beside the warehouse, or a county lake)."""
+    if lake is None:
+        return sorted(existing_shards(warehouse))
+    con = _lake_connection(lake)
+    try:
+        return _lake_counties(con)
+    finally:
+        con.close()
+
+
+def attach_shards(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, lake: CountyLake | None = None
+) -> list[str]:
+    """Attach every county partition read-only under its catalog name; returns the counties attached."""
     attached = {row[0] for row in con.execute("select database_name from duckdb_databases()").fetchall()}
+    if lake is not None:
+        load_lake_extensions(con)
+        con.execute(lake.catalog_sql())
+        counties = _lake_counties(con)
+        for county in counties:
+            if shard_catalog(county) not in attached:
+                con.execute(lake.attach_sql(shard_catalog(county), read_only=True))
+        return counties
     counties = []
     for county, path in existing_shards(warehouse).items():
         if shard_catalog(county) not in attached:
@@ -222,8 +269,28 @@ def input_fingerprints(
     return CountyInputs(fingerprints, rows_of)
 
 
-def recorded_fingerprint(path: Path) -> str | None:
-    """The fingerprint a county file was built from, or None if it has none (or is not readable)."""
+def _read_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    try:
+        row = con.execute(
+            f"select fingerprint from {quoted(catalog)}.main.{BUILD_TABLE} order by built_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def recorded_fingerprint(warehouse: Path, county: str, lake: CountyLake | None = None) -> str | None:
+    """The fingerprint the county's partition was built from, or None if it has none (or is missing)."""
+    if lake is not None:
+        con = _lake_connection(lake)
+        try:
+            if county not in _lake_counties(con):
+                return None
+            con.execute(lake.attach_sql(shard_catalog(county), read_only=True))
+            return _read_fingerprint(con, shard_catalog(county))
+        finally:
+            con.close()
+    path = shard_path(warehouse, county)
     if not path.is_file():
         return None
     try:
@@ -231,45 +298,88 @@ def recorded_fingerprint(path: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        row = con.execute(
-            f"select fingerprint from main.{BUILD_TABLE} order by built_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return None
+        return _read_fingerprint(con, path.stem)
     finally:
         con.close()
-    return row[0] if row else None
 
 
-def record_fingerprint(path: Path, county: str, fingerprint: str) -> None:
-    con = duckdb.connect(str(path))
+def _record_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, county: str, fingerprint: str) -> None:
+    con.execute(
+        f"create or replace table {quoted(catalog)}.main.{BUILD_TABLE} as "
+        "select ?::varchar as county_code, ?::varchar as fingerprint, now()::timestamp as built_at",
+        [county, fingerprint],
+    )
+
+
+def store_county(
+    warehouse: Path, county: str, built: Path, fingerprint: str, lake: CountyLake | None = None
+) -> None:
+    """Put a county's newly built file in place of its partition, with the fingerprint of its inputs: the
+    file itself beside the warehouse, or its tables copied into the county's lake in one transaction."""
+    if lake is None:
+        con = duckdb.connect(str(built))
+        try:
+            _record_fingerprint(con, built.stem, county, fingerprint)
+        finally:
+            con.close()
+        os.replace(built, shard_path(warehouse, county))
+        return
+    catalog = shard_catalog(county)
+    con = _lake_connection(lake)
     try:
-        con.execute(
-            f"create or replace table main.{BUILD_TABLE} as "
-            "select ? as county_code, ? as fingerprint, now() as built_at",
-            [county, fingerprint],
-        )
+        con.execute(f"ATTACH {sql_string(str(built))} AS built_county (READ_ONLY)")
+        con.execute(lake.attach_sql(catalog, read_only=False))
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'built_county' and table_type = 'BASE TABLE' order by all"
+        ).fetchall()
+        con.begin()
+        for schema, table in tables:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(catalog)}.{quoted(schema)}")
+            con.execute(
+                f"CREATE OR REPLACE TABLE {quoted(catalog)}.{quoted(schema)}.{quoted(table)} AS "
+                f"SELECT * FROM built_county.{quoted(schema)}.{quoted(table)}"
+            )
+        _record_fingerprint(con, catalog, county, fingerprint)
+        con.commit()
     finally:
         con.close()
+    built.unlink()
 
 
-def counties_to_build(warehouse: Path, fingerprints: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """The counties whose file is missing or was built from other inputs."""
+def counties_to_build(
+    warehouse: Path, fingerprints: Mapping[str, str], lake: CountyLake | None = None, *, force: bool = False
+) -> list[str]:
+    """The counties whose partition is missing or was built from other inputs."""
     return [
         county
         for county, fingerprint in fingerprints.items()
-        if force or recorded_fingerprint(shard_path(warehouse, county)) != fingerprint
+        if force or recorded_fingerprint(warehouse, county, lake) != fingerprint
     ]
 
 
-def remove_stale_shards(warehouse: Path, counties: Iterable[str]) -> list[str]:
-    """Delete the files of counties no longer in the region, and half-built ones; returns their counties."""
+def remove_stale_shards(
+    warehouse: Path, counties: Iterable[str], lake: CountyLake | None = None
+) -> list[str]:
+    """Drop the partitions of counties no longer delivered, and half-built files; returns their counties."""
     keep = set(counties)
-    removed = []
-    for county, path in existing_shards(warehouse).items():
-        if county not in keep:
-            path.unlink()
-            removed.append(county)
-    for leftover in shard_folder(warehouse).glob(f"next_{CATALOG_PREFIX}*.duckdb*"):
-        leftover.unlink()
+    removed = [county for county in stored_counties(warehouse, lake) if county not in keep]
+    if lake is None:
+        for county in removed:
+            shard_path(warehouse, county).unlink()
+    elif removed:
+        con = _lake_connection(lake)
+        try:
+            con.execute(f"ATTACH {sql_string(lake.postgres)} AS county_lakes_writer (TYPE postgres)")
+            for county in removed:
+                con.execute(
+                    "CALL postgres_execute('county_lakes_writer', ?)",
+                    [f"DROP SCHEMA {quoted(shard_catalog(county))} CASCADE"],
+                )
+        finally:
+            con.close()
+    folder = shard_folder(warehouse)
+    if folder.is_dir():
+        for leftover in folder.glob(f"next_{CATALOG_PREFIX}*.duckdb*"):
+            leftover.unlink()
     return removed

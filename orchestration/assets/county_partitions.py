@@ -14,7 +14,6 @@ region's job a single run that the UI, the schedule and the sensor launch alike.
 """
 
 import json
-import os
 
 import dagster as dg
 from dagster import OpExecutionContext
@@ -29,14 +28,13 @@ from warehouse.county_shards import (
     code_version,
     counties_to_build,
     create_union_views,
-    existing_shards,
     input_fingerprints,
     next_shard_path,
     partitioned_models,
-    record_fingerprint,
     region_catalog,
     remove_stale_shards,
-    shard_path,
+    store_county,
+    stored_counties,
 )
 
 PARTITIONED = partitioned_models(MANIFEST)
@@ -70,9 +68,9 @@ def counties_with_new_inputs(context: OpExecutionContext, farmland: WarehouseRes
     # A county that delivered nothing has no rows in any partitioned model: it gets no file. With no
     # county delivered at all, the first still gets one, so that the region's views have their columns.
     partitioned = inputs.delivered or counties[:1]
-    removed = remove_stale_shards(farmland.warehouse_file, partitioned)
+    removed = remove_stale_shards(farmland.warehouse_file, partitioned, farmland.lake)
     fingerprints = {county: inputs.fingerprints[county] for county in partitioned}
-    changed = counties_to_build(farmland.warehouse_file, fingerprints)
+    changed = counties_to_build(farmland.warehouse_file, fingerprints, farmland.lake)
     unchanged = [county for county in partitioned if county not in changed]
     gone = f", {len(removed)} removed ({', '.join(removed)})" if removed else ""
     context.log.info(
@@ -114,8 +112,7 @@ def build_county(
                     "dbt_log": invocation.get_error() and str(invocation.get_error()),
                 },
             )
-    record_fingerprint(building, county, fingerprint)
-    os.replace(building, shard_path(farmland.warehouse_file, county))
+    store_county(farmland.warehouse_file, county, building, fingerprint, farmland.lake)
     context.log.info(f"county {county}: partition built")
     return county
 
@@ -123,7 +120,7 @@ def build_county(
 @dg.op(tags=REGION_STEP, out={_input_name(key): dg.Out(dg.Nothing) for key in MODEL_KEYS})
 def union_counties(context: OpExecutionContext, farmland: WarehouseResource, built: list[str]):
     """Point the region's view of each partitioned model at every county's file."""
-    counties = sorted(existing_shards(farmland.warehouse_file))
+    counties = stored_counties(farmland.warehouse_file, farmland.lake)
     with farmland.open() as con:
         create_union_views(con, PARTITIONED, counties)
     context.log.info(

@@ -24,13 +24,23 @@
 
 {#
   on-run-start of a region-wide build: the region's views of the county-partitioned models read the
-  county files, so they are attached (read-only, under their catalog names) for the run. The folder
-  comes from FARMLAND_COUNTY_FOLDER (orchestration.resources.WarehouseResource); without it, or in a
-  county build, nothing is attached.
+  county partitions, so they are attached (read-only, under their catalog names) for the run: the
+  county files in FARMLAND_COUNTY_FOLDER, or, with FARMLAND_COUNTY_LAKE (a PostgreSQL connection
+  string), every county's DuckLake catalogued there (warehouse.config.CountyLake). Both come from
+  orchestration.resources.WarehouseResource; without them, or in a county build, nothing is attached.
 #}
 {% macro attach_county_partitions() -%}
     {%- set folder = env_var('FARMLAND_COUNTY_FOLDER', '') -%}
-    {%- if execute and folder and county_partition() is none -%}
+    {%- set lake = env_var('FARMLAND_COUNTY_LAKE', '') -%}
+    {%- if execute and county_partition() is none and lake -%}
+        {%- do run_query("load ducklake; load postgres_scanner") -%}
+        {%- set target = lake | replace("'", "''") -%}
+        {%- do run_query("attach if not exists '" ~ target ~ "' as county_lakes (type postgres, read_only)") -%}
+        {%- set schemas = run_query("select schema_name from county_lakes.information_schema.schemata where schema_name like 'county_%' order by 1") -%}
+        {%- for catalog in schemas.columns[0].values() -%}
+            {%- do run_query("attach if not exists 'ducklake:postgres:" ~ target ~ "' as \"" ~ catalog ~ "\" (metadata_schema '" ~ catalog ~ "', read_only)") -%}
+        {%- endfor -%}
+    {%- elif execute and folder and county_partition() is none -%}
         {%- set pattern = (folder ~ '/county_*.duckdb') | replace("'", "''") -%}
         {%- set files = run_query("select file from glob('" ~ pattern ~ "') order by file") -%}
         {%- for file in files.columns[0].values() -%}
