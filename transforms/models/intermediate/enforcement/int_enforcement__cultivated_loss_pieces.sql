@@ -6,7 +6,7 @@
 -- Planar areas in the zone-40 CRS; the 耕地 inside 永农 is BGQTBDLMJ × the planar share inside.
 -- One spatial join per county (macros/per_county.sql) with the county's 永农 polygons, each polygon
 -- once; the "in force in the change year" condition is applied after the join, on the pairs found,
--- and only the pairs it keeps are intersected.
+-- and only the pairs it keeps are intersected. A piece wholly inside a polygon needs no intersection.
 
 with
 
@@ -60,6 +60,7 @@ pieces_over_permanent_farmland as (
         loss_pieces.piece_id,
         permanent_farmland.polygon_id,
         permanent_farmland.control_year,
+        loss_pieces.piece_planar_m2,
         loss_pieces.geom            as piece_geom,
         permanent_farmland.geom     as polygon_geom
     from loss_pieces
@@ -76,7 +77,11 @@ inside_permanent_farmland as (
         pairs.change_year,
         pairs.piece_id,
         pairs.polygon_id,
-        st_area(st_intersection(pairs.piece_geom, pairs.polygon_geom)) as inside_planar_m2
+        -- a piece wholly inside the polygon needs no intersection: its own area is the part inside
+        case
+            when st_coveredby(pairs.piece_geom, pairs.polygon_geom) then pairs.piece_planar_m2
+            else st_area(st_intersection(pairs.piece_geom, pairs.polygon_geom))
+        end as inside_planar_m2
     from pieces_over_permanent_farmland as pairs
     inner join permanent_farmland_in_force as in_force
         on in_force.year = pairs.change_year
