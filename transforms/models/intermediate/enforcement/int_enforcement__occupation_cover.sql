@@ -15,6 +15,14 @@ construction_pieces as (
     where loss_kind = 'construction'
 ),
 
+pieces_to_match as (
+    -- the same pieces, with only what the spatial join needs: the county branches share this narrow
+    -- copy, and the output rows come from construction_pieces
+    select change_year, piece_id, county_code, updated_on, geom
+    from {{ ref('int_enforcement__cultivated_loss_pieces') }}
+    where loss_kind = 'construction'
+),
+
 red_lines as (
     select approval_no, county_code, approved_on, geom
     from {{ ref('int_enforcement__approval_red_lines') }}
@@ -24,16 +32,16 @@ red_lines as (
 red_lines_over_pieces as (
     {% call union_per_county() -%}
     select
-        construction_pieces.change_year,
-        construction_pieces.piece_id,
+        pieces_to_match.change_year,
+        pieces_to_match.piece_id,
         red_lines.approval_no,
         red_lines.approved_on,
-        red_lines.approved_on <= construction_pieces.updated_on as approved_in_time,
+        red_lines.approved_on <= pieces_to_match.updated_on as approved_in_time,
         red_lines.geom
-    from construction_pieces
+    from pieces_to_match
     inner join red_lines
-        on st_intersects(construction_pieces.geom, red_lines.geom)
-    where construction_pieces.county_code = '__county__'
+        on st_intersects(pieces_to_match.geom, red_lines.geom)
+    where pieces_to_match.county_code = '__county__'
       and red_lines.county_code = '__county__'
     {%- endcall %}
 ),
@@ -42,10 +50,15 @@ cover_per_piece as (
     select
         change_year,
         piece_id,
-        st_union_agg(geom) filter (where approved_in_time)                         as cover_geom,
-        list(approval_no order by approval_no) filter (where approved_in_time)     as covering_approvals,
-        list(approval_no || ' (' || approved_on || ')' order by approval_no)
-            filter (where not approved_in_time)                                     as approved_after_change
+        st_union_agg(geom) filter (where approved_in_time)          as cover_geom,
+        -- lists sorted after the aggregate (cheaper than list(… order by …)); a 批准文号 that comes
+        -- twice is listed by date
+        list_sort(list(approval_no) filter (where approved_in_time)) as covering_approvals,
+        list_transform(
+            list_sort(list({'approval_no': approval_no, 'approved_on': approved_on})
+                filter (where not approved_in_time)),
+            red_line -> red_line.approval_no || ' (' || red_line.approved_on || ')'
+        )                                                           as approved_after_change
     from red_lines_over_pieces
     group by all
 ),
