@@ -5,7 +5,9 @@
 -- listed too: the officer sees the land was built on before it was approved.
 --
 -- Per county: one spatial join of the pieces with every red line of the county's approvals
--- (macros/per_county.sql); the date condition is applied after the join.
+-- (macros/per_county.sql); the date condition is applied after the join. The uncovered area needs an
+-- overlay only where it is not known without one: a piece under no red line approved in time is
+-- uncovered whole, and a piece inside one of them has nothing uncovered.
 
 with
 
@@ -37,6 +39,11 @@ red_lines_over_pieces as (
         red_lines.approval_no,
         red_lines.approved_on,
         red_lines.approved_on <= pieces_to_match.updated_on as approved_in_time,
+        -- asked of the red lines approved in time only: a later one covers nothing
+        case
+            when red_lines.approved_on <= pieces_to_match.updated_on
+                then st_coveredby(pieces_to_match.geom, red_lines.geom)
+        end                                                  as covers_whole_piece,
         red_lines.geom
     from pieces_to_match
     inner join red_lines
@@ -51,6 +58,7 @@ cover_per_piece as (
         change_year,
         piece_id,
         st_union_agg(geom) filter (where approved_in_time)          as cover_geom,
+        bool_or(covers_whole_piece)                                 as is_covered_whole,
         -- lists sorted after the aggregate (cheaper than list(… order by …)); a 批准文号 that comes
         -- twice is listed by date
         list_sort(list(approval_no) filter (where approved_in_time)) as covering_approvals,
@@ -70,6 +78,7 @@ uncovered as (
         cover_per_piece.approved_after_change,
         case
             when cover_per_piece.cover_geom is null then construction_pieces.piece_planar_m2
+            when cover_per_piece.is_covered_whole then 0
             else st_area(st_difference(construction_pieces.geom, cover_per_piece.cover_geom))
         end as uncovered_planar
     from construction_pieces
