@@ -40,7 +40,8 @@ loss_pieces as (
     where pieces.geom is not null
 ),
 
-permanent_farmland as (
+permanent_farmland as not materialized (
+    -- read by each county branch with its county filter, rather than copied whole for the seven
     select polygon_id, control_year, county_code, geom
     from {{ ref('int_control__polygons') }}
     where layer = 'permanent_farmland'
