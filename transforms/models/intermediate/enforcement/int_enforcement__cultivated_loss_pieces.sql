@@ -4,8 +4,9 @@
 -- (PR09) and 耕地 → construction (PR10, with int_enforcement__occupation_cover).
 --
 -- Planar areas in the zone-40 CRS; the 耕地 inside 永农 is BGQTBDLMJ × the planar share inside.
--- One spatial join per county (macros/per_county.sql); the "in force in the change year" condition
--- is applied after the join.
+-- One spatial join per county (macros/per_county.sql) with the county's 永农 polygons, each polygon
+-- once; the "in force in the change year" condition is applied after the join, on the pairs found,
+-- and only the pairs it keeps are intersected. A piece wholly inside a polygon needs no intersection.
 
 with
 
@@ -40,30 +41,54 @@ loss_pieces as (
       and {{ in_county_partition('coalesce(pieces.before_county_code, pieces.after_county_code)') }}
 ),
 
-permanent_farmland as (
-    select in_force.year, polygons.polygon_id, polygons.county_code, polygons.geom
-    from {{ ref('int_control__polygons_in_force') }} as in_force
-    inner join {{ ref('int_control__polygons') }} as polygons
-        on polygons.layer = in_force.layer
-        and polygons.polygon_id = in_force.polygon_id
-        and polygons.control_year = in_force.control_year
-    where in_force.layer = 'permanent_farmland'
+permanent_farmland as not materialized (
+    -- read by each county branch with its county filter, rather than copied whole for the seven
+    select polygon_id, control_year, county_code, geom
+    from {{ ref('int_control__polygons') }}
+    where layer = 'permanent_farmland'
 ),
 
-inside_permanent_farmland as (
+permanent_farmland_in_force as (
+    select year, polygon_id, control_year
+    from {{ ref('int_control__polygons_in_force') }}
+    where layer = 'permanent_farmland'
+),
+
+pieces_over_permanent_farmland as (
+    -- the R-tree holds each polygon once, not once per survey year it is in force
     {% call union_per_county() -%}
     select
         loss_pieces.change_year,
         loss_pieces.piece_id,
         permanent_farmland.polygon_id,
-        st_area(st_intersection(loss_pieces.geom, permanent_farmland.geom)) as inside_planar_m2
+        permanent_farmland.control_year,
+        loss_pieces.piece_planar_m2,
+        loss_pieces.geom            as piece_geom,
+        permanent_farmland.geom     as polygon_geom
     from loss_pieces
     inner join permanent_farmland
         on st_intersects(loss_pieces.geom, permanent_farmland.geom)
     where loss_pieces.county_code = '__county__'
       and permanent_farmland.county_code = '__county__'
-      and (permanent_farmland.year = loss_pieces.change_year) = true
     {%- endcall %}
+),
+
+inside_permanent_farmland as (
+    -- the polygons in force in the piece's change year, matched on BSM and delivery
+    select
+        pairs.change_year,
+        pairs.piece_id,
+        pairs.polygon_id,
+        -- a piece wholly inside the polygon needs no intersection: its own area is the part inside
+        case
+            when st_coveredby(pairs.piece_geom, pairs.polygon_geom) then pairs.piece_planar_m2
+            else st_area(st_intersection(pairs.piece_geom, pairs.polygon_geom))
+        end as inside_planar_m2
+    from pieces_over_permanent_farmland as pairs
+    inner join permanent_farmland_in_force as in_force
+        on in_force.year = pairs.change_year
+        and in_force.polygon_id = pairs.polygon_id
+        and in_force.control_year = pairs.control_year
 ),
 
 inside_per_piece as (
@@ -71,7 +96,7 @@ inside_per_piece as (
         change_year,
         piece_id,
         sum(inside_planar_m2)                       as inside_pbf_planar_m2,
-        list(polygon_id order by polygon_id)        as pbf_polygon_ids
+        list_sort(list(polygon_id))                 as pbf_polygon_ids
     -- `offset 0`: without it DuckDB inlines ST_Area(ST_Intersection(…)) into this filter and computes
     -- every intersection twice (see int_control__cultivated_overlay)
     from (select * from inside_permanent_farmland offset 0) as inside_permanent_farmland

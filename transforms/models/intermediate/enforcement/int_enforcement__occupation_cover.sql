@@ -5,12 +5,22 @@
 -- listed too: the officer sees the land was built on before it was approved.
 --
 -- Per county: one spatial join of the pieces with every red line of the county's approvals
--- (macros/per_county.sql); the date condition is applied after the join.
+-- (macros/per_county.sql); the date condition is applied after the join. The uncovered area needs an
+-- overlay only where it is not known without one: a piece under no red line approved in time is
+-- uncovered whole, and a piece inside one of them has nothing uncovered.
 
 with
 
 construction_pieces as (
     select * exclude (geom), geom
+    from {{ ref('int_enforcement__cultivated_loss_pieces') }}
+    where loss_kind = 'construction'
+),
+
+pieces_to_match as (
+    -- the same pieces, with only what the spatial join needs: the county branches share this narrow
+    -- copy, and the output rows come from construction_pieces
+    select change_year, piece_id, county_code, updated_on, geom
     from {{ ref('int_enforcement__cultivated_loss_pieces') }}
     where loss_kind = 'construction'
 ),
@@ -25,16 +35,21 @@ red_lines as (
 red_lines_over_pieces as (
     {% call union_per_county() -%}
     select
-        construction_pieces.change_year,
-        construction_pieces.piece_id,
+        pieces_to_match.change_year,
+        pieces_to_match.piece_id,
         red_lines.approval_no,
         red_lines.approved_on,
-        red_lines.approved_on <= construction_pieces.updated_on as approved_in_time,
+        red_lines.approved_on <= pieces_to_match.updated_on as approved_in_time,
+        -- asked of the red lines approved in time only: a later one covers nothing
+        case
+            when red_lines.approved_on <= pieces_to_match.updated_on
+                then st_coveredby(pieces_to_match.geom, red_lines.geom)
+        end                                                  as covers_whole_piece,
         red_lines.geom
-    from construction_pieces
+    from pieces_to_match
     inner join red_lines
-        on st_intersects(construction_pieces.geom, red_lines.geom)
-    where construction_pieces.county_code = '__county__'
+        on st_intersects(pieces_to_match.geom, red_lines.geom)
+    where pieces_to_match.county_code = '__county__'
       and red_lines.county_code = '__county__'
     {%- endcall %}
 ),
@@ -43,10 +58,16 @@ cover_per_piece as (
     select
         change_year,
         piece_id,
-        st_union_agg(geom) filter (where approved_in_time)                         as cover_geom,
-        list(approval_no order by approval_no) filter (where approved_in_time)     as covering_approvals,
-        list(approval_no || ' (' || approved_on || ')' order by approval_no)
-            filter (where not approved_in_time)                                     as approved_after_change
+        st_union_agg(geom) filter (where approved_in_time)          as cover_geom,
+        bool_or(covers_whole_piece)                                 as is_covered_whole,
+        -- lists sorted after the aggregate (cheaper than list(… order by …)); a 批准文号 that comes
+        -- twice is listed by date
+        list_sort(list(approval_no) filter (where approved_in_time)) as covering_approvals,
+        list_transform(
+            list_sort(list({'approval_no': approval_no, 'approved_on': approved_on})
+                filter (where not approved_in_time)),
+            red_line -> red_line.approval_no || ' (' || red_line.approved_on || ')'
+        )                                                           as approved_after_change
     from red_lines_over_pieces
     group by all
 ),
@@ -58,6 +79,7 @@ uncovered as (
         cover_per_piece.approved_after_change,
         case
             when cover_per_piece.cover_geom is null then construction_pieces.piece_planar_m2
+            when cover_per_piece.is_covered_whole then 0
             else st_area(st_difference(construction_pieces.geom, cover_per_piece.cover_geom))
         end as uncovered_planar
     from construction_pieces
