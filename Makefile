@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast ui lint lock clean bench bench-pipeline
+.PHONY: setup demo test test-fast system-packages ui lint lock clean bench bench-pipeline
 
 setup: $(STAMP)
 
@@ -23,9 +23,16 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/farmland demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# What the suite needs from the system: PostgreSQL (the county lakes' catalog in
+# tests/conformance/test_county_lake.py), from Debian's packages when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql )
 
 # The tests that neither generate the demo nor build a warehouse: loaders, rules, contracts (under a minute).
 test-fast: $(STAMP)

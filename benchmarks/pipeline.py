@@ -45,6 +45,7 @@ MB = 1024 * 1024
 STAGES = ("generate", "startup", "extract", "dbt", "rules", "publish", "orchestration")
 STAGE_OF_STEP = {
     "reference_seeds": "dbt",
+    "county_inputs": "dbt",
     "survey_models": "dbt",
     "indicator_marts": "dbt",
     "finding_marts": "dbt",
@@ -59,6 +60,8 @@ def stage_of(step_key: str) -> str:
     """The stage a Dagster step belongs to; every other `raw__…` step loads a layer or a record kind."""
     if step_key in STAGE_OF_STEP:
         return STAGE_OF_STEP[step_key]
+    if step_key.startswith("county_partitions."):  # fingerprints, one dbt build per county, the union
+        return "dbt"
     return "extract" if step_key.startswith("raw__") else "other"
 
 

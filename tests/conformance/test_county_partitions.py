@@ -24,15 +24,12 @@ import pytest
 from warehouse.connection import connect
 from warehouse.county_shards import existing_shards, shard_path
 
+from .compare import differences
 from .test_legal_variants import JIASHAN, NANHU, XIUZHOU, delivery_a
 
 pytestmark = pytest.mark.builds_warehouse
 
 LATE_APPROVALS = {"浙土字〔2024〕101号", "浙土字〔2025〕7号"}  # 南湖区, 秀洲区
-COMPARED_SCHEMAS = ("reference", "staging", "intermediate", "marts", "quality")
-# what differs between two builds of the same data by construction: when (the *_at timestamps), and
-# by which run
-RUN_COLUMN = "run_id"
 
 
 @dataclass
@@ -87,49 +84,6 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     )
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    rows = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_schema in ? order by 1, 2",
-        [list(COMPARED_SCHEMAS)],
-    ).fetchall()
-    return [*rows, ("raw", "rejects")]
-
-
-def _differences(incremental: Path, full: Path) -> tuple[int, list[str]]:
-    con = connect(incremental, read_only=True)
-    con.execute(f"ATTACH '{full}' AS full_build (READ_ONLY)")
-    lines = []
-    try:
-        relations = _relations(con)
-        for schema, table in relations:
-            columns = [
-                name
-                for name, data_type in con.execute(
-                    "select column_name, data_type from information_schema.columns where table_catalog = "
-                    "current_database() and table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if name != RUN_COLUMN and not (name.endswith("_at") and data_type.startswith("TIMESTAMP"))
-            ]
-            listed = ", ".join(f'"{name}"' for name in columns)
-            if schema == "raw":  # a reject's record keeps the row as loaded, with its load time
-                listed = listed.replace('"record"', """json_merge_patch(record, '{"_loaded_at": null}')""")
-            mine = f'select {listed} from {schema}."{table}"'
-            theirs = f'select {listed} from full_build.{schema}."{table}"'
-            if schema == "quality" and table == "rule_results":  # every run adds its own results
-                latest = "where run_id = (select run_id from {0} order by evaluated_at desc limit 1)"
-                mine += " " + latest.format(f'{schema}."{table}"')
-                theirs += " " + latest.format(f'full_build.{schema}."{table}"')
-            only_mine = con.execute(f"select count(*) from ({mine} except all {theirs})").fetchone()[0]
-            only_theirs = con.execute(f"select count(*) from ({theirs} except all {mine})").fetchone()[0]
-            if only_mine or only_theirs:
-                lines.append(f"{schema}.{table}: {only_mine} rows only incremental, {only_theirs} only full")
-    finally:
-        con.close()
-    return len(relations), lines
-
-
 def test_every_build_succeeds(builds: Builds) -> None:
     assert builds.success == (True, True, True), "\n".join(builds.failures)
 
@@ -143,7 +97,7 @@ def test_only_the_counties_whose_inputs_changed_are_rebuilt(builds: Builds) -> N
 
 
 def test_an_incremental_parallel_build_equals_a_full_serial_build_table_by_table(builds: Builds) -> None:
-    compared, lines = _differences(builds.incremental, builds.full)
+    compared, lines = differences(builds.incremental, builds.full)
     assert compared > 60, f"only {compared} relations compared"
     assert not lines, "\n".join(lines)
 
