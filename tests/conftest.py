@@ -18,7 +18,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # that needs one, directly or through another fixture, is in the builds_warehouse tier, which
 # `make test-fast` leaves out.
 BUILDING_FIXTURES = frozenset(
-    {"demo_landing", "small_demo_landing", "built", "refused", "gap", "record_build"}
+    {"demo_landing", "small_demo_landing", "one_county_build", "built", "refused", "gap", "record_build"}
 )
 
 
@@ -88,6 +88,31 @@ def demo_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     warehouse = tmp_path_factory.mktemp("warehouse") / "farmland.duckdb"
     result = build(landing, warehouse)
     yield DemoBuild(landing, warehouse, manifest, result)
+
+
+# The county whose base survey alone makes the one-county delivery.
+ONE_COUNTY = "330402"
+
+
+@pytest.fixture(scope="session")
+def one_county_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """南湖区's 2022 base survey (DLTB, as GeoPackage) and nothing else — no change survey, no control
+    layer, no record — built. The tests of partial deliveries and of delivery coverage only read it."""
+    import pyarrow.compute as pc
+    import shapely
+
+    from sources.formats import read_layer, write_layer
+
+    source, manifest = demo_landing
+    root = tmp_path_factory.mktemp("one_county")
+    landing = root / "landing"
+    (landing / "survey" / "2022").mkdir(parents=True)
+    base = read_layer(source / "survey" / "2022" / "DLTB.parquet")
+    keep = pc.starts_with(base.table["ZLDWDM"], ONE_COUNTY)
+    geometries = list(shapely.from_wkb(pc.filter(base.wkb, keep).to_numpy(zero_copy_only=False)))
+    write_layer(landing / "survey" / "2022" / "DLTB.gpkg", base.table.filter(keep), geometries, 4528)
+    warehouse = root / "farmland.duckdb"
+    return DemoBuild(landing, warehouse, manifest, build(landing, warehouse))
 
 
 @pytest.fixture
