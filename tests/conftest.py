@@ -1,10 +1,12 @@
-"""Shared fixtures: one demo build per test session (dbt and Dagster start-up cost seconds)."""
+"""Shared fixtures: one demo build per test session, or per worker under pytest-xdist (dbt and Dagster
+start-up cost seconds)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,16 +26,104 @@ BUILDING_FIXTURES = frozenset(
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once.
+    if _is_xdist_controller(config):
+        # The controller runs no test; the workers' groups of tests come to it through this folder.
+        config.stash[GROUPS_FOLDER] = Path(tempfile.mkdtemp(prefix="farmland-test-groups-"))
+        return
+    # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once (under
+    # pytest-xdist in each worker: dagster-dbt's file lock lets one parse while the others wait for it).
     from orchestration.dbt_project import prepare_dbt_project
 
     prepare_dbt_project()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if GROUPS_FOLDER in config.stash:
+        shutil.rmtree(config.stash[GROUPS_FOLDER], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.builds_warehouse)
+
+
+# ------------------------------------------------------------------------------------------ pytest-xdist
+# `make test` runs the tests on two workers (pytest-xdist, --dist loadgroup). A session or module fixture
+# is made in every worker that runs a test needing it, so the tests sharing a build run on one worker:
+# those of the demo build, of the one-county build and of each conformance delivery form a group each,
+# and every other test goes with its module, whose module fixtures it may share. xdist's own loadgroup
+# tells the controller a test's group by renaming the test, which pytest 9.2 no longer allows; here each
+# worker writes the groups of what it collected to a file the controller's scheduler reads.
+
+SHARED_BUILDS = ("demo_build", "one_county_build")
+GROUPS_INPUT = "farmland_test_groups"
+GROUPS_FOLDER = pytest.StashKey[Path]()
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def shared_group(item: pytest.Item) -> str:
+    """The tests that must run on the same worker as this one share its group."""
+    names = set(getattr(item, "fixturenames", ()))
+    for fixture in SHARED_BUILDS:
+        if fixture in names:
+            return fixture
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "built" in names and "built" in params:
+        return f"built-{params['built']}"
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before the xdist worker sends the controller its collection
+def pytest_collection_finish(session: pytest.Session) -> None:
+    folder = getattr(session.config, "workerinput", {}).get(GROUPS_INPUT)
+    if not folder:
+        return
+    # The demo build's group first, the other builds next, the quick tests last: each worker starts on a
+    # long build and the quick tests fill in at the end (a stable sort: the fixtures' order is kept).
+    session.items.sort(
+        key=lambda item: (
+            shared_group(item) != "demo_build",
+            not item.get_closest_marker("builds_warehouse"),
+        )
+    )
+    groups = json.dumps({item.nodeid: shared_group(item) for item in session.items})
+    path = Path(folder) / f"{session.config.workerinput['workerid']}.json"
+    path.with_suffix(".tmp").write_text(groups, encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput[GROUPS_INPUT] = str(node.config.stash[GROUPS_FOLDER])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    folder = config.stash[GROUPS_FOLDER]
+    # the groups in the workers' order, not largest first
+    config.option.loadscopereorder = False
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with the workers' groups as the scopes."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # first asked once every worker has collected (and written)
+                self.groups = {}
+                for path in sorted(folder.glob("*.json")):
+                    self.groups.update(json.loads(path.read_text(encoding="utf-8")))
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return SharedBuildScheduling(config, log)
 
 
 # Small enough to build in well under a minute, large enough for every planted case.
