@@ -82,14 +82,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     folder = getattr(session.config, "workerinput", {}).get(GROUPS_INPUT)
     if not folder:
         return
-    # The demo build's group first, the other builds next, the quick tests last: each worker starts on a
-    # long build and the quick tests fill in at the end (a stable sort: the fixtures' order is kept).
-    session.items.sort(
-        key=lambda item: (
-            shared_group(item) != "demo_build",
-            not item.get_closest_marker("builds_warehouse"),
-        )
-    )
+
+    # The demo build's group first, the other builds next, the quick tests (the generator's among them:
+    # they only read a small demo) last: each worker starts on a long build and the quick tests fill in
+    # at the end. A stable sort: the order pytest gave for the fixtures is kept within each.
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        builds = item.get_closest_marker("builds_warehouse") and "small_demo_landing" not in item.fixturenames
+        return shared_group(item) != "demo_build", not builds
+
+    session.items.sort(key=order)
     groups = json.dumps({item.nodeid: shared_group(item) for item in session.items})
     path = Path(folder) / f"{session.config.workerinput['workerid']}.json"
     path.with_suffix(".tmp").write_text(groups, encoding="utf-8")
