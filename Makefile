@@ -23,9 +23,11 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/farmland demo
 
+# Two pytest-xdist workers: the builds are mostly single-threaded Python (Dagster, dbt), so two run side by
+# side; tests/conftest.py keeps the tests of one shared build on one worker (--dist loadgroup).
 test: $(STAMP) system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # What the suite needs from the system: PostgreSQL (the county lakes' catalog in
 # tests/conformance/test_county_lake.py), from Debian's packages when it is missing.

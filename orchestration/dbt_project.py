@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Mapping
@@ -42,9 +43,14 @@ FARMLAND_DBT = DbtProject(project_dir=TRANSFORMS_DIR, profiles_dir=TRANSFORMS_DI
 FARMLAND_DBT.prepare_if_dev()
 
 
+@functools.cache
 def prepare_dbt_project() -> Path:
     """Parse the dbt project into target/manifest.json, from which Dagster builds the asset graph (the
-    CLI and the test session call this before loading the definitions)."""
+    CLI and the test session call this before loading the definitions).
+
+    Once per process: the definitions read the manifest when they are first imported, so parsing again
+    for a later run in the same process (a test session builds many) would cost a dbt parse and
+    change nothing that run executes."""
     FARMLAND_DBT.preparer.prepare(FARMLAND_DBT)
     return FARMLAND_DBT.manifest_path
 

@@ -1,11 +1,14 @@
-"""Shared fixtures: one demo build per test session (dbt and Dagster start-up cost seconds)."""
+"""Shared fixtures: one demo build per test session, or per worker under pytest-xdist (dbt and Dagster
+start-up cost seconds)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,21 +21,110 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # that needs one, directly or through another fixture, is in the builds_warehouse tier, which
 # `make test-fast` leaves out.
 BUILDING_FIXTURES = frozenset(
-    {"demo_landing", "small_demo_landing", "built", "refused", "gap", "record_build"}
+    {"demo_landing", "small_demo_landing", "one_county_build", "built", "refused", "gap", "record_build"}
 )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once.
+    if _is_xdist_controller(config):
+        # The controller runs no test; the workers' groups of tests come to it through this folder.
+        config.stash[GROUPS_FOLDER] = Path(tempfile.mkdtemp(prefix="farmland-test-groups-"))
+        return
+    # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once (under
+    # pytest-xdist in each worker: dagster-dbt's file lock lets one parse while the others wait for it).
     from orchestration.dbt_project import prepare_dbt_project
 
     prepare_dbt_project()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if GROUPS_FOLDER in config.stash:
+        shutil.rmtree(config.stash[GROUPS_FOLDER], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.builds_warehouse)
+
+
+# ------------------------------------------------------------------------------------------ pytest-xdist
+# `make test` runs the tests on two workers (pytest-xdist, --dist loadgroup). A session or module fixture
+# is made in every worker that runs a test needing it, so the tests sharing a build run on one worker:
+# those of the demo build, of the one-county build and of each conformance delivery form a group each,
+# and every other test goes with its module, whose module fixtures it may share. xdist's own loadgroup
+# tells the controller a test's group by renaming the test, which pytest 9.2 no longer allows; here each
+# worker writes the groups of what it collected to a file the controller's scheduler reads.
+
+SHARED_BUILDS = ("demo_build", "one_county_build")
+GROUPS_INPUT = "farmland_test_groups"
+GROUPS_FOLDER = pytest.StashKey[Path]()
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def shared_group(item: pytest.Item) -> str:
+    """The tests that must run on the same worker as this one share its group."""
+    names = set(getattr(item, "fixturenames", ()))
+    for fixture in SHARED_BUILDS:
+        if fixture in names:
+            return fixture
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "built" in names and "built" in params:
+        return f"built-{params['built']}"
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before the xdist worker sends the controller its collection
+def pytest_collection_finish(session: pytest.Session) -> None:
+    folder = getattr(session.config, "workerinput", {}).get(GROUPS_INPUT)
+    if not folder:
+        return
+
+    # The demo build's group first, the other builds next, the quick tests (the generator's among them:
+    # they only read a small demo) last: each worker starts on a long build and the quick tests fill in
+    # at the end. A stable sort: the order pytest gave for the fixtures is kept within each.
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        builds = item.get_closest_marker("builds_warehouse") and "small_demo_landing" not in item.fixturenames
+        return shared_group(item) != "demo_build", not builds
+
+    session.items.sort(key=order)
+    groups = json.dumps({item.nodeid: shared_group(item) for item in session.items})
+    path = Path(folder) / f"{session.config.workerinput['workerid']}.json"
+    path.with_suffix(".tmp").write_text(groups, encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput[GROUPS_INPUT] = str(node.config.stash[GROUPS_FOLDER])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    folder = config.stash[GROUPS_FOLDER]
+    # the groups in the workers' order, not largest first
+    config.option.loadscopereorder = False
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with the workers' groups as the scopes."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # first asked once every worker has collected (and written)
+                self.groups = {}
+                for path in sorted(folder.glob("*.json")):
+                    self.groups.update(json.loads(path.read_text(encoding="utf-8")))
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return SharedBuildScheduling(config, log)
 
 
 # Small enough to build in well under a minute, large enough for every planted case.
@@ -58,6 +150,23 @@ def build(landing: Path, warehouse: Path):
     from orchestration.run import run_build_job
 
     return run_build_job(landing, warehouse)
+
+
+@contextmanager
+def held_open(*paths: Path) -> Iterator[None]:
+    """Hold a read-only connection to each built file that exists, for as long as a fixture shares it.
+
+    The tests open a build's file once per query; DuckDB gives a second connection to a file already
+    open in the process the same database, so those opens skip loading spatial (a fifth of a second
+    each, hundreds of queries a session). Only for files no test writes to."""
+    from warehouse.connection import connect
+
+    connections = [connect(path, read_only=True) for path in paths if path.exists()]
+    try:
+        yield
+    finally:
+        for con in connections:
+            con.close()
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +195,36 @@ def small_demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuild]:
     landing, manifest = demo_landing
     warehouse = tmp_path_factory.mktemp("warehouse") / "farmland.duckdb"
-    result = build(landing, warehouse)
-    yield DemoBuild(landing, warehouse, manifest, result)
+    demo = DemoBuild(landing, warehouse, manifest, build(landing, warehouse))
+    with held_open(demo.warehouse, demo.published):
+        yield demo
+
+
+# The county whose base survey alone makes the one-county delivery.
+ONE_COUNTY = "330402"
+
+
+@pytest.fixture(scope="session")
+def one_county_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuild]:
+    """南湖区's 2022 base survey (DLTB, as GeoPackage) and nothing else — no change survey, no control
+    layer, no record — built. The tests of partial deliveries and of delivery coverage only read it."""
+    import pyarrow.compute as pc
+    import shapely
+
+    from sources.formats import read_layer, write_layer
+
+    source, manifest = demo_landing
+    root = tmp_path_factory.mktemp("one_county")
+    landing = root / "landing"
+    (landing / "survey" / "2022").mkdir(parents=True)
+    base = read_layer(source / "survey" / "2022" / "DLTB.parquet")
+    keep = pc.starts_with(base.table["ZLDWDM"], ONE_COUNTY)
+    geometries = list(shapely.from_wkb(pc.filter(base.wkb, keep).to_numpy(zero_copy_only=False)))
+    write_layer(landing / "survey" / "2022" / "DLTB.gpkg", base.table.filter(keep), geometries, 4528)
+    warehouse = root / "farmland.duckdb"
+    one_county = DemoBuild(landing, warehouse, manifest, build(landing, warehouse))
+    with held_open(one_county.warehouse, one_county.published):
+        yield one_county
 
 
 @pytest.fixture

@@ -6,36 +6,24 @@ from __future__ import annotations
 
 import csv
 
-import pyarrow.compute as pc
 import pytest
-import shapely
 
-from sources.formats import read_layer, write_layer
 from sources.layers import LAYERS
 from sources.records import RECORD_KINDS
-from tests.conftest import build
+from tests.conftest import ONE_COUNTY
 from tests.test_pipeline import query
-from warehouse.config import SEEDS_DIR, published_path
+from warehouse.config import SEEDS_DIR
 
-REPORTING = "330402"
+REPORTING = ONE_COUNTY
 NOT_REPORTING = ("330411", "330421", "330424", "330481", "330482", "330483")
 CITY = "330400"
 
 
 @pytest.fixture(scope="module")
-def one_county(demo_landing, tmp_path_factory):
-    """南湖区's 2022 base survey and nothing else, built; returns the published snapshot."""
-    source, _ = demo_landing
-    root = tmp_path_factory.mktemp("one_county")
-    landing = root / "landing"
-    (landing / "survey" / "2022").mkdir(parents=True)
-    base = read_layer(source / "survey" / "2022" / "DLTB.parquet")
-    keep = pc.starts_with(base.table["ZLDWDM"], REPORTING)
-    geometries = list(shapely.from_wkb(pc.filter(base.wkb, keep).to_numpy(zero_copy_only=False)))
-    write_layer(landing / "survey" / "2022" / "DLTB.gpkg", base.table.filter(keep), geometries, 4528)
-    result = build(landing, root / "farmland.duckdb")
-    assert result.success
-    return published_path(root / "farmland.duckdb")
+def one_county(one_county_build):
+    """南湖区's 2022 base survey and nothing else, built (tests/conftest.py); its published snapshot."""
+    assert one_county_build.result.success
+    return one_county_build.published
 
 
 def test_coverage_names_what_each_county_delivered_and_what_it_did_not(one_county):

@@ -3,28 +3,16 @@ layers — and must still build."""
 
 from __future__ import annotations
 
-import pyarrow.compute as pc
-import shapely
-
-from sources.formats import read_layer, write_layer
-from tests.conftest import build
-from warehouse.config import published_path
+from tests.conftest import ONE_COUNTY
 from warehouse.connection import connect
 
 
-def test_one_countys_base_survey_without_control_layers_builds(demo_landing, tmp_path):
-    source, manifest = demo_landing
-    landing = tmp_path / "landing"
-    (landing / "survey" / "2022").mkdir(parents=True)
-    base = read_layer(source / "survey" / "2022" / "DLTB.parquet")
-    keep = pc.starts_with(base.table["ZLDWDM"], "330402")
-    geometries = list(shapely.from_wkb(pc.filter(base.wkb, keep).to_numpy(zero_copy_only=False)))
-    write_layer(landing / "survey" / "2022" / "DLTB.gpkg", base.table.filter(keep), geometries, 4528)
+def test_one_countys_base_survey_without_control_layers_builds(one_county_build):
+    # the delivery is tests/conftest.py's one_county_build: the demo's 2022 DLTB of one county alone
+    manifest = one_county_build.manifest
 
-    result = build(landing, tmp_path / "farmland.duckdb")
-
-    assert result.success
-    con = connect(published_path(tmp_path / "farmland.duckdb"), read_only=True)
+    assert one_county_build.result.success
+    con = connect(one_county_build.published, read_only=True)
     try:
         rows = con.sql(
             "select admin_code, year, cultivated_mu, target_mu from marts.cultivated_land order by 1"
@@ -35,9 +23,9 @@ def test_one_countys_base_survey_without_control_layers_builds(demo_landing, tmp
     truth = {
         t["admin_code"]: t["cultivated_mu"]
         for t in manifest["truth"]["cultivated_mu"]
-        if t["year"] == 2022 and t["admin_code"] == "330402"
+        if t["year"] == 2022 and t["admin_code"] == ONE_COUNTY
     }
-    assert [(code, year) for code, year, _, _ in rows] == [("330400", 2022), ("330402", 2022)]
-    assert all(abs(mu - truth["330402"]) < 1e-6 for _, _, mu, _ in rows)
+    assert [(code, year) for code, year, _, _ in rows] == [("330400", 2022), (ONE_COUNTY, 2022)]
+    assert all(abs(mu - truth[ONE_COUNTY]) < 1e-6 for _, _, mu, _ in rows)
     assert all(target is None for *_, target in rows)  # the targets are for 2025
     assert pbf == 0

@@ -231,3 +231,24 @@ def test_project_boundary_layers_reach_staging_keyed_by_their_record(demo_build)
     )[0]
     assert approvals[0] > 0 and approvals[1] == 0
     assert projects[0] > 0 and projects[1] == 0
+
+
+def test_the_later_dbt_steps_of_a_run_read_the_first_steps_parse(demo_build):
+    """Every dbt step of a run passes the same vars and profile, so only the first parses the project."""
+    from warehouse.config import TRANSFORMS_DIR
+
+    run = demo_build.result.run_id[:7]
+    logs = {
+        path.parent.name.split("-", 1)[0]: path.read_text(encoding="utf-8")
+        for path in (TRANSFORMS_DIR / "target").glob(f"*-{run}-*/dbt.log")
+    }
+
+    assert set(logs) == {
+        "reference_seeds",
+        "county_inputs",
+        "survey_models",
+        "indicator_marts",
+        "finding_marts",
+    }
+    assert "Partial parsing enabled" not in logs.pop("reference_seeds")
+    assert all("Partial parsing enabled" in log for log in logs.values()), sorted(logs)

@@ -393,15 +393,16 @@ def rejects_summary(warehouse: Path) -> list[str]:
 
 @pytest.fixture(scope="module", params=sorted(DELIVERIES))
 def built(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    from tests.conftest import build
+    from tests.conftest import build, held_open
 
     name = request.param
     delivery = DELIVERIES[name]()
     root = tmp_path_factory.mktemp(f"conformance_{name}")
     landing = delivery.write(root / "landing")
     warehouse = root / "farmland.duckdb"
-    result = build(landing, warehouse)
-    yield Built(name, delivery, landing, warehouse, result)
+    outcome = Built(name, delivery, landing, warehouse, build(landing, warehouse))
+    with held_open(outcome.warehouse, outcome.published):
+        yield outcome
 
 
 def require_success(b: Built) -> None:
