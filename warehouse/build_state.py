@@ -65,8 +65,11 @@ def published_fingerprint(published: Path) -> str | None:
     """The fingerprint the snapshot was built from, or None (no snapshot, or one built without it)."""
     if not Path(published).is_file():
         return None
+    from warehouse.connection import connect
+
     try:
-        con = duckdb.connect(str(published), read_only=True)
+        # connect(): the configuration every other connection to the file in this process has
+        con = connect(published, read_only=True)
     except duckdb.Error:
         return None
     try:
