@@ -42,7 +42,7 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: Warehouse
         run_requests=[
             dg.RunRequest(
                 run_key=fingerprint,
-                tags={**range_tags(known + new), FINGERPRINT_TAG: build_fingerprint(landing)},
+                tags={**range_tags(known + new), FINGERPRINT_TAG: build_fingerprint(landing, fingerprint)},
             )
         ],
         dynamic_partitions_requests=[survey_years.build_add_request(new)] if new else [],

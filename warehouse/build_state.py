@@ -42,23 +42,35 @@ def landing_fingerprint(landing: Path) -> str:
     return digest.hexdigest()
 
 
-def project_code_version(root: Path = REPO_ROOT) -> str:
-    """A hash of the project's code, models, seeds and rule catalog."""
+def files_digest(root: Path, entries: tuple[str, ...], suffixes: frozenset[str] | None = None) -> str:
+    """A hash of the files (path under `root` and bytes) of each entry, a file or a folder walked in
+    order; `suffixes` keeps only those kinds of file."""
     digest = hashlib.sha256()
-    for folder in CODE_FOLDERS:
-        for current, directories, files in os.walk(root / folder):
+    for entry in entries:
+        if (root / entry).is_file():
+            walked = [(str(root), [], [entry])]
+        else:
+            walked = os.walk(root / entry)
+        for current, directories, files in walked:
             directories[:] = sorted(d for d in directories if d not in SKIPPED_FOLDERS)
             for name in sorted(files):
                 path = Path(current, name)
-                if path.suffix in CODE_SUFFIXES:
+                if suffixes is None or path.suffix in suffixes:
                     digest.update(path.relative_to(root).as_posix().encode())
                     digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def build_fingerprint(landing: Path) -> str:
-    """The fingerprint of a build of `landing` with this code."""
-    return hashlib.sha256(f"{landing_fingerprint(landing)}\n{project_code_version()}".encode()).hexdigest()
+def project_code_version(root: Path = REPO_ROOT) -> str:
+    """A hash of the project's code, models, seeds and rule catalog."""
+    return files_digest(root, CODE_FOLDERS, CODE_SUFFIXES)
+
+
+def build_fingerprint(landing: Path, delivered: str | None = None) -> str:
+    """The fingerprint of a build of `landing` with this code (`delivered`: its landing_fingerprint,
+    when the caller has it already)."""
+    delivered = delivered or landing_fingerprint(landing)
+    return hashlib.sha256(f"{delivered}\n{project_code_version()}".encode()).hexdigest()
 
 
 def published_fingerprint(published: Path) -> str | None:

@@ -93,19 +93,21 @@ class CountyLake:
 
     def attach_sql(self, catalog: str, *, read_only: bool) -> str:
         """ATTACH of the county lake `catalog` (county_<code>) under that name."""
-        quote = "'{}'".format
-        options = [f"METADATA_SCHEMA {quote(catalog)}"]
+        from sources.extract.sql import quote_name, quote_text
+
+        options = [f"METADATA_SCHEMA {quote_text(catalog)}"]
         if read_only:
             options.append("READ_ONLY")
         else:
-            options.append(f"DATA_PATH {quote(self.data.rstrip('/') + '/' + catalog + '/')}")
-        target = ("ducklake:postgres:" + self.postgres).replace("'", "''")
-        return f"ATTACH IF NOT EXISTS '{target}' AS \"{catalog}\" ({', '.join(options)})"
+            options.append(f"DATA_PATH {quote_text(self.data.rstrip('/') + '/' + catalog + '/')}")
+        target = quote_text("ducklake:postgres:" + self.postgres)
+        return f"ATTACH IF NOT EXISTS {target} AS {quote_name(catalog)} ({', '.join(options)})"
 
     def catalog_sql(self) -> str:
         """ATTACH of the PostgreSQL database itself, read-only, as `county_lakes` (to list the lakes)."""
-        target = self.postgres.replace("'", "''")
-        return f"ATTACH IF NOT EXISTS '{target}' AS county_lakes (TYPE postgres, READ_ONLY)"
+        from sources.extract.sql import quote_text
+
+        return f"ATTACH IF NOT EXISTS {quote_text(self.postgres)} AS county_lakes (TYPE postgres, READ_ONLY)"
 
     def environment(self) -> dict[str, str]:
         return {COUNTY_LAKE_ENV: self.postgres, COUNTY_LAKE_DATA_ENV: self.data}

@@ -25,20 +25,13 @@ from pathlib import Path
 
 import duckdb
 
+from sources.extract.sql import quote_name, quote_text
+from warehouse.build_state import files_digest
 from warehouse.config import TRANSFORMS_DIR, CountyLake
 
 PARTITION_TAG = "county_partition"
 CATALOG_PREFIX = "county_"
 BUILD_TABLE = "county_partition_build"
-
-
-def quoted(identifier: str) -> str:
-    """A DuckDB identifier, quoted whatever it contains."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def region_catalog(warehouse: Path) -> str:
@@ -129,7 +122,7 @@ def attach_shards(
     counties = []
     for county, path in existing_shards(warehouse).items():
         if shard_catalog(county) not in attached:
-            con.execute(f"ATTACH {sql_string(str(path))} AS {quoted(shard_catalog(county))} (READ_ONLY)")
+            con.execute(f"ATTACH {quote_text(str(path))} AS {quote_name(shard_catalog(county))} (READ_ONLY)")
         counties.append(county)
     return counties
 
@@ -171,11 +164,11 @@ def create_union_views(
     if not counties:
         raise ValueError("no county file to union: the region lists no county")
     for model in models:
+        relation = f"{quote_name(model.schema)}.{quote_name(model.name)}"
         parts = " UNION ALL BY NAME ".join(
-            f"SELECT * FROM {quoted(shard_catalog(county))}.{quoted(model.schema)}.{quoted(model.name)}"
-            for county in counties
+            f"SELECT * FROM {quote_name(shard_catalog(county))}.{relation}" for county in counties
         )
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(model.schema)}")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(model.schema)}")
         # a region-wide dbt build left a table of that name (DuckDB's DROP TABLE refuses a view)
         kind = con.execute(
             "select table_type from information_schema.tables "
@@ -183,8 +176,8 @@ def create_union_views(
             [model.schema, model.name],
         ).fetchone()
         if kind and kind[0] == "BASE TABLE":
-            con.execute(f"DROP TABLE {quoted(model.schema)}.{quoted(model.name)}")
-        con.execute(f"CREATE OR REPLACE VIEW {quoted(model.schema)}.{quoted(model.name)} AS {parts}")
+            con.execute(f"DROP TABLE {quote_name(model.schema)}.{quote_name(model.name)}")
+        con.execute(f"CREATE OR REPLACE VIEW {quote_name(model.schema)}.{quote_name(model.name)} AS {parts}")
 
 
 # What the partitioned models compute with besides the data: their SQL, macros, seeds and project.
@@ -193,14 +186,7 @@ CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
 
 def code_version(transforms: Path = TRANSFORMS_DIR) -> str:
     """A hash of the dbt project's models, macros, seeds and project file."""
-    digest = hashlib.sha256()
-    for relative in CODE_PATHS:
-        root = transforms / relative
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            digest.update(str(path.relative_to(transforms)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(transforms, CODE_PATHS)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -243,7 +229,7 @@ def input_fingerprints(
     rows_of: dict[str, int] = dict.fromkeys(counties, 0)
     for relation in relations:
         schema, name = relation.split(".", 1)
-        table = f"{quoted(schema)}.{quoted(name)}"
+        table = f"{quote_name(schema)}.{quote_name(name)}"
         columns = _columns(con, relation)
         # sum of row hashes: independent of row order, and a repeated row still counts
         if "county_code" in columns:
@@ -272,25 +258,39 @@ def input_fingerprints(
 def _read_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
     try:
         row = con.execute(
-            f"select fingerprint from {quoted(catalog)}.main.{BUILD_TABLE} order by built_at desc limit 1"
+            f"select fingerprint from {quote_name(catalog)}.main.{BUILD_TABLE} order by built_at desc limit 1"
         ).fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None
 
 
-def recorded_fingerprint(warehouse: Path, county: str, lake: CountyLake | None = None) -> str | None:
-    """The fingerprint the county's partition was built from, or None if it has none (or is missing)."""
+def recorded_fingerprints(
+    warehouse: Path, counties: Iterable[str], lake: CountyLake | None = None
+) -> dict[str, str | None]:
+    """The fingerprint each county's partition was built from, None where it has none (or is missing)."""
     if lake is not None:
         con = _lake_connection(lake)
         try:
-            if county not in _lake_counties(con):
-                return None
-            con.execute(lake.attach_sql(shard_catalog(county), read_only=True))
-            return _read_fingerprint(con, shard_catalog(county))
+            stored = set(_lake_counties(con))
+            found = {}
+            for county in counties:
+                found[county] = None
+                if county in stored:
+                    con.execute(lake.attach_sql(shard_catalog(county), read_only=True))
+                    found[county] = _read_fingerprint(con, shard_catalog(county))
+            return found
         finally:
             con.close()
-    path = shard_path(warehouse, county)
+    return {county: _file_fingerprint(shard_path(warehouse, county)) for county in counties}
+
+
+def recorded_fingerprint(warehouse: Path, county: str, lake: CountyLake | None = None) -> str | None:
+    """The fingerprint one county's partition was built from (recorded_fingerprints)."""
+    return recorded_fingerprints(warehouse, [county], lake)[county]
+
+
+def _file_fingerprint(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:
@@ -305,7 +305,7 @@ def recorded_fingerprint(warehouse: Path, county: str, lake: CountyLake | None =
 
 def _record_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, county: str, fingerprint: str) -> None:
     con.execute(
-        f"create or replace table {quoted(catalog)}.main.{BUILD_TABLE} as "
+        f"create or replace table {quote_name(catalog)}.main.{BUILD_TABLE} as "
         "select ?::varchar as county_code, ?::varchar as fingerprint, now()::timestamp as built_at",
         [county, fingerprint],
     )
@@ -327,7 +327,7 @@ def store_county(
     catalog = shard_catalog(county)
     con = _lake_connection(lake)
     try:
-        con.execute(f"ATTACH {sql_string(str(built))} AS built_county (READ_ONLY)")
+        con.execute(f"ATTACH {quote_text(str(built))} AS built_county (READ_ONLY)")
         con.execute(lake.attach_sql(catalog, read_only=False))
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -335,10 +335,10 @@ def store_county(
         ).fetchall()
         con.begin()
         for schema, table in tables:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(catalog)}.{quoted(schema)}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(catalog)}.{quote_name(schema)}")
             con.execute(
-                f"CREATE OR REPLACE TABLE {quoted(catalog)}.{quoted(schema)}.{quoted(table)} AS "
-                f"SELECT * FROM built_county.{quoted(schema)}.{quoted(table)}"
+                f"CREATE OR REPLACE TABLE {quote_name(catalog)}.{quote_name(schema)}.{quote_name(table)} AS "
+                f"SELECT * FROM built_county.{quote_name(schema)}.{quote_name(table)}"
             )
         _record_fingerprint(con, catalog, county, fingerprint)
         con.commit()
@@ -351,10 +351,9 @@ def counties_to_build(
     warehouse: Path, fingerprints: Mapping[str, str], lake: CountyLake | None = None, *, force: bool = False
 ) -> list[str]:
     """The counties whose partition is missing or was built from other inputs."""
+    recorded = recorded_fingerprints(warehouse, fingerprints, lake)
     return [
-        county
-        for county, fingerprint in fingerprints.items()
-        if force or recorded_fingerprint(warehouse, county, lake) != fingerprint
+        county for county, fingerprint in fingerprints.items() if force or recorded[county] != fingerprint
     ]
 
 
@@ -370,11 +369,11 @@ def remove_stale_shards(
     elif removed:
         con = _lake_connection(lake)
         try:
-            con.execute(f"ATTACH {sql_string(lake.postgres)} AS county_lakes_writer (TYPE postgres)")
+            con.execute(f"ATTACH {quote_text(lake.postgres)} AS county_lakes_writer (TYPE postgres)")
             for county in removed:
                 con.execute(
                     "CALL postgres_execute('county_lakes_writer', ?)",
-                    [f"DROP SCHEMA {quoted(shard_catalog(county))} CASCADE"],
+                    [f"DROP SCHEMA {quote_name(shard_catalog(county))} CASCADE"],
                 )
         finally:
             con.close()
