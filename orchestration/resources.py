@@ -20,6 +20,7 @@ from warehouse.config import (
     COUNTY_FOLDER_ENV,
     COUNTY_LAKE_DATA_ENV,
     COUNTY_LAKE_ENV,
+    COUNTY_PARTITION_ENV,
     COUNTY_SHARD_ENV,
     EXTENSIONS_ENV,
     REGION_CATALOG_ENV,
@@ -97,15 +98,14 @@ class WarehouseResource(dg.ConfigurableResource):
         }
 
     def county_profile_env(self, county: str, shard: Path) -> dict[str, str]:
-        """The environment of a county build (profile target `county`): the county's file to write,
-        this region's file attached read-only under its own catalog name, and a spill folder of the
-        county's own, since counties may build in several processes at once."""
-        limits = self.limits
+        """The environment of a county build (profile target `county`): the county and its file to
+        write (warehouse/county_shard_plugin.py), and this region's file attached read-only under its
+        own catalog name."""
         return {
             **self.dbt_profile_env(),
+            COUNTY_PARTITION_ENV: county,
             COUNTY_SHARD_ENV: str(shard),
             REGION_CATALOG_ENV: region_catalog(self.warehouse_file),
-            **DuckDBLimits(limits.memory_limit, limits.temp_directory / f"county_{county}").environment(),
         }
 
     @contextmanager

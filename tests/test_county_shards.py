@@ -3,7 +3,6 @@ manifest's partitioned models, and the county code the dbt project accepts."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -134,15 +133,20 @@ def test_a_county_code_that_is_not_six_digits_is_refused_by_the_dbt_project(tmp_
     from warehouse.config import TRANSFORMS_DIR
 
     dbt = Path(sys.executable).with_name("dbt")
+    duckdb.connect(str(tmp_path / "region.duckdb")).close()
     result = subprocess.run(
         [
             str(dbt), "compile", "--target", "county", "--select", "int_survey__parcel_versions",
-            "--vars", json.dumps({"county_partition": "3304'; drop table x; --"}),
             "--profiles-dir", str(TRANSFORMS_DIR), "--project-dir", str(TRANSFORMS_DIR),
             "--target-path", str(tmp_path / "target"), "--no-partial-parse",
         ],
         capture_output=True, text=True, cwd=TRANSFORMS_DIR,
-        env={**os.environ, "FARMLAND_WAREHOUSE": str(tmp_path / "region.duckdb")},
+        env={
+            **os.environ,
+            "FARMLAND_WAREHOUSE": str(tmp_path / "region.duckdb"),
+            "FARMLAND_COUNTY_SHARD": str(tmp_path / "county.duckdb"),
+            "FARMLAND_COUNTY_PARTITION": "3304'; drop table x; --",
+        },
     )  # fmt: skip
     assert result.returncode != 0
     assert "6-digit county code" in result.stdout + result.stderr

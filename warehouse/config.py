@@ -17,8 +17,10 @@ LANDING_ENV = "FARMLAND_LANDING"
 EXTENSIONS_ENV = "FARMLAND_EXTENSION_DIR"
 MEMORY_LIMIT_ENV = "FARMLAND_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV = "FARMLAND_TEMP_DIRECTORY"
-# A county build's dbt profile (transforms/profiles.yml, target `county`): the county's file, and the
-# catalog name the region's file is attached under; a region build attaches the folder's county files.
+# A county build's dbt profile (transforms/profiles.yml, target `county`): the county being built, its
+# file, and the catalog name the region's file is attached under; a region build attaches the folder's
+# county files.
+COUNTY_PARTITION_ENV = "FARMLAND_COUNTY_PARTITION"
 COUNTY_SHARD_ENV = "FARMLAND_COUNTY_SHARD"
 REGION_CATALOG_ENV = "FARMLAND_REGION_CATALOG"
 COUNTY_FOLDER_ENV = "FARMLAND_COUNTY_FOLDER"

@@ -19,7 +19,7 @@ import dagster as dg
 from dagster import OpExecutionContext
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt_models import MANIFEST
+from orchestration.assets.dbt_models import MANIFEST, invocation_target
 from orchestration.concurrency import COUNTY_STEP, REGION_STEP
 from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
@@ -38,6 +38,7 @@ from warehouse.county_shards import (
 )
 
 PARTITIONED = partitioned_models(MANIFEST)
+COUNTY_TARGET = "county"  # transforms/profiles.yml
 INPUT_KEYS = sorted({dg.AssetKey(relation.split(".")) for model in PARTITIONED for relation in model.inputs})
 MODEL_KEYS = [dg.AssetKey([model.schema, model.name]) for model in PARTITIONED]
 
@@ -91,16 +92,19 @@ def build_county(
     building = next_shard_path(farmland.warehouse_file, county)
     building.parent.mkdir(parents=True, exist_ok=True)
     building.unlink(missing_ok=True)
+    # The same vars for every county (the county itself comes in the environment), so that every county
+    # build of the run reuses the first one's parse.
     variables = json.loads(dbt_vars())
-    variables.update(county_partition=county, region_catalog=region_catalog(farmland.warehouse_file))
+    variables.update(region_catalog=region_catalog(farmland.warehouse_file))
     arguments = [
-        "build", "--target", "county", "--select", f"tag:{PARTITION_TAG}",
+        "build", "--target", COUNTY_TARGET, "--select", f"tag:{PARTITION_TAG}",
         # unit tests check the models' SQL, not a county's data: the region's build runs them once
         "--exclude", "resource_type:unit_test",
         "--vars", json.dumps(variables),
     ]  # fmt: skip
+    target = invocation_target(context, COUNTY_TARGET)
     with farmland.for_dbt(farmland.county_profile_env(county, building)):
-        invocation = dbt.cli(arguments, manifest=MANIFEST, raise_on_error=False)
+        invocation = dbt.cli(arguments, manifest=MANIFEST, raise_on_error=False, target_path=target)
         for line in invocation.stream_raw_events():
             context.log.debug(str(line))
         invocation.wait()

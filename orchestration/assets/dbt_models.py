@@ -12,7 +12,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, OpExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.concurrency import REGION_STEP
@@ -25,27 +25,31 @@ TRANSLATOR = FarmlandTranslator()
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource, *options: str):
-    target = _target_path(context)
+    target = invocation_target(context, REGION_TARGET)
     with farmland.for_dbt():
         yield from dbt.cli(["build", *options], context=context, target_path=target).stream()
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+REGION_TARGET = "dev"  # transforms/profiles.yml: the region's file; `county` builds one county's partition
 
 
-def _target_path(context: AssetExecutionContext) -> Path:
-    """The invocation's own target folder, named as dagster-dbt names it (<step>-<run>-<random>), given
-    the parse of the run's previous dbt step when there is one.
+def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
+    """The invocation's own target folder, named as dagster-dbt names it (<step>-<run>-<random>, with
+    the profile target), given the parse of the run's previous dbt step for that profile target.
 
-    dbt reuses a saved parse only when the vars and the profile (the warehouse path, the limits) are
+    dbt reuses a saved parse only when the vars and the profile (target, warehouse path, limits) are
     those it was made with: the prepared target/partial_parse.msgpack never is (it is parsed without
-    the rule parameters and for the default warehouse), but every dbt step of one run is. Handing the
-    first step's parse on spares each later step a full parse of the project (seconds a step); dbt
-    still re-reads every file that changed since."""
+    the rule parameters and for the default warehouse), but every dbt step of one run with one profile
+    target is. Handing the first step's parse on spares each later step a full parse of the project
+    (seconds a step); dbt still re-reads every file that changed since."""
     run = context.run.run_id[:7]
     root = Path(FARMLAND_DBT.project_dir) / FARMLAND_DBT.target_path
-    target = root / f"{context.op_execution_context.op.name}-{run}-{uuid.uuid4().hex[:7]}"
-    earlier = sorted(root.glob(f"*-{run}-*/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime)
+    step = context.op_execution_context.op.name
+    target = root / f"{step}-{run}-{profile_target}-{uuid.uuid4().hex[:7]}"
+    earlier = sorted(
+        root.glob(f"*-{run}-{profile_target}-*/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime
+    )
     if earlier:
         target.mkdir(parents=True)
         shutil.copy(earlier[-1], target / PARTIAL_PARSE)

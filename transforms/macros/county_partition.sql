@@ -1,20 +1,22 @@
 {#
-  County partitions (县级分区). A county build (`dbt build --target county --select tag:county_partition
-  --vars '{county_partition: "330402", region_catalog: …}'`) computes the parcel-scale models of one
+  County partitions (县级分区). A county build (`dbt build --target county --select tag:county_partition`
+  with FARMLAND_COUNTY_PARTITION=330402 and var region_catalog) computes the parcel-scale models of one
   county into that county's own file, reading everything else from the region's file. Each county
   answers for its own land, so the region's table is the UNION ALL of the counties' (warehouse/
   county_shards.py makes those union views), and a county whose inputs did not change is not rebuilt.
 
-  county_partition(): the county being built, or none in a region-wide build.
+  county_partition(): the county being built, or none in a region-wide build. It is read when a model
+  is compiled, never while the project is parsed: a var or a profile setting would make dbt re-parse
+  the whole project for every county.
   in_county_partition(column): the filter a county-partitioned model applies where it reads
   region-wide rows (`true` in a region-wide build).
 #}
 {% macro county_partition() -%}
-    {%- set county = var('county_partition', none) -%}
-    {%- if county is not none and not (county | string | length == 6 and (county | string).isdigit()) -%}
-        {{ exceptions.raise_compiler_error("var county_partition must be a 6-digit county code, got " ~ county) }}
+    {%- set county = env_var('FARMLAND_COUNTY_PARTITION', '') if execute else '' -%}
+    {%- if county and not (county | length == 6 and county.isdigit()) -%}
+        {{ exceptions.raise_compiler_error("FARMLAND_COUNTY_PARTITION must be a 6-digit county code, got " ~ county) }}
     {%- endif -%}
-    {{ return(none if county is none else county | string) }}
+    {{ return(county or none) }}
 {%- endmacro %}
 
 {% macro in_county_partition(column) -%}
