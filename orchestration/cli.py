@@ -18,14 +18,6 @@ DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "farmland.duckdb"
 
 
-def up_to_date(landing: Path, warehouse: Path) -> bool:
-    """Whether the published snapshot was built from these very deliveries with this code."""
-    from warehouse.build_state import build_fingerprint, published_fingerprint
-
-    built_from = published_fingerprint(published_path(warehouse.resolve()))
-    return built_from is not None and built_from == build_fingerprint(landing)
-
-
 def run_build(
     landing: Path,
     warehouse: Path,
@@ -38,6 +30,8 @@ def run_build(
     rebuilds anyway); True when every step succeeded or there was nothing to do."""
     if not landing.is_dir():
         raise SystemExit(f"landing folder {landing} does not exist")
+    from warehouse.build_state import up_to_date
+
     if not force and up_to_date(landing, warehouse):
         print(
             f"Up to date: the published snapshot was built from {landing} as it is now, with this code; "

@@ -11,7 +11,7 @@ from orchestration.partitions import (
     whole_range_tags,
 )
 from orchestration.resources import WarehouseResource
-from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint, landing_fingerprint
+from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint, landing_fingerprint, up_to_date
 
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
@@ -57,9 +57,15 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: Warehouse
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 def annual_survey_build(context: dg.ScheduleEvaluationContext, farmland: WarehouseResource):
-    """Rebuild every survey year on 1 March, after the change survey (time point 12-31) is delivered."""
-    delivered = delivered_years(farmland.landing_folder)
+    """Rebuild every survey year on 1 March, after the change survey (time point 12-31) is delivered,
+    unless the published snapshot is built from the landing folder as it is, with this code."""
+    landing = farmland.landing_folder
+    delivered = delivered_years(landing)
     if not delivered:
-        return dg.SkipReason(f"no layer delivery in {farmland.landing_folder}")
+        return dg.SkipReason(f"no layer delivery in {landing}")
+    if up_to_date(landing, farmland.warehouse_file):
+        return dg.SkipReason(f"the published snapshot is built from {landing} as it is, with this code")
     register_years(context.instance, delivered)
-    return dg.RunRequest(tags=whole_range_tags(context.instance))
+    return dg.RunRequest(
+        tags={**whole_range_tags(context.instance), FINGERPRINT_TAG: build_fingerprint(landing)}
+    )

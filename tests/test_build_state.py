@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from orchestration.cli import run_build, up_to_date
-from warehouse.build_state import landing_fingerprint, published_fingerprint
+from orchestration.cli import run_build
+from warehouse.build_state import FINGERPRINT_TAG, landing_fingerprint, published_fingerprint, up_to_date
 from warehouse.config import published_path
 
 
@@ -68,3 +68,26 @@ def test_a_changed_or_added_delivery_file_makes_the_next_build_run(demo_build, t
     ledger = next((landing / "funds").rglob("*.xlsx"))
     os.utime(ledger, ns=(ledger.stat().st_atime_ns, ledger.stat().st_mtime_ns + 1_000_000_000))
     assert not up_to_date(landing, warehouse)
+
+
+def test_the_annual_schedule_skips_deliveries_the_snapshot_is_built_from(demo_build, tmp_path) -> None:
+    import dagster as dg
+
+    from orchestration.jobs import annual_survey_build
+    from orchestration.resources import WarehouseResource
+
+    def schedule_on(landing: Path):
+        farmland = WarehouseResource(landing=str(landing), warehouse=str(demo_build.warehouse))
+        with dg.instance_for_test() as instance:
+            with dg.build_schedule_context(instance=instance, resources={"farmland": farmland}) as context:
+                return annual_survey_build(context)
+
+    assert isinstance(schedule_on(demo_build.landing), dg.SkipReason)
+
+    landing = tmp_path / "landing"
+    shutil.copytree(demo_build.landing, landing)
+    ledger = next((landing / "funds").rglob("*.xlsx"))
+    os.utime(ledger, ns=(ledger.stat().st_atime_ns, ledger.stat().st_mtime_ns + 1_000_000_000))
+    request = schedule_on(landing)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags[FINGERPRINT_TAG]

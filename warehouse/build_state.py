@@ -91,3 +91,11 @@ def published_fingerprint(published: Path) -> str | None:
     finally:
         con.close()
     return row[0] if row else None
+
+
+def up_to_date(landing: Path, warehouse: Path) -> bool:
+    """Whether the published snapshot of `warehouse` was built from these very deliveries with this code."""
+    from warehouse.config import published_path
+
+    built_from = published_fingerprint(published_path(Path(warehouse).resolve()))
+    return built_from is not None and built_from == build_fingerprint(landing)
