@@ -605,3 +605,20 @@ def write_deliveries(county: SyntheticCounty, landing: Path) -> None:
             writer = csv.DictWriter(handle, fieldnames=list(kind.columns))
             writer.writeheader()
             writer.writerows(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.county --landing DIR [--parcels N] [--seed S]`: write the county's deliveries."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--parcels", type=int, default=150_000)
+    parser.add_argument("--seed", type=int, default=20250)
+    args = parser.parse_args(argv)
+    write_deliveries(generate(args.parcels, args.seed), args.landing)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

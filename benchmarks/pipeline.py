@@ -2,15 +2,26 @@
 
     python -m benchmarks.pipeline [--tier city|county|province] [--scale N ...] [--rebuilds K] [--reuse]
 
-For each scale (demo parcels per county; the tiny fixed-cost scale is always added):
-1. generate: `python -m sources.demo` writes the deliveries into a landing folder of the scale;
-2. build: `orchestration.run.run_build_job` in a child process on a new warehouse, then `--rebuilds`
-   more times on the same landing and warehouse (nothing changed). The parent samples the child's whole
-   process tree (benchmarks/process_tree.py); the child writes the run's step start and end times from
-   the Dagster event log; every sample interval is attributed to the step (and its stage) running then.
+Tiers:
+- city (the default) and province: the demo region (7 counties) at each scale (demo parcels per county;
+  the tiny fixed-cost scale is always added); province climbs a ladder of scales as far as the time
+  budget and this machine's memory allow, and extrapolates to `--province-counties` counties;
+- county: one county of `--county-parcels` parcels (benchmarks/county.py, not the demo): cold, re-run
+  unchanged, and its change survey delivered after a first build without it (one county's new change
+  year).
+
+For each scale:
+1. generate: `python -m sources.demo` (or `benchmarks.county`) writes the deliveries into a landing
+   folder of the scale;
+2. build: `orchestration.run.run_build_job` in a child process on a new warehouse (as a run launched
+   in the UI or by the sensor), then `--rebuilds` more times with nothing changed, then `farmland build`
+   itself with nothing changed (which finds the snapshot up to date). The parent samples the child's
+   whole process tree (benchmarks/process_tree.py); the child writes the run's step start and end times
+   from the Dagster event log; every sample interval is attributed to the step (and its stage) running
+   then.
 3. report: a table per scale, the fixed cost, the growth per 100 000 parcels and the peak memory as
-   linear fits across the scales, the working file's size per rebuild, and the rebuild's CPU as a share
-   of the cold build's; written as JSON under benchmarks/results/.
+   linear fits across the scales, the working file's size after each build, and each later build's CPU
+   as a share of the cold build's; written as JSON under benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -246,27 +257,28 @@ def file_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in (path, wal) if p.exists()) / MB, 2)
 
 
-def build(landing: Path, warehouse: Path, label: str) -> dict[str, Any]:
-    """One build of `landing` into `warehouse`, sampled; per stage and step, and the files' sizes after."""
+def build(landing: Path, warehouse: Path, label: str, *, as_cli: bool = False) -> dict[str, Any]:
+    """One build of `landing` into `warehouse`, sampled; per stage and step, and the files' sizes after.
+    The build job runs as a run launched in the UI or by the sensor runs it; `as_cli`: `farmland build`
+    itself, which does nothing when the snapshot is built from this landing folder already."""
     steps_out = warehouse.with_name(f"steps-{label}.json")
     steps_out.unlink(missing_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.pipeline",
-        "--build-child",
-        "--landing",
-        str(landing),
-        "--warehouse",
-        str(warehouse),
-        "--steps-out",
-        str(steps_out),
-    ]
+    if as_cli:
+        farmland = Path(sys.executable).with_name("farmland")
+        command = [str(farmland), "build", "--landing", str(landing), "--warehouse", str(warehouse)]
+    else:
+        command = [
+            sys.executable, "-m", "benchmarks.pipeline", "--build-child",
+            "--landing", str(landing), "--warehouse", str(warehouse), "--steps-out", str(steps_out),
+        ]  # fmt: skip
     log = warehouse.with_name(f"build-{label}.log")
     load_before = os.getloadavg()[0]
     run = run_sampled(command, cwd=REPO, env=child_env(), log=log)
     dbt = dbt_invocations(run.started_at)
-    child = json.loads(steps_out.read_text()) if steps_out.exists() else {"success": False, "steps": []}
+    if as_cli:  # no step times: the CLI's own process, and its run's steps if it ran one
+        child = {"success": run.returncode == 0, "steps": [], "cli_output": log.read_text().strip()[-300:]}
+    else:
+        child = json.loads(steps_out.read_text()) if steps_out.exists() else {"success": False, "steps": []}
     from warehouse.config import published_path
 
     return {
@@ -275,6 +287,7 @@ def build(landing: Path, warehouse: Path, label: str) -> dict[str, Any]:
         "load_average_before": round(load_before, 2),
         "success": bool(child["success"]) and run.returncode == 0,
         **({} if child["success"] else {"log": str(log)}),
+        **({"cli_output": child["cli_output"]} if "cli_output" in child else {}),
         "total": totals(run),
         **attribute(run, child),
         "dbt": dbt,
@@ -328,17 +341,34 @@ def prepare_scale(workdir: Path, scale: int, seed: int, reuse: bool, tries: int)
     return {"scale": scale, "landing": str(landing), "generate": generated, "rounds": []}
 
 
+UNCHANGED_CLI = "unchanged, farmland build"
+
+
 def run_round(result: dict[str, Any], workdir: Path, rebuilds: int) -> None:
-    """One cold build of the scale on a new warehouse, then `rebuilds` unchanged rebuilds of it."""
+    """One cold build of the scale on a new warehouse, then `rebuilds` re-runs of the job with nothing
+    changed (as an operator re-launching it in the UI), then `farmland build` with nothing changed."""
     folder = workdir / f"warehouse-{result['scale']}-{result['generate']['seed']}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    warehouse = folder / "farmland.duckdb"
+    plan = [("cold", None)] + [(f"unchanged, job re-run {n}", None) for n in range(1, rebuilds + 1)]
+    build_sequence(Path(result["landing"]), folder / "farmland.duckdb", plan, result)
+
+
+def build_sequence(
+    landing: Path,
+    warehouse: Path,
+    plan: list[tuple[str, Callable[[], None] | None]],
+    result: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The builds of `plan` in order on one warehouse (each after its landing change, if any), then
+    `farmland build` with nothing changed, as one more round of `result`; stops at the first failure."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     builds = []
-    for number in range(rebuilds + 1):
-        label = "cold" if number == 0 else f"rebuild-{number}"
-        print(f"  scale {result['scale']}, round {len(result['rounds']) + 1}: {label} build …", flush=True)
-        builds.append(build(Path(result["landing"]), warehouse, label))
+    for label, change in [*plan, (UNCHANGED_CLI, None)]:
+        if change:
+            change()
+        print(f"  {result['scale']}, round {len(result['rounds']) + 1}: {label} …", flush=True)
+        builds.append(build(landing, warehouse, label, as_cli=label == UNCHANGED_CLI))
         print(f"    {builds[-1]['total']}, working file {builds[-1]['working_file_mb']} MB", flush=True)
         if not builds[-1]["success"]:
             print(f"    the build failed: see {builds[-1]['log']}", flush=True)
@@ -347,6 +377,64 @@ def run_round(result: dict[str, Any], workdir: Path, rebuilds: int) -> None:
     if builds[0]["success"] and not result.get("parcels"):
         result["parcels"] = count_parcels(warehouse)
     result["builds"] = best_builds(result["rounds"])
+    return builds
+
+
+# The county tier: one county (benchmarks/county.py, 南湖区 at --county-parcels parcels) as a user starting
+# with one county has it. Its change survey is held back for a first build and then delivered, which is
+# "one county's new change year".
+COUNTY_CHANGE_YEAR = "2025"
+
+
+def prepare_county(workdir: Path, parcels: int, seed: int, reuse: bool) -> dict[str, Any]:
+    """The synthetic county's deliveries, generated (or reused) and measured."""
+    landing = workdir / f"county-landing-{parcels}-{seed}"
+    stamp = landing.with_name(landing.name + ".generate.json")
+    if reuse and stamp.exists() and (landing / "survey" / COUNTY_CHANGE_YEAR).is_dir():
+        generated = {**json.loads(stamp.read_text()), "reused": True}
+    else:
+        print(f"one county of {parcels} parcels: generating …", flush=True)
+        shutil.rmtree(landing, ignore_errors=True)
+        command = [sys.executable, "-m", "benchmarks.county", "--landing", str(landing)]
+        run = run_sampled(
+            [*command, "--parcels", str(parcels), "--seed", str(seed)],
+            cwd=REPO,
+            env=child_env(),
+            log=landing.with_name(landing.name + ".generate.log"),
+        )
+        if run.returncode != 0:
+            return {"scale": parcels, "generate": {"failed": "see the .generate.log", "seed": seed}}
+        generated = {**totals(run), "seed": seed, "reused": False}
+        stamp.write_text(json.dumps(generated))
+    return {"scale": parcels, "landing": str(landing), "generate": generated, "rounds": [], "county": True}
+
+
+def run_county_rounds(result: dict[str, Any], new_year: dict[str, Any], workdir: Path) -> None:
+    """On one warehouse: the county cold, re-run unchanged, `farmland build` unchanged. On another: the
+    county without its change survey, then the change survey delivered (`new_year`)."""
+    landing = Path(result["landing"])
+    base = workdir / f"county-warehouse-{result['scale']}-{result['generate']['seed']}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    build_sequence(
+        landing,
+        base / "complete" / "farmland.duckdb",
+        [("cold", None), ("unchanged, job re-run", None)],
+        result,
+    )
+
+    year, held = landing / "survey" / COUNTY_CHANGE_YEAR, base / "held" / COUNTY_CHANGE_YEAR
+    held.parent.mkdir(parents=True)
+    shutil.move(year, held)  # a move keeps the files' modification times: the same delivery arrives later
+    try:
+        plan = [
+            (f"cold, without the {COUNTY_CHANGE_YEAR} change survey", None),
+            (f"the {COUNTY_CHANGE_YEAR} change survey delivered", lambda: shutil.move(held, year)),
+        ]
+        build_sequence(landing, base / "new-year" / "farmland.duckdb", plan, new_year)
+    finally:
+        if held.exists():
+            shutil.move(held, year)
 
 
 def best_builds(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -432,8 +520,8 @@ def fits(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def rebuild_figures(result: dict[str, Any]) -> dict[str, Any]:
-    """The unchanged rebuilds against the cold build (the best of the rounds of each): CPU share in all
-    and per stage, and the working file's size after each build."""
+    """The builds after the cold one against it (the best of the rounds of each): CPU share in all and
+    (for the first) per stage, and the working file's size after each build."""
     builds = result.get("builds", [])
     if len(builds) < 2:
         return {}
@@ -441,6 +529,9 @@ def rebuild_figures(result: dict[str, Any]) -> dict[str, Any]:
     cold, files = builds[0], [b["working_file_mb"] for b in result["rounds"][-1] if b["success"]]
     shares = [round(b["total"]["cpu_s"] / cold["total"]["cpu_s"], 3) for b in builds[1:]]
     return {
+        "labels": [b["label"] for b in builds[1:]],
+        "cpu_s": [b["total"]["cpu_s"] for b in builds[1:]],
+        "wall_s": [b["total"]["wall_s"] for b in builds[1:]],
         "cpu_share_of_cold": shares,
         "stage_cpu_share_of_cold": {
             stage: _share(builds[1]["stages"].get(stage, {}).get("cpu_s"), cold["stages"][stage]["cpu_s"])
@@ -567,6 +658,12 @@ def dbt_table(result: dict[str, Any]) -> str:
 
 def scale_heading(result: dict[str, Any]) -> str:
     parcels = result.get("parcels") or {}
+    if result.get("county"):
+        what = "its change survey delivered after a first build" if result.get("county_new_year") else "cold"
+        return (
+            f"one county (benchmarks/county.py, seed {result['generate'].get('seed')}), {what}: "
+            f"{parcels.get('dltb', '?')} parcels, {parcels.get('dltbgxgc', '?')} change pieces"
+        )
     if "failed" in result["generate"]:
         refusal = result["generate"]["failed"]
         return f"scale {result['scale']} per county: the demo generator refused it ({refusal})"
@@ -602,13 +699,12 @@ def summary_lines(summary: dict[str, Any], results: list[dict[str, Any]]) -> lis
         again = result.get("rebuild")
         if not again:
             continue
-        shares = ", ".join(_percent(s, 1) for s in again["cpu_share_of_cold"])
+        after_cold = zip(again["labels"], again["cpu_s"], again["cpu_share_of_cold"], strict=True)
+        for label, cpu, share in after_cold:
+            lines.append(f"scale {result['scale']}, {label}: {cpu} s CPU, {_percent(share, 1)} of cold")
         sizes = " → ".join(str(m) for m in again["working_file_mb"])
         growth = ", ".join(f"{100 * g:+.0f}%" for g in again["working_file_growth"])
-        lines.append(
-            f"scale {result['scale']}: unchanged rebuild CPU {shares} of the cold build; "
-            f"working file {sizes} MB ({growth} per rebuild)"
-        )
+        lines.append(f"scale {result['scale']}: working file {sizes} MB after each build ({growth})")
     return lines
 
 
@@ -690,12 +786,6 @@ def conclude(document: dict[str, Any], args: argparse.Namespace) -> None:
     for result in results:
         result["rebuild"] = rebuild_figures(result) if result.get("builds") else {}
     summary = document["summary"] = fits(results)
-    if args.tier == "county":
-        document["county"] = {
-            "note": "the demo generator writes the whole region (7 counties) and has no one-county option; "
-            "one county is estimated from the city tier's fixed cost, growth and memory fit",
-            "estimates": [estimate(summary, scale) for scale in scales_for("city", args.scale, 0)],
-        }
     if args.tier == "province":
         parcels = args.province_counties * args.county_parcels
         document["province"] = {
@@ -719,6 +809,17 @@ def run_tier(args: argparse.Namespace, document: dict[str, Any], save: Callable[
         conclude(document, args)
         save()
 
+    if args.tier == "county":
+        for _ in range(args.repeat):
+            if not results:
+                results.append(prepare_county(workdir, args.county_parcels, args.seed, args.reuse))
+                if "failed" in results[0]["generate"]:
+                    return
+                results.append({**results[0], "rounds": [], "county_new_year": True})
+            run_county_rounds(results[0], results[1], workdir)
+            conclude(document, args)
+            save()
+        return
     for scale in scales_for(args.tier, args.scale, args.fixed_scale):
         if args.tier == "province":
             go, why = within_budget(results, scale, args.budget_minutes * 60)
@@ -753,10 +854,6 @@ def print_report(document: dict[str, Any]) -> None:
         print(line)
     for skipped in document["skipped"]:
         print(f"scale {skipped['scale']} skipped: {skipped['reason']}")
-    if "county" in document:
-        print(document["county"]["note"])
-        for guess in document["county"]["estimates"]:
-            print(f"  one county: {estimate_line(guess)}")
     if "province" in document:
         print(f"{document['province']['note']}: {estimate_line(document['province']['estimate'])}")
 

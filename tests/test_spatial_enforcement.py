@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -304,8 +305,13 @@ def test_every_overlay_runs_one_spatial_join_per_county(demo_build, tmp_path):
         demo_build.warehouse, "select count(*) from reference.ref_region where admin_level = 'county'"
     )[0][0]
     # The pipeline compiles the parcel overlays one county at a time (county partitions); compiled
-    # region-wide, as a plain `dbt build` runs them, every county's join is in one statement.
-    env = {**os.environ, **WarehouseResource(warehouse=str(demo_build.warehouse)).dbt_profile_env()}
+    # region-wide, as a plain `dbt build` runs them, every county's join is in one statement. dbt opens
+    # its warehouse for writing, which the session's readers of the shared build would refuse: it
+    # compiles against a copy under the same name.
+    copy = tmp_path / "copy" / demo_build.warehouse.name
+    copy.parent.mkdir()
+    shutil.copy(demo_build.warehouse, copy)
+    env = {**os.environ, **WarehouseResource(warehouse=str(copy)).dbt_profile_env()}
     command = [
         str(Path(sys.executable).with_name("dbt")), "compile", "--quiet",
         "--profiles-dir", str(TRANSFORMS_DIR), "--target-path", str(tmp_path / "target"),

@@ -36,23 +36,28 @@ REGION_TARGET = "dev"  # transforms/profiles.yml: the region's file; `county` bu
 
 def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
     """The invocation's own target folder, named as dagster-dbt names it (<step>-<run>-<random>, with
-    the profile target), given the parse of the run's previous dbt step for that profile target.
+    the profile target), given the latest parse of a dbt step with that profile target: the run's
+    previous step, else the last run's.
 
     dbt reuses a saved parse only when the vars and the profile (target, warehouse path, limits) are
-    those it was made with: the prepared target/partial_parse.msgpack never is (it is parsed without
-    the rule parameters and for the default warehouse), but every dbt step of one run with one profile
-    target is. Handing the first step's parse on spares each later step a full parse of the project
-    (seconds a step); dbt still re-reads every file that changed since."""
+    those it was made with, and re-reads every file that changed since; otherwise it parses the whole
+    project, as it would without one. The prepared target/partial_parse.msgpack never matches (it is
+    parsed without the rule parameters and for the default warehouse), but every dbt step of one run
+    with one profile target does, and so do the next run's on the same warehouse. Handing the parse on
+    spares each of them a full parse of the project (seconds a step)."""
     run = context.run.run_id[:7]
     root = Path(FARMLAND_DBT.project_dir) / FARMLAND_DBT.target_path
     step = context.op_execution_context.op.name
     target = root / f"{step}-{run}-{profile_target}-{uuid.uuid4().hex[:7]}"
-    earlier = sorted(
-        root.glob(f"*-{run}-{profile_target}-*/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime
-    )
+
+    def latest(pattern: str) -> Path | None:
+        saved = sorted(root.glob(f"{pattern}/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime)
+        return saved[-1] if saved else None
+
+    earlier = latest(f"*-{run}-{profile_target}-*") or latest(f"*-*-{profile_target}-*")
     if earlier:
         target.mkdir(parents=True)
-        shutil.copy(earlier[-1], target / PARTIAL_PARSE)
+        shutil.copy(earlier, target / PARTIAL_PARSE)
     return target
 
 
@@ -103,10 +108,12 @@ def survey_models(context: AssetExecutionContext, dbt: DbtCliResource, farmland:
     yield from _build(context, dbt, farmland, "--vars", dbt_vars())
     # The unit tests of the partitioned models check their SQL on fixtures, region-wide: once per run,
     # not once per county (a county build would filter the fixtures' other counties out).
+    target = invocation_target(context, REGION_TARGET)
     with farmland.for_dbt():
         dbt.cli(
             ["test", "--select", f"{COUNTY_PARTITIONS},resource_type:unit_test", "--vars", dbt_vars()],
             manifest=MANIFEST,
+            target_path=target,
         ).wait()
 
 
