@@ -123,3 +123,16 @@ def test_each_rule_check_rests_on_its_subject_model_and_through_it_on_what_the_r
     assert "rule_subjects/dq06_parcel_overlap" in rejects_deps
     dq06 = dg.AssetKey(["rule_subjects", "dq06_parcel_overlap"])
     assert {key.to_user_string() for key in reference_seeds.asset_deps[dq06]} == {"raw/dltb"}
+
+
+def test_a_build_does_not_parse_the_dbt_project_again_while_its_files_are_unchanged():
+    """The session parsed the project before the definitions loaded; preparing again finds the manifest
+    stamped with the project's files as they are and leaves it (a parse costs seconds of every build)."""
+    from orchestration.dbt_project import FARMLAND_DBT, prepare_dbt_project, project_files_version
+
+    manifest = FARMLAND_DBT.manifest_path
+    stamp = manifest.with_name(manifest.name + ".sources")
+    assert stamp.read_text().splitlines()[0] == project_files_version()
+    written = manifest.stat().st_mtime_ns
+    assert prepare_dbt_project.__wrapped__() == manifest
+    assert manifest.stat().st_mtime_ns == written
