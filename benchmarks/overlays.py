@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -36,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.provenance import commit, machine
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -685,7 +686,8 @@ def main(argv: list[str] | None = None) -> int:
         "parcels": args.parcels,
         "seed": args.seed,
         "repeat": args.repeat,
-        "machine": {"cores": cores, "platform": platform.platform(), "python": platform.python_version()},
+        "commit": commit(),
+        "machine": machine(),
         "versions": {
             "duckdb": duckdb.__version__,
             "shapely": shapely.__version__,

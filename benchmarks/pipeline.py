@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.process_tree import Sample, SampledRun, run_sampled
+from benchmarks.provenance import commit, machine
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -706,49 +705,6 @@ def summary_lines(summary: dict[str, Any], results: list[dict[str, Any]]) -> lis
         growth = ", ".join(f"{100 * g:+.0f}%" for g in again["working_file_growth"])
         lines.append(f"scale {result['scale']}: working file {sizes} MB after each build ({growth})")
     return lines
-
-
-# ------------------------------------------------------------------------------------------------ machine
-
-
-def _version(module: str) -> str | None:
-    try:
-        from importlib.metadata import version
-
-        return version(module)
-    except Exception:
-        return None
-
-
-def machine() -> dict[str, Any]:
-    """Cores, memory, CPU model and the versions that decide the figures."""
-    import psutil
-
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cores": os.cpu_count(),
-        "ram_gb": round(psutil.virtual_memory().total / 1024**3, 1),
-        "cpu_model": model,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": _version("duckdb"),
-        "dbt-core": _version("dbt-core"),
-        "dbt-duckdb": _version("dbt-duckdb"),
-        "dagster": _version("dagster"),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def commit() -> str:
-    completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    return completed.stdout.strip() or "unknown"
 
 
 # ---------------------------------------------------------------------------------------------------- run
