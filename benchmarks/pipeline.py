@@ -95,8 +95,10 @@ def step_times(instance: Any, run_id: str) -> list[dict[str, Any]]:
     return sorted((s for s in steps.values() if s["start"] and s["end"]), key=lambda s: s["start"])
 
 
-def build_child(landing: Path, warehouse: Path, steps_out: Path) -> int:
-    """In the child: run the build job as `farmland build` does and write its step times to JSON."""
+def build_child(landing: Path, warehouse: Path, steps_out: Path, parallel: int = 1) -> int:
+    """In the child: run the build job as `farmland build [--parallel N]` does and write its step times
+    to JSON."""
+    import tempfile
     import warnings
 
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
@@ -105,9 +107,11 @@ def build_child(landing: Path, warehouse: Path, steps_out: Path) -> int:
     from orchestration.run import run_build_job
 
     imported_at = time.time()
-    instance = dg.DagsterInstance.ephemeral()
-    result = run_build_job(landing, warehouse, instance=instance)
-    steps = step_times(instance, result.run_id)
+    with tempfile.TemporaryDirectory(prefix="farmland-bench-") as home:
+        # the steps of a multiprocess run report through an instance on disk
+        instance = dg.DagsterInstance.ephemeral() if parallel <= 1 else dg.DagsterInstance.local_temp(home)
+        result = run_build_job(landing, warehouse, instance=instance, parallel=parallel)
+        steps = step_times(instance, result.run_id)
     document = {"imported_at": imported_at, "success": result.success, "steps": steps}
     steps_out.write_text(json.dumps(document, indent=1))
     return 0 if result.success else 1
@@ -256,6 +260,9 @@ def file_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in (path, wal) if p.exists()) / MB, 2)
 
 
+PARALLEL = 1  # --parallel: the runs' executor (orchestration.concurrency), for every build of the run
+
+
 def build(landing: Path, warehouse: Path, label: str, *, as_cli: bool = False) -> dict[str, Any]:
     """One build of `landing` into `warehouse`, sampled; per stage and step, and the files' sizes after.
     The build job runs as a run launched in the UI or by the sensor runs it; `as_cli`: `farmland build`
@@ -269,6 +276,7 @@ def build(landing: Path, warehouse: Path, label: str, *, as_cli: bool = False) -
         command = [
             sys.executable, "-m", "benchmarks.pipeline", "--build-child",
             "--landing", str(landing), "--warehouse", str(warehouse), "--steps-out", str(steps_out),
+            "--parallel", str(PARALLEL),
         ]  # fmt: skip
     log = warehouse.with_name(f"build-{label}.log")
     load_before = os.getloadavg()[0]
@@ -841,6 +849,9 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="reuse generated landings of the same scale/seed"
     )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument(
+        "--parallel", type=int, default=1, help="as farmland build --parallel: steps in processes of theirs"
+    )
     parser.add_argument("--budget-minutes", type=float, default=30, help="province: longest build to start")
     parser.add_argument("--report", type=Path, help="print the tables of an earlier results JSON and stop")
     parser.add_argument("--province-counties", type=int, default=90)
@@ -852,7 +863,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_child:
-        return build_child(args.landing, args.warehouse, args.steps_out)
+        return build_child(args.landing, args.warehouse, args.steps_out, args.parallel)
+    global PARALLEL
+    PARALLEL = args.parallel
     if args.report:
         print_report(json.loads(args.report.read_text()))
         return 0
