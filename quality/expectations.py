@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,9 @@ class Validator:
     def validate(self, frame: pd.DataFrame, kind: str, kwargs: dict[str, Any]) -> ExpectationOutcome:
         """Validate one expectation on the frame (which must carry a `_row` column)."""
         self._count += 1
+        # Only the columns the expectation reads: GX hashes every column of the frame it is handed for
+        # each batch, which was a third of a rule run's time on a wide subject.
+        frame = frame[read_columns(frame, kwargs)]
         asset = self._source.add_dataframe_asset(f"frame_{self._count}")
         batch = asset.add_batch_definition_whole_dataframe("all_rows").get_batch(
             batch_parameters={"dataframe": frame}
@@ -96,17 +100,26 @@ class Validator:
         if gx_kwargs.get("row_condition"):
             gx_kwargs["condition_parser"] = "pandas"
         expectation = getattr(self._gx.expectations, _camel(kind))(**gx_kwargs)
-        # The entity id rides along so GX's own result names the parcel / county behind each failure.
-        index_columns = [ROW_ID] + (["entity_id"] if "entity_id" in frame.columns else [])
+        # GX names each failing row by its row id; the runner finds the entity behind it in the subject.
         result = batch.validate(
             expectation,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
         )
         problems = _raised_exceptions(result.exception_info or {})
         if problems:
             raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
         failed = tuple(int(item[ROW_ID]) for item in (result.result.get("unexpected_index_list") or []))
         return dataclasses.replace(unchecked(kind, kwargs), success=bool(result.success), failed_rows=failed)
+
+
+def read_columns(frame: pd.DataFrame, kwargs: dict[str, Any]) -> list[str]:
+    """The frame's columns an expectation reads, in the frame's order: the ones it names, every name in
+    its row condition, and the row id its failures are reported by."""
+    named = {kwargs.get(key) for key in ("column", "column_A", "column_B")}
+    named.update(kwargs.get("column_list") or ())
+    named.update(re.findall(r"[A-Za-z_]\w*", str(kwargs.get("row_condition") or "")))
+    named.add(ROW_ID)
+    return [column for column in frame.columns if column in named]
 
 
 def _raised_exceptions(info: dict[str, Any]) -> list[str]:
