@@ -55,6 +55,29 @@ def run_build(
     return result.success
 
 
+def write_demo(landing: Path, scale: int | None = None, seed: int | None = None) -> tuple[dict, bool]:
+    """The demo's deliveries in `landing`: generated, unless the folder already holds the demo of this
+    scale and seed written by this code, whose files are then kept as they are (rewriting them would
+    make the next build see new deliveries and rebuild everything). (manifest, whether written)."""
+    import json
+
+    from sources.demo.generate import DEFAULT_SCALE, DEFAULT_SEED, generate
+    from sources.demo.manifest import MANIFEST_NAME, write_manifest
+    from warehouse.build_state import project_code_version
+
+    scale, seed = scale or DEFAULT_SCALE, seed or DEFAULT_SEED
+    code = project_code_version()
+    path = landing / MANIFEST_NAME
+    if path.is_file():  # written last: a folder with it holds a whole demo
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if (kept.get("scale"), kept.get("seed"), kept.get("code_version")) == (scale, seed, code):
+            return kept, False
+    manifest = generate(landing, scale=scale, seed=seed)
+    manifest["code_version"] = code
+    write_manifest(landing, manifest)
+    return manifest, True
+
+
 def print_summary(warehouse: Path) -> None:
     from orchestration.summary import summary_table
 
@@ -114,13 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         print_summary(args.warehouse)
         return 0
     if args.command == "demo":
-        from sources.demo.generate import generate
-
-        options = {k: v for k, v in (("scale", args.scale), ("seed", args.seed)) if v is not None}
-        manifest = generate(args.landing, **options)
+        manifest, written = write_demo(args.landing, args.scale, args.seed)
         print(
-            f"demo deliveries for {manifest['region_code']} written to {args.landing} "
-            f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
+            f"demo deliveries for {manifest['region_code']} {'written to' if written else 'kept in'} "
+            f"{args.landing} ({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
         )
     lake = None
     if args.county_lake:

@@ -91,3 +91,21 @@ def test_the_annual_schedule_skips_deliveries_the_snapshot_is_built_from(demo_bu
     request = schedule_on(landing)
     assert isinstance(request, dg.RunRequest)
     assert request.tags[FINGERPRINT_TAG]
+
+
+def test_the_demo_is_written_once_per_scale_seed_and_code(tmp_path) -> None:
+    """`farmland demo` run again keeps the demo it wrote, so the build after it has nothing new to read."""
+    from orchestration.cli import write_demo
+
+    landing = tmp_path / "landing"
+    _, written = write_demo(landing, scale=60, seed=7)
+    assert written
+    before = landing_fingerprint(landing)
+
+    manifest, written = write_demo(landing, scale=60, seed=7)
+    assert not written and manifest["scale"] == 60
+    assert landing_fingerprint(landing) == before
+
+    _, written = write_demo(landing, scale=60, seed=8)
+    assert written
+    assert landing_fingerprint(landing) != before
