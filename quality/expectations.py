@@ -83,7 +83,6 @@ class Validator:
             self._context.variables.progress_bars = {"globally": False, "metric_calculations": False}
         except Exception:  # noqa: BLE001 — progress bars are cosmetic; never fail a run over them
             pass
-        self._source = self._context.data_sources.add_pandas("warehouse_frames")
         self._count = 0
 
     def validate(self, frame: pd.DataFrame, kind: str, kwargs: dict[str, Any]) -> ExpectationOutcome:
@@ -92,19 +91,27 @@ class Validator:
         # Only the columns the expectation reads: GX hashes every column of the frame it is handed for
         # each batch, which was a third of a rule run's time on a wide subject.
         frame = frame[read_columns(frame, kwargs)]
-        asset = self._source.add_dataframe_asset(f"frame_{self._count}")
-        batch = asset.add_batch_definition_whole_dataframe("all_rows").get_batch(
-            batch_parameters={"dataframe": frame}
-        )
+        # A data source of its own for each frame, deleted once validated: a data source's execution
+        # engine keeps every batch it loaded and every metric it computed (whole columns) for its life,
+        # so a rule run held each frame it had validated and grew with the region instead of the chunk
+        # (the DQ rules on 2 100 000 parcels: 3.9 GB, 2.0 GB with this).
+        name = f"frame_{self._count}"
+        asset = self._context.data_sources.add_pandas(name).add_dataframe_asset("frame")
         gx_kwargs = dict(kwargs)
         if gx_kwargs.get("row_condition"):
             gx_kwargs["condition_parser"] = "pandas"
         expectation = getattr(self._gx.expectations, _camel(kind))(**gx_kwargs)
-        # GX names each failing row by its row id; the runner finds the entity behind it in the subject.
-        result = batch.validate(
-            expectation,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
-        )
+        try:
+            batch = asset.add_batch_definition_whole_dataframe("all_rows").get_batch(
+                batch_parameters={"dataframe": frame}
+            )
+            # GX names each failing row by its row id; the runner finds the entity behind it in the subject.
+            result = batch.validate(
+                expectation,
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+            )
+        finally:
+            self._context.data_sources.delete(name)
         problems = _raised_exceptions(result.exception_info or {})
         if problems:
             raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")

@@ -139,6 +139,38 @@ def test_a_county_larger_than_a_chunk_is_validated_in_bounded_chunks_with_the_sa
     )
 
 
+def test_a_rule_run_does_not_keep_the_frames_it_has_validated():
+    """The run's memory is bounded by one chunk: a county validated earlier is not held while the next
+    is checked."""
+    import gc
+    import tracemalloc
+
+    import numpy as np
+    import pandas as pd
+
+    validator = Validator()
+    rows = 200_000
+    kwargs = {"column": "area", "min_value": 0}
+
+    def chunk(first: int) -> pd.DataFrame:
+        return pd.DataFrame({"_row": np.arange(first, first + rows), "area": np.ones(rows)})
+
+    validator.validate(chunk(0), "expect_column_values_to_be_between", kwargs)  # GX's own first-use cost
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for n in range(1, 11):
+            outcome = validator.validate(chunk(n * rows), "expect_column_values_to_be_between", kwargs)
+            assert outcome.success
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    one_chunk = chunk(0).memory_usage(index=False).sum()  # 3.2 MB
+    assert held < 2 * one_chunk, f"{held / one_chunk:.1f} chunks still held after validating 10"
+
+
 def test_a_parcel_without_bsm_is_quarantined_by_dq07(con):
     _parcel(con, 1, 7, "0301")
     con.execute(
