@@ -156,3 +156,53 @@ def test_a_county_code_that_is_not_six_digits_is_refused_by_the_dbt_project(tmp_
 def test_a_county_file_is_named_by_its_code_beside_the_region_file(county: str, tmp_path: Path) -> None:
     path = shard_path(tmp_path / "farmland.duckdb", county)
     assert path == tmp_path / "farmland.counties" / f"county_{county}.duckdb"
+
+
+def test_a_failed_county_build_names_what_failed_and_the_next_county_still_builds(demo_build, tmp_path):
+    """County builds share one dbt in the step's process: a county that fails must say which model
+    failed, and must not leave its database open for the next county to build into."""
+    import json
+    import shutil
+
+    from orchestration import dbt_in_process
+    from orchestration.assets.dbt_models import MANIFEST
+    from orchestration.resources import WarehouseResource
+    from quality.catalog import dbt_vars
+    from warehouse.county_shards import region_catalog
+
+    warehouse = tmp_path / "farmland.duckdb"
+    shutil.copy(demo_build.warehouse, warehouse)
+    farmland = WarehouseResource(warehouse=str(warehouse))
+    variables = {**json.loads(dbt_vars()), "region_catalog": region_catalog(warehouse)}
+
+    def build_county(county: str) -> tuple[dbt_in_process.DbtOutcome, Path]:
+        shard = tmp_path / f"county_{county}.duckdb"
+        with farmland.for_dbt(farmland.county_profile_env(county, shard)):
+            outcome = dbt_in_process.build(
+                ["--select", "tag:county_partition", "--exclude", "resource_type:unit_test"],
+                target="county", variables=variables, target_path=tmp_path / f"target_{county}",
+                on_event=lambda line: None,
+            )  # fmt: skip
+        return outcome, shard
+
+    versions = next(m for m in partitioned_models(MANIFEST) if m.name == "int_survey__parcel_versions")
+    read = next(relation for relation in versions.inputs if relation.startswith("staging."))
+    schema, name = read.split(".")
+    with duckdb.connect(str(warehouse)) as con:
+        [definition] = con.execute(
+            "select sql from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
+        ).fetchone()
+        con.execute(f"drop view {read}")
+    failed, _ = build_county("330402")
+    assert not failed.success
+    assert versions.name in failed.message() and name in failed.message()
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(definition)
+    built, shard = build_county("330411")
+    assert built.success, built.message()
+    with duckdb.connect(str(shard), read_only=True) as con:  # closed by dbt, so it opens here
+        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        counties = con.execute(f"select distinct county_code from intermediate.{versions.name}").fetchall()
+    assert {model.name for model in partitioned_models(MANIFEST)} <= tables
+    assert counties == [("330411",)]

@@ -17,8 +17,8 @@ import json
 
 import dagster as dg
 from dagster import OpExecutionContext
-from dagster_dbt import DbtCliResource
 
+from orchestration import dbt_in_process
 from orchestration.assets.dbt_models import MANIFEST, invocation_target
 from orchestration.concurrency import COUNTY_STEP, REGION_STEP
 from orchestration.resources import WarehouseResource
@@ -83,9 +83,7 @@ def counties_with_new_inputs(context: OpExecutionContext, farmland: WarehouseRes
 
 
 @dg.op(tags=COUNTY_STEP)
-def build_county(
-    context: OpExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource, job: dict
-) -> str:
+def build_county(context: OpExecutionContext, farmland: WarehouseResource, job: dict) -> str:
     """dbt builds one county's partition (models tagged county_partition and their tests) into a new
     file, which replaces the county's file once dbt has succeeded."""
     county, fingerprint = job["county"], job["fingerprint"]
@@ -93,29 +91,28 @@ def build_county(
     building.parent.mkdir(parents=True, exist_ok=True)
     building.unlink(missing_ok=True)
     # The same vars for every county (the county itself comes in the environment), so that every county
-    # build of the run reuses the first one's parse.
+    # built in this process reuses one parse.
     variables = json.loads(dbt_vars())
     variables.update(region_catalog=region_catalog(farmland.warehouse_file))
-    arguments = [
-        "build", "--target", COUNTY_TARGET, "--select", f"tag:{PARTITION_TAG}",
+    selection = [
+        "--select", f"tag:{PARTITION_TAG}",
         # unit tests check the models' SQL, not a county's data: the region's build runs them once
         "--exclude", "resource_type:unit_test",
-        "--vars", json.dumps(variables),
     ]  # fmt: skip
     target = invocation_target(context, COUNTY_TARGET)
     with farmland.for_dbt(farmland.county_profile_env(county, building)):
-        invocation = dbt.cli(arguments, manifest=MANIFEST, raise_on_error=False, target_path=target)
-        for line in invocation.stream_raw_events():
-            context.log.debug(str(line))
-        invocation.wait()
-        if not invocation.is_successful():
-            raise dg.Failure(
-                f"dbt could not build county {county}'s partition; its file was left as it was",
-                metadata={
-                    "county": county,
-                    "dbt_log": invocation.get_error() and str(invocation.get_error()),
-                },
-            )
+        outcome = dbt_in_process.build(
+            selection,
+            target=COUNTY_TARGET,
+            variables=variables,
+            target_path=target,
+            on_event=context.log.debug,
+        )
+    if not outcome.success:
+        raise dg.Failure(
+            f"dbt could not build county {county}'s partition; its file was left as it was",
+            metadata={"county": county, "dbt": outcome.message(), "dbt_log": str(target / "dbt.log")},
+        )
     store_county(farmland.warehouse_file, county, building, fingerprint, farmland.lake)
     context.log.info(f"county {county}: partition built")
     return county
