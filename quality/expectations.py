@@ -12,12 +12,16 @@ import dataclasses
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 ROW_ID = "_row"
+_PLACE = "farmland_place"  # an expectation's place in the list validated at once
+# An expectation of the catalog: its GX name (snake case) and its arguments.
+Expectation = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -85,38 +89,54 @@ class Validator:
             pass
         self._count = 0
 
-    def validate(self, frame: pd.DataFrame, kind: str, kwargs: dict[str, Any]) -> ExpectationOutcome:
-        """Validate one expectation on the frame (which must carry a `_row` column)."""
+    def validate(self, frame: pd.DataFrame, expectations: Sequence[Expectation]) -> list[ExpectationOutcome]:
+        """Validate every expectation on the frame (which must carry a `_row` column), as one GX suite:
+        one batch for all of a rule's expectations, not one each. The outcomes are in the order given."""
         self._count += 1
-        # Only the columns the expectation reads: GX hashes every column of the frame it is handed for
+        # Only the columns the expectations read: GX hashes every column of the frame it is handed for
         # each batch, which was a third of a rule run's time on a wide subject.
-        frame = frame[read_columns(frame, kwargs)]
+        read = {column for _, kwargs in expectations for column in read_columns(frame, kwargs)}
+        frame = frame[[column for column in frame.columns if column in read]]
+        suite = self._gx.ExpectationSuite(
+            name=f"suite_{self._count}",
+            # GX reports a suite's results in an order of its own: each expectation carries its place
+            expectations=[
+                self._expectation(kind, kwargs, place) for place, (kind, kwargs) in enumerate(expectations)
+            ],
+        )
         # A data source of its own for each frame, deleted once validated: a data source's execution
         # engine keeps every batch it loaded and every metric it computed (whole columns) for its life,
         # so a rule run held each frame it had validated and grew with the region instead of the chunk
         # (the DQ rules on 2 100 000 parcels: 3.9 GB, 2.0 GB with this).
         name = f"frame_{self._count}"
         asset = self._context.data_sources.add_pandas(name).add_dataframe_asset("frame")
-        gx_kwargs = dict(kwargs)
-        if gx_kwargs.get("row_condition"):
-            gx_kwargs["condition_parser"] = "pandas"
-        expectation = getattr(self._gx.expectations, _camel(kind))(**gx_kwargs)
         try:
             batch = asset.add_batch_definition_whole_dataframe("all_rows").get_batch(
                 batch_parameters={"dataframe": frame}
             )
             # GX names each failing row by its row id; the runner finds the entity behind it in the subject.
             result = batch.validate(
-                expectation,
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+                suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
             )
         finally:
             self._context.data_sources.delete(name)
-        problems = _raised_exceptions(result.exception_info or {})
-        if problems:
-            raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
-        failed = tuple(int(item[ROW_ID]) for item in (result.result.get("unexpected_index_list") or []))
-        return dataclasses.replace(unchecked(kind, kwargs), success=bool(result.success), failed_rows=failed)
+        by_place = {item.expectation_config.meta[_PLACE]: item for item in result.results}
+        outcomes = []
+        for place, (kind, kwargs) in enumerate(expectations):
+            item = by_place[place]
+            problems = _raised_exceptions(item.exception_info or {})
+            if problems:
+                raise RuntimeError(f"great-expectations could not evaluate {kind} on {kwargs}: {problems}")
+            failed = tuple(int(row[ROW_ID]) for row in (item.result.get("unexpected_index_list") or []))
+            outcome = unchecked(kind, kwargs)
+            outcomes.append(dataclasses.replace(outcome, success=bool(item.success), failed_rows=failed))
+        return outcomes
+
+    def _expectation(self, kind: str, kwargs: dict[str, Any], place: int) -> Any:
+        gx_kwargs = dict(kwargs)
+        if gx_kwargs.get("row_condition"):
+            gx_kwargs["condition_parser"] = "pandas"
+        return getattr(self._gx.expectations, _camel(kind))(**gx_kwargs, meta={_PLACE: place})
 
 
 def read_columns(frame: pd.DataFrame, kwargs: dict[str, Any]) -> list[str]:

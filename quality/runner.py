@@ -294,7 +294,7 @@ def evaluate_rule(
         evaluated = _evaluated_counts(con)
         found, outcomes = [], []
         for chunk in subject_chunks(con):
-            chunk_outcomes = [validator.validate(chunk, kind, kwargs) for kind, kwargs in expectations]
+            chunk_outcomes = validator.validate(chunk, expectations)
             found.append(_violations(rule, chunk, chunk_outcomes))
             outcomes.append(chunk_outcomes)
     finally:

@@ -129,14 +129,41 @@ def test_a_county_larger_than_a_chunk_is_validated_in_bounded_chunks_with_the_sa
         Validator, "validate", lambda self, frame, *a: seen.append(len(frame)) or validate(self, frame, *a)
     )
     [chunked] = evaluate_rules(con, ["DQ01"])
-    # 330402's five parcel rows in chunks of 2, 2 and 1; 330411's two in one, each chunk once per expectation
-    assert max(seen) == 2 and len(seen) >= 4
+    # 330402's five parcel rows in chunks of 2, 2 and 1; 330411's two in one, all expectations at once
+    assert sorted(seen) == [1, 2, 2, 2]
     assert chunked.entity_ids() == whole.entity_ids() == ["602", "604", "607"]
     key = ["admin_code", "year", "evaluated_count", "violation_count"]
     assert (
         chunked.results[key].sort_values(key).values.tolist()
         == whole.results[key].sort_values(key).values.tolist()
     )
+
+
+def test_each_expectation_of_a_rule_reports_its_own_failing_rows():
+    """A rule's expectations are validated together; each failure is still told apart by expectation."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "_row": [10, 11, 12, 13, 14],
+            "area": [5.0, None, -1.0, None, 2.0],
+            "kind": ["x", "x", "y", "y", "z"],
+        }
+    )
+    expectations = [
+        ("expect_column_values_to_be_in_set", {"column": "kind", "value_set": ["x", "y"]}),
+        ("expect_column_values_to_not_be_null", {"column": "area", "row_condition": 'kind=="x"'}),
+        ("expect_column_values_to_be_between", {"column": "area", "min_value": 0}),
+        ("expect_column_values_to_not_be_null", {"column": "area", "row_condition": 'kind=="y"'}),
+    ]
+    outcomes = Validator().validate(frame, expectations)
+    assert [(o.name, o.failed_rows) for o in outcomes] == [
+        ("expect_column_values_to_be_in_set", (14,)),
+        ("expect_column_values_to_not_be_null", (11,)),
+        ("expect_column_values_to_be_between", (12,)),
+        ("expect_column_values_to_not_be_null", (13,)),
+    ]
+    assert [o.success for o in outcomes] == [False, False, False, False]
 
 
 def test_a_rule_run_does_not_keep_the_frames_it_has_validated():
@@ -155,13 +182,14 @@ def test_a_rule_run_does_not_keep_the_frames_it_has_validated():
     def chunk(first: int) -> pd.DataFrame:
         return pd.DataFrame({"_row": np.arange(first, first + rows), "area": np.ones(rows)})
 
-    validator.validate(chunk(0), "expect_column_values_to_be_between", kwargs)  # GX's own first-use cost
+    between = [("expect_column_values_to_be_between", kwargs)]
+    validator.validate(chunk(0), between)  # GX's own first-use cost
     gc.collect()
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
         for n in range(1, 11):
-            outcome = validator.validate(chunk(n * rows), "expect_column_values_to_be_between", kwargs)
+            [outcome] = validator.validate(chunk(n * rows), between)
             assert outcome.success
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
