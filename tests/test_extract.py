@@ -109,6 +109,34 @@ def test_a_file_larger_than_a_batch_loads_batch_by_batch_with_the_same_rows(
     assert [row for row, _ in rejects] == [4]
 
 
+def test_loading_a_file_holds_one_batch_of_it_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """A region's DLTB is one file of millions of parcels: the loader may hold a batch of it in memory,
+    never the file."""
+    import sources.extract.load
+    import sources.formats
+
+    table, _ = parcels(4_000)
+    table = table.append_column("BZ", pa.array(["备注" * 200] * 4_000))  # 1.2 KB of text a parcel
+    corners = [(X0 + 120 * (i % 80), Y0 + 120 * (i // 80)) for i in range(4_000)]  # 80 × 50, in the county
+    geometries = [shapely.box(x, y, x + 100, y + 100) for x, y in corners]
+    write_layer(tmp_path / "landing" / "survey/2023/DLTB.parquet", table, geometries, REGION)
+    monkeypatch.setattr(sources.formats, "BATCH_ROWS", 250)  # 16 batches
+    held: list[int] = []  # Arrow memory in use as each batch comes in
+    check_batch = sources.extract.load.mojibake_reason
+    monkeypatch.setattr(
+        sources.extract.load,
+        "mojibake_reason",
+        lambda delivery, data, batch: (
+            held.append(pa.total_allocated_bytes()) or check_batch(delivery, data, batch)
+        ),
+    )
+    with warehouse(tmp_path / "w.duckdb") as con:
+        report = load_layer(con, tmp_path / "landing", DLTB, REGION)
+    assert report.rows_loaded == 4_000 and len(held) == 16
+    one_batch = 250 * 1_200
+    assert max(held) - min(held) < 4 * one_batch, f"{(max(held) - min(held)) / one_batch:.0f} batches held"
+
+
 def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_layer(landing / "survey/2023/DLTB.gpkg", *parcels(3, gddb=["5", "x", "6"]), REGION)

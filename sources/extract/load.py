@@ -247,20 +247,25 @@ def _cast(
     # Positional names: delivered names may differ only by case, which DuckDB would not tell apart.
     names = [f"c{i}" for i in range(len(data.schema))] + ["__row", "__wkb"]
     rows, created = 0, False
-    for batch, wkb in _batches(delivery, data):
-        mojibake = mojibake_reason(delivery, data, batch)
-        if mojibake:
-            raise _refusal(delivery, "LOAD", mojibake)
-        numbers = pa.array(np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64))
-        view = f"__delivery_{uuid.uuid4().hex}"
-        con.register(view, pa.Table.from_arrays([*batch.columns, numbers, wkb], names=names))
-        try:
-            select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
-            con.execute((f"INSERT INTO {staged} " if created else f"CREATE TEMP TABLE {staged} AS ") + select)
-        finally:
-            con.unregister(view)
-        rows, created = rows + batch.num_rows, True
-    _check_coordinates(con, delivery, data, staged, region_crs_epsg)
+    try:
+        for batch, wkb in _batches(delivery, data):
+            mojibake = mojibake_reason(delivery, data, batch)
+            if mojibake:
+                raise _refusal(delivery, "LOAD", mojibake)
+            numbers = pa.array(np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64))
+            view = f"__delivery_{uuid.uuid4().hex}"
+            con.register(view, pa.Table.from_arrays([*batch.columns, numbers, wkb], names=names))
+            try:
+                select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
+                into = f"INSERT INTO {staged} " if created else f"CREATE TEMP TABLE {staged} AS "
+                con.execute(into + select)
+            finally:
+                con.unregister(view)
+            rows, created = rows + batch.num_rows, True
+        _check_coordinates(con, delivery, data, staged, region_crs_epsg)
+    except BaseException:
+        con.execute(f"DROP TABLE IF EXISTS {staged}")  # a refused file leaves nothing staged behind
+        raise
     return staged, rows
 
 
@@ -297,7 +302,6 @@ def _insert(con: duckdb.DuckDBPyConnection, delivery: Delivery, staged: str, ver
     rejected = con.execute(
         f"SELECT count(*) FROM {staged} WHERE __load_reason IS NOT NULL OR __geom_reason IS NOT NULL"
     ).fetchone()[0]
-    con.execute(f"DROP TABLE {staged}")
     return rejected
 
 
@@ -314,10 +318,16 @@ def _load_file(
     """
     with _read(delivery, region_crs_epsg) as data:
         mapping, extras = _map(delivery, data)
-        with transaction(con):
-            _ledger(delivery.layer).clear(con, delivery.source_file)
-            staged, rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg)
-            rejected = _insert(con, delivery, staged, version)
+        # Staged before the transaction: DuckDB keeps every Arrow batch registered inside a transaction
+        # until it commits, so staging inside it held the whole file in memory (a 2 100 000-parcel DLTB:
+        # 0.7 GB of Arrow buffers, growing with the file instead of the batch).
+        staged, rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg)
+        try:
+            with transaction(con):
+                _ledger(delivery.layer).clear(con, delivery.source_file)
+                rejected = _insert(con, delivery, staged, version)
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {staged}")
     outcome = FileOutcome(delivery.source_file, version.status, rows - rejected, rejected)
     log.info(
         "%s: %s %d rows, rejected %d", delivery.source_file, outcome.status, outcome.rows_loaded, rejected
