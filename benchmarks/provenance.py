@@ -21,8 +21,11 @@ def _version(module: str) -> str | None:
 
 
 def machine() -> dict[str, Any]:
-    """Cores, memory, CPU model and the versions that decide the figures."""
+    """Cores, memory, CPU model, the versions that decide the figures, and DuckDB's memory limit the
+    builds ran under."""
     import psutil
+
+    from warehouse.config import DuckDBLimits
 
     model = next(
         (
@@ -42,6 +45,7 @@ def machine() -> dict[str, Any]:
         "dbt-core": _version("dbt-core"),
         "dbt-duckdb": _version("dbt-duckdb"),
         "dagster": _version("dagster"),
+        "duckdb_memory_limit": DuckDBLimits.for_warehouse().memory_limit,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 

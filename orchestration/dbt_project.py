@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +31,33 @@ _BIN = str(Path(sys.executable).parent)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 # Parsing reads the profile, which needs these; a run sets them from WarehouseResource.
-for _name, _value in {
-    WAREHOUSE_ENV: str(warehouse_path()),
-    EXTENSIONS_ENV: str(extension_dir()),
-    **DuckDBLimits.for_warehouse(warehouse_path()).environment(),
-}.items():
+for _name, _value in {WAREHOUSE_ENV: str(warehouse_path()), EXTENSIONS_ENV: str(extension_dir())}.items():
     os.environ.setdefault(_name, _value)
+
+
+@contextmanager
+def _parse_environment() -> Iterator[None]:
+    """The DuckDB limits the profile names, for the length of a parse only: left in the process's
+    environment, the default warehouse's spill folder would become every warehouse's (the limits read
+    the environment first), and a county build that spilled failed on a folder that did not exist."""
+    missing = {
+        name: value
+        for name, value in DuckDBLimits.for_warehouse(warehouse_path()).environment().items()
+        if name not in os.environ
+    }
+    os.environ.update(missing)
+    try:
+        yield
+    finally:
+        for name in missing:
+            os.environ.pop(name, None)
+
 
 FARMLAND_DBT = DbtProject(project_dir=TRANSFORMS_DIR, profiles_dir=TRANSFORMS_DIR)
 # Under `dagster dev` (make ui) the manifest is re-parsed on every load; elsewhere prepare_dbt_project()
 # makes it before the definitions load.
-FARMLAND_DBT.prepare_if_dev()
+with _parse_environment():
+    FARMLAND_DBT.prepare_if_dev()
 
 
 @functools.cache
@@ -63,7 +80,8 @@ def prepare_dbt_project() -> Path:
 
     if manifest.is_file() and stamp.is_file() and stamp.read_text() == parsed_from():
         return manifest
-    FARMLAND_DBT.preparer.prepare(FARMLAND_DBT)
+    with _parse_environment():
+        FARMLAND_DBT.preparer.prepare(FARMLAND_DBT)
     stamp.write_text(parsed_from())
     return manifest
 

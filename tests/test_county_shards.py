@@ -130,7 +130,7 @@ def test_the_partitioned_models_are_the_parcel_scale_models_and_read_only_region
 
 
 def test_a_county_code_that_is_not_six_digits_is_refused_by_the_dbt_project(tmp_path: Path) -> None:
-    from warehouse.config import TRANSFORMS_DIR
+    from warehouse.config import TRANSFORMS_DIR, DuckDBLimits
 
     dbt = Path(sys.executable).with_name("dbt")
     duckdb.connect(str(tmp_path / "region.duckdb")).close()
@@ -143,6 +143,7 @@ def test_a_county_code_that_is_not_six_digits_is_refused_by_the_dbt_project(tmp_
         capture_output=True, text=True, cwd=TRANSFORMS_DIR,
         env={
             **os.environ,
+            **DuckDBLimits.for_warehouse(tmp_path / "region.duckdb").environment(),
             "FARMLAND_WAREHOUSE": str(tmp_path / "region.duckdb"),
             "FARMLAND_COUNTY_SHARD": str(tmp_path / "county.duckdb"),
             "FARMLAND_COUNTY_PARTITION": "3304'; drop table x; --",

@@ -72,3 +72,25 @@ def test_the_dbt_process_is_held_to_the_same_limits(tmp_path):
     assert completed.returncode == 0, completed.stdout + completed.stderr
     [row] = json.loads(completed.stdout[completed.stdout.index("{") :])["show"]
     assert (row["m"], row["t"]) == (_as_duckdb_shows("384MB"), str(tmp_path / "spill"))
+
+
+def test_a_run_spills_beside_its_own_warehouse_once_the_pipeline_is_loaded(tmp_path):
+    """Loading the definitions parses the dbt project for the default warehouse; its spill folder must
+    not become every other warehouse's (a county build that spilled there failed on a missing folder)."""
+    script = (
+        "import json, sys\n"
+        "import orchestration.definitions\n"
+        "from orchestration.resources import WarehouseResource\n"
+        "farmland = WarehouseResource(warehouse=sys.argv[1])\n"
+        "county = farmland.county_profile_env('330402', farmland.warehouse_file.with_name('c.duckdb'))\n"
+        "print(json.dumps([str(farmland.limits.temp_directory), county['FARMLAND_TEMP_DIRECTORY']]))\n"
+    )
+    operator_set = (MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV)
+    env = {name: value for name, value in os.environ.items() if name not in operator_set}
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "w.duckdb")],
+        cwd=TRANSFORMS_DIR.parent, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    spill = str(tmp_path / "w.duckdb.tmp")
+    assert json.loads(completed.stdout.strip().splitlines()[-1]) == [spill, spill]

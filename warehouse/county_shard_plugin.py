@@ -27,6 +27,8 @@ class Plugin(BasePlugin):
         if missing:
             raise RuntimeError(f"a county build needs {' and '.join(missing)} (the county and its file)")
         spill = Path(os.environ[TEMP_DIRECTORY_ENV]) / f"county_{os.environ[COUNTY_PARTITION_ENV]}"
+        # DuckDB creates only the last folder of a spill path, and only when it first spills
+        spill.mkdir(parents=True, exist_ok=True)
         conn.execute(f"set temp_directory = {quote_text(str(spill))}")
         shard = quote_text(os.environ[COUNTY_SHARD_ENV])
         conn.execute(f"attach if not exists {shard} as {quote_name(self.catalog)}")
