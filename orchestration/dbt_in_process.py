@@ -54,6 +54,9 @@ def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
 
     key = (target, variables, project_files_version())
     if key not in _RUNNERS:
+        # one parse held at a time: a process building for another warehouse or other parameters (a
+        # test session) would otherwise keep a manifest for each
+        _RUNNERS.clear()
         parsed = dbtRunner().invoke(["parse", "--quiet", *_project_arguments(target, variables, parse_path)])
         if not parsed.success:
             raise RuntimeError(f"dbt could not parse the project: {parsed.exception}")
