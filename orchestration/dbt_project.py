@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from warehouse.config import (
     WAREHOUSE_ENV,
     DuckDBLimits,
     extension_dir,
+    scoped_environment,
     warehouse_path,
 )
 
@@ -35,22 +36,12 @@ for _name, _value in {WAREHOUSE_ENV: str(warehouse_path()), EXTENSIONS_ENV: str(
     os.environ.setdefault(_name, _value)
 
 
-@contextmanager
-def _parse_environment() -> Iterator[None]:
+def _parse_environment() -> AbstractContextManager[None]:
     """The DuckDB limits the profile names, for the length of a parse only: left in the process's
     environment, the default warehouse's spill folder would become every warehouse's (the limits read
     the environment first), and a county build that spilled failed on a folder that did not exist."""
-    missing = {
-        name: value
-        for name, value in DuckDBLimits.for_warehouse(warehouse_path()).environment().items()
-        if name not in os.environ
-    }
-    os.environ.update(missing)
-    try:
-        yield
-    finally:
-        for name in missing:
-            os.environ.pop(name, None)
+    limits = DuckDBLimits.for_warehouse(warehouse_path()).environment()
+    return scoped_environment({name: value for name, value in limits.items() if name not in os.environ})
 
 
 FARMLAND_DBT = DbtProject(project_dir=TRANSFORMS_DIR, profiles_dir=TRANSFORMS_DIR)

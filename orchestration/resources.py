@@ -9,8 +9,7 @@ resource sets for the length of a dbt invocation.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import dagster as dg
@@ -29,6 +28,7 @@ from warehouse.config import (
     DuckDBLimits,
     extension_dir,
     landing_path,
+    scoped_environment,
     warehouse_path,
 )
 from warehouse.connection import warehouse
@@ -108,18 +108,7 @@ class WarehouseResource(dg.ConfigurableResource):
             REGION_CATALOG_ENV: region_catalog(self.warehouse_file),
         }
 
-    @contextmanager
-    def for_dbt(self, values: dict[str, str] | None = None) -> Iterator[None]:
+    def for_dbt(self, values: dict[str, str] | None = None) -> AbstractContextManager[None]:
         """Point dbt's profile at this warehouse (or at `values`) for the dbt commands run inside the
         block (dagster-dbt hands the process environment to dbt)."""
-        values = values or self.dbt_profile_env()
-        saved = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        return scoped_environment(values or self.dbt_profile_env())

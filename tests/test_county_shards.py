@@ -162,27 +162,24 @@ def test_a_county_file_is_named_by_its_code_beside_the_region_file(county: str, 
 def test_a_failed_county_build_names_what_failed_and_the_next_county_still_builds(demo_build, tmp_path):
     """County builds share one dbt in the step's process: a county that fails must say which model
     failed, and must not leave its database open for the next county to build into."""
-    import json
     import shutil
 
     from orchestration import dbt_in_process
+    from orchestration.assets.county_partitions import COUNTY_SELECTION, COUNTY_TARGET, county_variables
     from orchestration.assets.dbt_models import MANIFEST
     from orchestration.resources import WarehouseResource
-    from quality.catalog import dbt_vars
-    from warehouse.county_shards import region_catalog
 
     warehouse = tmp_path / "farmland.duckdb"
     shutil.copy(demo_build.warehouse, warehouse)
     farmland = WarehouseResource(warehouse=str(warehouse))
-    variables = {**json.loads(dbt_vars()), "region_catalog": region_catalog(warehouse)}
+    variables = county_variables(warehouse)
 
     def build_county(county: str) -> tuple[dbt_in_process.DbtOutcome, Path]:
         shard = tmp_path / f"county_{county}.duckdb"
         with farmland.for_dbt(farmland.county_profile_env(county, shard)):
             outcome = dbt_in_process.build(
-                ["--select", "tag:county_partition", "--exclude", "resource_type:unit_test"],
-                target="county", variables=variables, target_path=tmp_path / f"target_{county}",
-                on_event=lambda line: None,
+                COUNTY_SELECTION, target=COUNTY_TARGET, variables=variables,
+                target_path=tmp_path / f"target_{county}", on_event=lambda line: None,
             )  # fmt: skip
         return outcome, shard
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,21 @@ COUNTY_LAKE_DATA_ENV = "FARMLAND_COUNTY_LAKE_DATA"
 # beyond it DuckDB spills to the temp directory instead of growing with the region. A run has one such
 # process at a time, so a province build stays within this figure plus the Python process around it.
 DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+@contextmanager
+def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """The process environment with `values` set for the length of the block, as it was after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def warehouse_path() -> Path:

@@ -14,6 +14,7 @@ region's job a single run that the UI, the schedule and the sensor launch alike.
 """
 
 import json
+from pathlib import Path
 
 import dagster as dg
 from dagster import OpExecutionContext
@@ -82,6 +83,19 @@ def counties_with_new_inputs(context: OpExecutionContext, farmland: WarehouseRes
         yield dg.DynamicOutput({"county": county, "fingerprint": fingerprints[county]}, mapping_key=county)
 
 
+COUNTY_SELECTION = [
+    "--select", f"tag:{PARTITION_TAG}",
+    # unit tests check the models' SQL, not a county's data: the region's build runs them once
+    "--exclude", "resource_type:unit_test",
+]  # fmt: skip
+
+
+def county_variables(warehouse: Path) -> dict:
+    """The dbt vars of a county build: the same for every county of the region (the county itself comes
+    in the environment), so that every county built in a process reuses one parse."""
+    return {**json.loads(dbt_vars()), "region_catalog": region_catalog(warehouse)}
+
+
 @dg.op(tags=COUNTY_STEP)
 def build_county(context: OpExecutionContext, farmland: WarehouseResource, job: dict) -> str:
     """dbt builds one county's partition (models tagged county_partition and their tests) into a new
@@ -90,21 +104,12 @@ def build_county(context: OpExecutionContext, farmland: WarehouseResource, job: 
     building = next_shard_path(farmland.warehouse_file, county)
     building.parent.mkdir(parents=True, exist_ok=True)
     building.unlink(missing_ok=True)
-    # The same vars for every county (the county itself comes in the environment), so that every county
-    # built in this process reuses one parse.
-    variables = json.loads(dbt_vars())
-    variables.update(region_catalog=region_catalog(farmland.warehouse_file))
-    selection = [
-        "--select", f"tag:{PARTITION_TAG}",
-        # unit tests check the models' SQL, not a county's data: the region's build runs them once
-        "--exclude", "resource_type:unit_test",
-    ]  # fmt: skip
     target = invocation_target(context, COUNTY_TARGET)
     with farmland.for_dbt(farmland.county_profile_env(county, building)):
         outcome = dbt_in_process.build(
-            selection,
+            COUNTY_SELECTION,
             target=COUNTY_TARGET,
-            variables=variables,
+            variables=county_variables(farmland.warehouse_file),
             target_path=target,
             on_event=context.log.debug,
         )

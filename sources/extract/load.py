@@ -237,36 +237,32 @@ def _cast(
     mapping: dict[str, int],
     extras: list[int],
     region_crs_epsg: int,
-) -> tuple[str, int]:
-    """Stage the delivered rows, batch by batch, cast to canonical types in the region's CRS; the staged
-    table's name and how many rows the file delivered.
+    staged: str,
+) -> int:
+    """Stage the delivered rows, batch by batch, cast to canonical types in the region's CRS, into the
+    temporary table `staged`; how many rows the file delivered.
 
     Refused (LOAD) when the text values look mis-decoded, (DQ14) when the coordinates do not fit.
     """
-    staged = f"__staged_{uuid.uuid4().hex}"
     # Positional names: delivered names may differ only by case, which DuckDB would not tell apart.
     names = [f"c{i}" for i in range(len(data.schema))] + ["__row", "__wkb"]
     rows, created = 0, False
-    try:
-        for batch, wkb in _batches(delivery, data):
-            mojibake = mojibake_reason(delivery, data, batch)
-            if mojibake:
-                raise _refusal(delivery, "LOAD", mojibake)
-            numbers = pa.array(np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64))
-            view = f"__delivery_{uuid.uuid4().hex}"
-            con.register(view, pa.Table.from_arrays([*batch.columns, numbers, wkb], names=names))
-            try:
-                select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
-                into = f"INSERT INTO {staged} " if created else f"CREATE TEMP TABLE {staged} AS "
-                con.execute(into + select)
-            finally:
-                con.unregister(view)
-            rows, created = rows + batch.num_rows, True
-        _check_coordinates(con, delivery, data, staged, region_crs_epsg)
-    except BaseException:
-        con.execute(f"DROP TABLE IF EXISTS {staged}")  # a refused file leaves nothing staged behind
-        raise
-    return staged, rows
+    for batch, wkb in _batches(delivery, data):
+        mojibake = mojibake_reason(delivery, data, batch)
+        if mojibake:
+            raise _refusal(delivery, "LOAD", mojibake)
+        numbers = pa.array(np.arange(rows + 1, rows + batch.num_rows + 1, dtype=np.int64))
+        view = f"__delivery_{uuid.uuid4().hex}"
+        con.register(view, pa.Table.from_arrays([*batch.columns, numbers, wkb], names=names))
+        try:
+            select = _staging_select(delivery.layer, data, mapping, extras, region_crs_epsg, view)
+            into = f"INSERT INTO {staged} " if created else f"CREATE TEMP TABLE {staged} AS "
+            con.execute(into + select)
+        finally:
+            con.unregister(view)
+        rows, created = rows + batch.num_rows, True
+    _check_coordinates(con, delivery, data, staged, region_crs_epsg)
+    return rows
 
 
 def _insert(con: duckdb.DuckDBPyConnection, delivery: Delivery, staged: str, version: FileVersion) -> int:
@@ -321,8 +317,9 @@ def _load_file(
         # Staged before the transaction: DuckDB keeps every Arrow batch registered inside a transaction
         # until it commits, so staging inside it held the whole file in memory (a 2 100 000-parcel DLTB:
         # 0.7 GB of Arrow buffers, growing with the file instead of the batch).
-        staged, rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg)
-        try:
+        staged = f"__staged_{uuid.uuid4().hex}"
+        try:  # a refused file leaves nothing staged behind, nor does a loaded one
+            rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg, staged)
             with transaction(con):
                 _ledger(delivery.layer).clear(con, delivery.source_file)
                 rejected = _insert(con, delivery, staged, version)
