@@ -1,25 +1,29 @@
-"""dbt run inside the step's own process, for the county builds: one parse for all the counties a
-process builds, and no dbt process per county.
+"""dbt run inside the step's own process: one parse per profile target for every dbt step and county
+build a process runs, and no dbt process per step.
 
 A dbt process costs 2–3 s of CPU before and after its own work (importing dbt, reading the saved parse,
-writing the manifest back): more than building a small county's eleven models and their tests. The
-region's dbt steps still run through dagster-dbt's CLI resource, which turns dbt's events into the asset
-materializations and checks the UI shows; a county build is an op of the county fan-out, whose outcome
-is the county's file, so it needs only dbt's result.
+writing the manifest back): more than most steps' models and tests (the finding marts: 3.6 s of CPU
+as a dbt process, 1.2 s here). The region's steps hand dbt's result events to dagster-dbt, which turns
+them into the asset materializations and checks the UI shows, as its CLI resource does with a dbt
+process's log lines (orchestration/assets/dbt_models.py); a county build is an op of the county
+fan-out, whose outcome is the county's file, so it needs only dbt's result.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orchestration.dbt_project import FARMLAND_DBT, project_files_version
+from warehouse.config import WAREHOUSE_ENV
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunner
+    from dbt_common.events.base_types import EventMsg
 
 
 @dataclass(frozen=True)
@@ -37,45 +41,50 @@ def _project_arguments(target: str, variables: str, target_path: Path) -> list[s
     return [
         "--project-dir", str(FARMLAND_DBT.project_dir), "--profiles-dir", str(FARMLAND_DBT.profiles_dir),
         "--target", target, "--vars", variables, "--no-use-colors",
-        # dbt.log beside the invocation's artefacts, as dagster-dbt places it for the region's steps
+        # dbt.log beside the invocation's artefacts (run_results.json, compiled SQL)
         "--target-path", str(target_path), "--log-path", str(target_path),
     ]  # fmt: skip
 
 
-_RUNNERS: dict[tuple[str, str, str], dbtRunner] = {}
+# per profile target: the parse's key (vars, warehouse, project files version) and a runner holding it
+_RUNNERS: dict[str, tuple[tuple[str, ...], dbtRunner]] = {}
 
 
 def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
-    """A dbt runner holding the project parsed for this profile target and these vars: every invocation
-    of the process with the same two, while the project's files are unchanged, reuses the parse (dbt
-    renders vars into the models' configs when it parses). The parse starts from the saved one in
-    `parse_path`, if any."""
+    """A dbt runner holding the project parsed for this profile target, these vars and this warehouse:
+    every invocation of the process with the same three, while the project's files are unchanged,
+    reuses the parse. dbt renders vars into the models' configs when it parses, and names each relation
+    after the warehouse's catalog (its file's stem): a parse made for another warehouse would write
+    into a catalog that is not attached. The parse starts from the saved one in `parse_path`, if any."""
     from dbt.cli.main import dbtRunner
 
-    key = (target, variables, project_files_version())
-    if key not in _RUNNERS:
-        # one parse held at a time: a process building for another warehouse or other parameters (a
-        # test session) would otherwise keep a manifest for each
-        _RUNNERS.clear()
+    key = (variables, os.environ.get(WAREHOUSE_ENV, ""), project_files_version())
+    held = _RUNNERS.get(target)
+    if held is None or held[0] != key:
+        # one parse held per profile target (the region's steps and the county builds alternate in a
+        # run): a process building for other warehouses or parameters (a test session) parses again
+        # rather than keeping a manifest for each
+        _RUNNERS.pop(target, None)
         parsed = dbtRunner().invoke(["parse", "--quiet", *_project_arguments(target, variables, parse_path)])
         if not parsed.success:
             raise RuntimeError(f"dbt could not parse the project: {parsed.exception}")
-        _RUNNERS[key] = dbtRunner(manifest=parsed.result)
-    return _RUNNERS[key]
+        _RUNNERS[target] = (key, dbtRunner(manifest=parsed.result))
+    return _RUNNERS[target][1]
 
 
-_SHOWN = {"info", "warn", "error"}  # dbt's debug events are its SQL and timings: the log file has them
+SHOWN_LEVELS = {"info", "warn", "error"}  # dbt's debug events are its SQL and timings: dbt.log has them
 
 
-def build(
-    selection: list[str],
+def invoke(
+    command: list[str],
     *,
     target: str,
-    variables: dict,
+    variables: dict[str, Any],
     target_path: Path,
-    on_event: Callable[[str], None],
+    on_event: Callable[[EventMsg], None],
 ) -> DbtOutcome:
-    """`dbt build` of the selection in this process, each of dbt's log lines handed to `on_event`.
+    """A dbt command (`["build", "--select", …]`) in this process, each of dbt's events handed to
+    `on_event` as it happens.
 
     The profile is read from the environment as it is when this is called. The DuckDB database dbt
     opened is closed before this returns, so the files it attached are released to the caller."""
@@ -83,10 +92,9 @@ def build(
 
     rendered = json.dumps(variables, sort_keys=True)
     runner = _runner(target, rendered, target_path)
-    runner.callbacks = [lambda event: event.info.level in _SHOWN and on_event(event.info.msg)]
+    runner.callbacks = [on_event]
     try:
-        arguments = _project_arguments(target, rendered, target_path)
-        result = runner.invoke(["build", "--quiet", *selection, *arguments])
+        result = runner.invoke([*command, "--quiet", *_project_arguments(target, rendered, target_path)])
     finally:
         runner.callbacks = []
         # dbt-duckdb keeps its database open for the life of the process and reuses it for the next
@@ -107,3 +115,20 @@ def build(
     if result.exception is not None:
         failures += (str(result.exception),)
     return DbtOutcome(False, failures)
+
+
+def run(
+    command: list[str],
+    *,
+    target: str,
+    variables: dict[str, Any],
+    target_path: Path,
+    on_line: Callable[[str], None],
+) -> DbtOutcome:
+    """A dbt command in this process, each of dbt's info, warning and error lines handed to `on_line`."""
+
+    def shown(event: EventMsg) -> None:
+        if event.info.level in SHOWN_LEVELS:
+            on_line(event.info.msg)
+
+    return invoke(command, target=target, variables=variables, target_path=target_path, on_event=shown)

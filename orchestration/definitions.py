@@ -7,7 +7,6 @@ import dagster as dg
 from orchestration.assets.county_partitions import county_partitions
 from orchestration.assets.dbt_models import (
     county_inputs,
-    dbt_resource,
     finding_marts,
     indicator_marts,
     reference_seeds,
@@ -36,7 +35,7 @@ defs = dg.Definitions(
     jobs=[build_warehouse],
     schedules=[annual_survey_build],
     sensors=[new_delivery_sensor],
-    resources={"farmland": WarehouseResource(), "dbt": dbt_resource()},
+    resources={"farmland": WarehouseResource()},
     # Materializations launched from the UI run in one process too: DuckDB has one writer per file.
     executor=dg.in_process_executor,
 )

@@ -177,9 +177,9 @@ def test_a_failed_county_build_names_what_failed_and_the_next_county_still_build
     def build_county(county: str) -> tuple[dbt_in_process.DbtOutcome, Path]:
         shard = tmp_path / f"county_{county}.duckdb"
         with farmland.for_dbt(farmland.county_profile_env(county, shard)):
-            outcome = dbt_in_process.build(
-                COUNTY_SELECTION, target=COUNTY_TARGET, variables=variables,
-                target_path=tmp_path / f"target_{county}", on_event=lambda line: None,
+            outcome = dbt_in_process.run(
+                ["build", *COUNTY_SELECTION], target=COUNTY_TARGET, variables=variables,
+                target_path=tmp_path / f"target_{county}", on_line=lambda line: None,
             )  # fmt: skip
         return outcome, shard
 

@@ -106,12 +106,12 @@ def build_county(context: OpExecutionContext, farmland: WarehouseResource, job: 
     building.unlink(missing_ok=True)
     target = invocation_target(context, COUNTY_TARGET)
     with farmland.for_dbt(farmland.county_profile_env(county, building)):
-        outcome = dbt_in_process.build(
-            COUNTY_SELECTION,
+        outcome = dbt_in_process.run(
+            ["build", *COUNTY_SELECTION],
             target=COUNTY_TARGET,
             variables=county_variables(farmland.warehouse_file),
             target_path=target,
-            on_event=context.log.debug,
+            on_line=context.log.debug,
         )
     if not outcome.success:
         raise dg.Failure(

@@ -6,15 +6,29 @@ region's staging and small intermediate models and are read by the rest; the DQ0
 needs the intermediate models and must run before the marts; the policy findings read the marts, and
 the finding marts (models/marts/findings: case lifecycle, risk index, scorecard) read the findings.
 Splitting the dbt selection at those points keeps the asset graph acyclic.
+
+dbt runs in the step's own process (orchestration/dbt_in_process.py), and dagster-dbt turns its result
+events into the steps' materializations and check results, as it does for a dbt process's log.
 """
 
+import functools
+import json
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import dagster as dg
 from dagster import AssetExecutionContext, OpExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
+# dagster-dbt's own reading of a subset (one model, one check) as a dbt selection, as its CLI resource
+# uses it: a UI materialization of part of a step builds that part
+from dagster_dbt.asset_utils import get_subset_selection_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+
+from orchestration import dbt_in_process
 from orchestration.concurrency import REGION_STEP
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
 from orchestration.resources import WarehouseResource
@@ -22,12 +36,67 @@ from quality.catalog import dbt_vars
 
 MANIFEST = FARMLAND_DBT.manifest_path
 TRANSLATOR = FarmlandTranslator()
+# dbt's events for a node's outcome: dagster-dbt turns each into a materialization or a check result
+RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource, *options: str):
+@functools.cache
+def _manifest() -> dict[str, Any]:
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def _build(
+    context: AssetExecutionContext,
+    farmland: WarehouseResource,
+    select: str,
+    exclude: str | None = None,
+    *options: str,
+) -> Iterator[Any]:
+    """`dbt build` of the step's selection (or of the part of it the run selected) in this process; dbt's
+    result events become the step's materializations and check results, and a failure names the nodes
+    that failed and dbt's log."""
+    from dbt_common.events.functions import msg_to_dict
+
+    selection, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=_manifest(),
+        select=select,
+        exclude=exclude,
+        selector=None,
+        dagster_dbt_translator=TRANSLATOR,
+        current_dbt_indirect_selection_env=None,
+    )
     target = invocation_target(context, REGION_TARGET)
+    results: list[dict[str, Any]] = []
+
+    def on_event(event) -> None:
+        if event.info.level in dbt_in_process.SHOWN_LEVELS:
+            context.log.debug(event.info.msg)
+        if event.info.name in RESULT_EVENTS:
+            results.append(msg_to_dict(event))
+
     with farmland.for_dbt():
-        yield from dbt.cli(["build", *options], context=context, target_path=target).stream()
+        outcome = dbt_in_process.invoke(
+            ["build", *selection, *options, *(["--indirect-selection", indirect] if indirect else [])],
+            target=REGION_TARGET,
+            variables=json.loads(dbt_vars()),
+            target_path=target,
+            on_event=on_event,
+        )
+    for raw_event in results:
+        event = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
+        yield from event.to_default_asset_events(
+            manifest=_manifest(),
+            dagster_dbt_translator=TRANSLATOR,
+            context=context,
+            target_path=target,
+            project=FARMLAND_DBT,
+        )
+    if not outcome.success:
+        raise dg.Failure(
+            f"dbt could not build {context.op_execution_context.op.name}: {outcome.message()}",
+            metadata={"dbt_log": str(target / "dbt.log")},
+        )
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -35,16 +104,16 @@ REGION_TARGET = "dev"  # transforms/profiles.yml: the region's file; `county` bu
 
 
 def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
-    """The invocation's own target folder, named as dagster-dbt names it (<step>-<run>-<random>, with
-    the profile target), given the latest parse of a dbt step with that profile target: the run's
-    previous step, else the last run's.
+    """The invocation's own target folder (<step>-<run>-<profile target>-<random>, for its artefacts and
+    dbt.log), given the latest saved parse of a dbt step with that profile target: the run's previous
+    step's, else the last run's.
 
-    dbt reuses a saved parse only when the vars and the profile (target, warehouse path, limits) are
-    those it was made with, and re-reads every file that changed since; otherwise it parses the whole
-    project, as it would without one. The prepared target/partial_parse.msgpack never matches (it is
-    parsed without the rule parameters and for the default warehouse), but every dbt step of one run
-    with one profile target does, and so do the next run's on the same warehouse. Handing the parse on
-    spares each of them a full parse of the project (seconds a step)."""
+    A process parses the project once per profile target (orchestration/dbt_in_process.py), starting
+    from this saved parse. dbt reuses a saved parse only when the vars and the profile (target,
+    warehouse path, limits) are those it was made with, and re-reads every file that changed since;
+    otherwise it parses the whole project. The prepared target/partial_parse.msgpack never matches (it
+    is parsed without the rule parameters and for the default warehouse); the last run's on the same
+    warehouse does, and spares the run's first step a full parse (seconds)."""
     run = context.run.run_id[:7]
     root = Path(FARMLAND_DBT.project_dir) / FARMLAND_DBT.target_path
     step = context.op_execution_context.op.name
@@ -65,81 +134,86 @@ def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
 # finds its view ready: row quarantine on raw with the seeds, the gate with the survey models, findings
 # with the marts.
 RULE_SUBJECTS = "models/quality"
+REFERENCE_SEEDS = f"resource_type:seed path:{RULE_SUBJECTS}/row_quarantine"
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
-    name="reference_seeds",
-    select=f"resource_type:seed path:{RULE_SUBJECTS}/row_quarantine",
+    name="reference_seeds", select=REFERENCE_SEEDS,
 )  # fmt: skip
-def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+def reference_seeds(context: AssetExecutionContext, farmland: WarehouseResource):
     """Reference tables kept in the repository (land classes, region, targets, attribute domains), and
     the subjects of the row-quarantine rules, which read raw and the seeds."""
     # Cautious: the seeds' own tests run here; the staging models' relationship tests against the seeds
     # wait for the staging step (those models do not exist yet in this run).
-    yield from _build(context, dbt, farmland, "--indirect-selection", "cautious", "--vars", dbt_vars())
+    yield from _build(context, farmland, REFERENCE_SEEDS, None, "--indirect-selection", "cautious")
 
 
 # The county-partitioned models (tag county_partition) are built county by county between these two
 # steps (orchestration/assets/county_partitions.py): first what they read, then what reads them.
 COUNTY_PARTITIONS = "tag:county_partition"
+COUNTY_INPUTS = "path:models/staging path:models/intermediate"
+COUNTY_INPUTS_EXCLUDED = f"{COUNTY_PARTITIONS}+"
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
-    name="county_inputs",
-    select="path:models/staging path:models/intermediate", exclude=f"{COUNTY_PARTITIONS}+",
+    name="county_inputs", select=COUNTY_INPUTS, exclude=COUNTY_INPUTS_EXCLUDED,
 )  # fmt: skip
-def county_inputs(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+def county_inputs(context: AssetExecutionContext, farmland: WarehouseResource):
     """Staging models (typed deliveries, quarantined rows left out) and the region's intermediate models
     the county partitions read: survey years, control polygons and their overlaps, approval red lines."""
-    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
+    yield from _build(context, farmland, COUNTY_INPUTS, COUNTY_INPUTS_EXCLUDED)
+
+
+SURVEY_MODELS = f"{COUNTY_PARTITIONS}+,path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate"
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
-    name="survey_models",
-    select=f"{COUNTY_PARTITIONS}+,path:models/intermediate path:{RULE_SUBJECTS}/delivery_gate",
-    exclude=COUNTY_PARTITIONS,
+    name="survey_models", select=SURVEY_MODELS, exclude=COUNTY_PARTITIONS,
 )  # fmt: skip
-def survey_models(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+def survey_models(context: AssetExecutionContext, farmland: WarehouseResource):
     """The region's models on the county partitions (the reconciliation of each county's change survey)
     and the subject of the delivery gate (DQ09)."""
-    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
+    yield from _build(context, farmland, SURVEY_MODELS, COUNTY_PARTITIONS)
     # The unit tests of the partitioned models check their SQL on fixtures, region-wide: once per run,
     # not once per county (a county build would filter the fixtures' other counties out).
     target = invocation_target(context, REGION_TARGET)
     with farmland.for_dbt():
-        dbt.cli(
-            ["test", "--select", f"{COUNTY_PARTITIONS},resource_type:unit_test", "--vars", dbt_vars()],
-            manifest=MANIFEST,
+        outcome = dbt_in_process.run(
+            ["test", "--select", f"{COUNTY_PARTITIONS},resource_type:unit_test"],
+            target=REGION_TARGET,
+            variables=json.loads(dbt_vars()),
             target_path=target,
-        ).wait()
+            on_line=context.log.debug,
+        )
+    if not outcome.success:
+        raise dg.Failure(
+            f"the unit tests of the county-partitioned models failed: {outcome.message()}",
+            metadata={"dbt_log": str(target / "dbt.log")},
+        )
 
 
 INDICATOR_MARTS = "models/marts"
 FINDING_MARTS = "models/marts/findings"
+INDICATOR_MART_MODELS = f"path:{INDICATOR_MARTS} path:{RULE_SUBJECTS}/findings"
+FINDING_MART_MODELS = f"path:{FINDING_MARTS}"
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
-    name="indicator_marts",
-    select=f"path:{INDICATOR_MARTS} path:{RULE_SUBJECTS}/findings", exclude=f"path:{FINDING_MARTS}",
+    name="indicator_marts", select=INDICATOR_MART_MODELS, exclude=FINDING_MART_MODELS,
 )  # fmt: skip
-def indicator_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+def indicator_marts(context: AssetExecutionContext, farmland: WarehouseResource):
     """The indicator marts analysts query (INDICATORS.md), and the subjects of the policy rules."""
-    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
+    yield from _build(context, farmland, INDICATOR_MART_MODELS, FINDING_MART_MODELS)
 
 
 @dbt_assets(
     manifest=MANIFEST, project=FARMLAND_DBT, dagster_dbt_translator=TRANSLATOR, op_tags=REGION_STEP,
-    name="finding_marts",
-    select=f"path:{FINDING_MARTS}",
+    name="finding_marts", select=FINDING_MART_MODELS,
 )  # fmt: skip
-def finding_marts(context: AssetExecutionContext, dbt: DbtCliResource, farmland: WarehouseResource):
+def finding_marts(context: AssetExecutionContext, farmland: WarehouseResource):
     """Marts built on the policy findings: the case lifecycle, the risk index, the county scorecard."""
-    yield from _build(context, dbt, farmland, "--vars", dbt_vars())
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=FARMLAND_DBT)
+    yield from _build(context, farmland, FINDING_MART_MODELS)
