@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orchestration.dbt_project import FARMLAND_DBT, project_files_version
 from warehouse.config import WAREHOUSE_ENV
@@ -72,7 +72,25 @@ def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
     return _RUNNERS[target][1]
 
 
-SHOWN_LEVELS = {"info", "warn", "error"}  # dbt's debug events are its SQL and timings: dbt.log has them
+class StepLog(Protocol):
+    """Where a step's lines go: Dagster's log of the step (context.log), or a logging.Logger."""
+
+    def debug(self, msg: str) -> object: ...
+    def warning(self, msg: str) -> object: ...
+    def error(self, msg: str) -> object: ...
+
+
+def log_event(log: StepLog, event: EventMsg) -> None:
+    """One of dbt's lines in the step's log: its warnings and errors as such, its progress (START,
+    PASS, the summary) at debug level. dbt's debug events (its SQL and timings) are left to dbt.log,
+    which has every line."""
+    level = event.info.level
+    if level == "error":
+        log.error(event.info.msg)
+    elif level == "warn":
+        log.warning(event.info.msg)
+    elif level == "info":
+        log.debug(event.info.msg)
 
 
 def invoke(
@@ -123,12 +141,13 @@ def run(
     target: str,
     variables: dict[str, Any],
     target_path: Path,
-    on_line: Callable[[str], None],
+    log: StepLog,
 ) -> DbtOutcome:
-    """A dbt command in this process, each of dbt's info, warning and error lines handed to `on_line`."""
-
-    def shown(event: EventMsg) -> None:
-        if event.info.level in SHOWN_LEVELS:
-            on_line(event.info.msg)
-
-    return invoke(command, target=target, variables=variables, target_path=target_path, on_event=shown)
+    """A dbt command in this process, dbt's lines in `log`."""
+    return invoke(
+        command,
+        target=target,
+        variables=variables,
+        target_path=target_path,
+        on_event=lambda event: log_event(log, event),
+    )

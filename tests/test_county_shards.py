@@ -3,6 +3,7 @@ manifest's partitioned models, and the county code the dbt project accepts."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -179,7 +180,7 @@ def test_a_failed_county_build_names_what_failed_and_the_next_county_still_build
         with farmland.for_dbt(farmland.county_profile_env(county, shard)):
             outcome = dbt_in_process.run(
                 ["build", *COUNTY_SELECTION], target=COUNTY_TARGET, variables=variables,
-                target_path=tmp_path / f"target_{county}", on_line=lambda line: None,
+                target_path=tmp_path / f"target_{county}", log=logging.getLogger(__name__),
             )  # fmt: skip
         return outcome, shard
 

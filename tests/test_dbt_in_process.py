@@ -4,6 +4,7 @@ session, a Dagster code server launching runs for different landing folders)."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import duckdb
@@ -14,25 +15,46 @@ from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
 
 
-def test_one_process_builds_each_warehouse_into_its_own_file(tmp_path: Path) -> None:
+def test_one_process_builds_each_warehouse_into_its_own_file(tmp_path: Path, caplog) -> None:
     """dbt names every relation after the warehouse's catalog when it parses: a parse held from the
     first warehouse must not be used to build the second, whose file is attached under another name."""
-    lines: list[str] = []
+    log = logging.getLogger("farmland.test.dbt")
     for name in ("first", "second"):
         farmland = WarehouseResource(warehouse=str(tmp_path / f"{name}.duckdb"))
-        with farmland.for_dbt():
+        with farmland.for_dbt(), caplog.at_level(logging.DEBUG, logger=log.name):
             outcome = dbt_in_process.run(
                 ["build", "--select", "ref_land_classes", "--indirect-selection", "cautious"],
                 target=REGION_TARGET,
                 variables=json.loads(dbt_vars()),
                 target_path=tmp_path / f"target_{name}",
-                on_line=lines.append,
+                log=log,
             )
         assert outcome.success, outcome.message()
         with duckdb.connect(str(farmland.warehouse_file), read_only=True) as con:
             [(classes,)] = con.execute("select count(*) from reference.ref_land_classes").fetchall()
         assert classes > 0, name
-    assert any("PASS=" in line for line in lines)
+    # dbt's progress reaches the step's log at debug level; nothing it said was a warning or an error
+    assert [r.message for r in caplog.records if "PASS=" in r.message and r.levelno == logging.DEBUG]
+    assert not [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_dbt_errors_reach_the_step_log_as_errors(tmp_path: Path, caplog) -> None:
+    """An operator reading the run at its default level sees what dbt said went wrong."""
+    log = logging.getLogger("farmland.test.dbt")
+    farmland = WarehouseResource(warehouse=str(tmp_path / "farmland.duckdb"))
+    # the staging model reads raw, which this empty warehouse does not have
+    with farmland.for_dbt(), caplog.at_level(logging.DEBUG, logger=log.name):
+        outcome = dbt_in_process.run(
+            ["build", "--select", "stg_survey__parcels", "--indirect-selection", "cautious"],
+            target=REGION_TARGET,
+            variables=json.loads(dbt_vars()),
+            target_path=tmp_path / "target",
+            log=log,
+        )
+    assert not outcome.success
+    assert "stg_survey__parcels" in outcome.message()
+    errors = [r.message for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("stg_survey__parcels" in message for message in errors), errors
 
 
 def test_one_mart_materialized_on_its_own_builds_that_mart_and_its_own_checks(demo_build, tmp_path: Path):

@@ -111,7 +111,7 @@ def build_county(context: OpExecutionContext, farmland: WarehouseResource, job: 
             target=COUNTY_TARGET,
             variables=county_variables(farmland.warehouse_file),
             target_path=target,
-            on_line=context.log.debug,
+            log=context.log,
         )
     if not outcome.success:
         raise dg.Failure(

@@ -70,8 +70,7 @@ def _build(
     results: list[dict[str, Any]] = []
 
     def on_event(event) -> None:
-        if event.info.level in dbt_in_process.SHOWN_LEVELS:
-            context.log.debug(event.info.msg)
+        dbt_in_process.log_event(context.log, event)
         if event.info.name in RESULT_EVENTS:
             results.append(msg_to_dict(event))
 
@@ -186,7 +185,7 @@ def survey_models(context: AssetExecutionContext, farmland: WarehouseResource):
             target=REGION_TARGET,
             variables=json.loads(dbt_vars()),
             target_path=target,
-            on_line=context.log.debug,
+            log=context.log,
         )
     if not outcome.success:
         raise dg.Failure(
