@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import dagster as dg
+
 DUCKDB_ACCESS_TAG = "farmland/duckdb"
 REGION_STEP = {DUCKDB_ACCESS_TAG: "region"}
 COUNTY_STEP = {DUCKDB_ACCESS_TAG: "county"}
@@ -29,3 +31,18 @@ def executor_config(parallel: int = 1) -> dict[str, Any]:
             "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}},
         }
     }
+
+
+# Dagster's executor that runs in this process or in several, defaulting to this process: its own
+# default is multiprocess, with no limit on the steps that write the region's file, which a run launched
+# without an executor config (from the UI's launchpad left as it is, through GraphQL) would get, and its
+# region steps would fail on each other's lock of the warehouse file.
+ONE_PROCESS_UNLESS_ASKED = dg.multi_or_in_process_executor.configured(
+    lambda config: config,
+    name="one_process_unless_asked",
+    config_schema=dg.Field(
+        dg.multi_or_in_process_executor.config_schema.config_type,
+        default_value=executor_config(),
+        is_required=False,
+    ),
+)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.concurrency import executor_config
+from orchestration.concurrency import ONE_PROCESS_UNLESS_ASKED
 from orchestration.partitions import (
     delivered_years,
     range_tags,
@@ -19,8 +19,7 @@ build_warehouse = dg.define_asset_job(
     description="Load the selected survey years' deliveries, build every model, run every rule, publish.",
     # By default one step after another in this process; `multiprocess` (orchestration.concurrency)
     # builds county partitions in parallel and still runs the steps on the region's file one at a time.
-    executor_def=dg.multi_or_in_process_executor,
-    config={"execution": {"config": executor_config()}},
+    executor_def=ONE_PROCESS_UNLESS_ASKED,
 )
 
 

@@ -79,7 +79,10 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
         check_specs=[_file_check_spec(rule, layer) for rule in FILE_RULES],
     )
     def load(context: AssetExecutionContext, farmland: WarehouseResource):
-        years = {int(key) for key in context.partition_keys} if layer.yearly else None
+        # A run launched without survey years (the job from the UI, "Materialize all") loads every year
+        # delivered: the loader skips files it already holds.
+        partitioned = layer.yearly and (context.has_partition_key or context.has_partition_key_range)
+        years = {int(key) for key in context.partition_keys} if partitioned else None
         refusal: DeliveryError | None = None
         with farmland.open() as con:
             try:
