@@ -23,10 +23,20 @@ build_warehouse = dg.define_asset_job(
 )
 
 
-@dg.sensor(job=build_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+NEW_DELIVERY = (
+    "Start a build when a delivery appears or changes in the landing folder (checked every minute, "
+    "by the files' fingerprints); a new <year> folder becomes a new survey-year partition. Off until "
+    "an operator turns it on."
+)
+
+
+@dg.sensor(
+    job=build_warehouse,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description=NEW_DELIVERY,
+)
 def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: WarehouseResource):
-    """Start a build when a delivery appears or changes in the landing folder; a new <year> folder
-    becomes a new survey-year partition."""
     landing = farmland.landing_folder
     fingerprint = landing_fingerprint(landing)
     if fingerprint == context.cursor:
@@ -48,16 +58,22 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: Warehouse
     )
 
 
+ANNUAL_BUILD = (
+    "Rebuild every survey year at 06:00 (Beijing time) on 1 March, after the change survey (standard "
+    "time point 12-31) is delivered, unless the published snapshot is already built from the landing "
+    "folder as it is, with this code. Off until an operator turns it on."
+)
+
+
 # The change survey's standard time point is 12-31; deliveries arrive in the new year.
 @dg.schedule(
     job=build_warehouse,
     cron_schedule="0 6 1 3 *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=ANNUAL_BUILD,
 )
 def annual_survey_build(context: dg.ScheduleEvaluationContext, farmland: WarehouseResource):
-    """Rebuild every survey year on 1 March, after the change survey (time point 12-31) is delivered,
-    unless the published snapshot is built from the landing folder as it is, with this code."""
     landing = farmland.landing_folder
     delivered = delivered_years(landing)
     if not delivered:

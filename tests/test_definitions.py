@@ -45,6 +45,15 @@ def test_rules_are_asset_checks_with_the_clause_in_their_description():
         assert checks[name].asset_key.path[0] in ("raw", "quality")
 
 
+def test_the_schedule_and_the_sensor_say_what_they_do():
+    """The UI shows a schedule's and a sensor's description on their pages; without one it says
+    "Standard sensor"."""
+    sensor = defs.resolve_sensor_def(new_delivery_sensor.name)
+    schedule = defs.resolve_schedule_def(annual_survey_build.name)
+    assert "landing folder" in sensor.description and "survey-year partition" in sensor.description
+    assert "1 March" in schedule.description and "Beijing" in schedule.description
+
+
 def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing):
     landing, _ = demo_landing
     resources = {"farmland": WarehouseResource(landing=str(landing))}

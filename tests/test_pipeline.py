@@ -160,9 +160,38 @@ def test_every_rule_is_an_asset_check_reporting_exactly_its_planted_cases(demo_b
         )
         assert check.metadata["entities"].value == expected, rule_id
         assert check.passed == (not expected), rule_id
-        assert check.severity == dg.AssetCheckSeverity.WARN, rule_id
     dq09 = next(v for n, v in evaluations.items() if n.startswith("DQ09_"))
     assert dq09.passed and dq09.severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_every_rule_check_carries_the_catalogs_severity_before_and_after_it_runs(demo_build):
+    """An operator reads how much a rule matters on the check's page before any run (its description and
+    metadata), and on every result: error → ERROR, warn → WARN, as the rule catalog says."""
+    from orchestration.definitions import defs
+    from quality.catalog import load_catalog
+
+    catalog = load_catalog()
+    expected = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
+    rules_by_check = {rule.check_name: rule for rule in catalog.values()}
+    graph = defs.resolve_asset_graph()
+    specs = [graph.get_check_spec(key) for key in graph.asset_check_keys if key.name in rules_by_check]
+    assert {spec.name for spec in specs} == {
+        rule.check_name for rule in catalog.values() if rule.enforced_by != "planned"
+    }
+    for spec in specs:
+        rule = rules_by_check[spec.name]
+        assert f"Severity: {rule.severity}." in spec.description, rule.rule_id
+        assert spec.metadata["severity"] == rule.severity, rule.rule_id
+    evaluations = [
+        e.asset_check_evaluation_data
+        for e in demo_build.result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.asset_check_evaluation_data.check_name in rules_by_check
+    ]
+    assert {evaluation.severity for evaluation in evaluations} == set(expected.values())
+    for evaluation in evaluations:
+        rule = rules_by_check[evaluation.check_name]
+        assert evaluation.severity == expected[rule.severity], rule.rule_id
 
 
 def test_violations_name_the_clause_and_the_numbers(demo_build):

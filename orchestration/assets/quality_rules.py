@@ -4,8 +4,9 @@
 - `quality/survey_reconciliation`: DQ09 on the replayed survey state; a year that does not reconcile
   is blocked from the marts and stops the run.
 - `quality/violations`: the PR rules on the marts; failures are findings, the run goes on.
-Every evaluated rule is also an asset check on the asset it guards, with the rule's entities in its
-metadata, so an operator sees in the Dagster UI what failed and where.
+Every evaluated rule is also an asset check on the asset it guards, with the catalog's severity and the
+rule's entities in its metadata, so an operator sees in the Dagster UI what failed, where, and how much
+it matters (orchestration/rule_checks.py).
 """
 
 import json
@@ -19,6 +20,7 @@ from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
+from orchestration.rule_checks import check_severity, check_spec
 from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
 from warehouse.connection import transaction
@@ -45,25 +47,16 @@ def check_name(rule: Rule) -> str:
 
 
 def _check_spec(rule: Rule, asset: list[str], *, blocking: bool = False) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        name=check_name(rule),
-        asset=dg.AssetKey(asset),
-        description=(
-            f"{rule.rule_id} {rule.title_zh} — {rule.title_en} ({rule.source_doc} {rule.source_clause})"
-        ),
-        blocking=blocking,
-    )
+    return check_spec(rule, dg.AssetKey(asset), blocking=blocking)
 
 
-def _check_result(
-    outcome: RuleOutcome, asset: list[str], severity: dg.AssetCheckSeverity
-) -> dg.AssetCheckResult:
+def _check_result(outcome: RuleOutcome, asset: list[str]) -> dg.AssetCheckResult:
     entities = outcome.entity_ids()
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(asset),
         check_name=check_name(outcome.rule),
         passed=outcome.passed,
-        severity=severity,
+        severity=check_severity(outcome.rule),
         metadata={
             "rule_id": outcome.rule.rule_id,
             "rule_severity": outcome.rule.severity,
@@ -113,7 +106,7 @@ def quarantined_rows(context: AssetExecutionContext, farmland: WarehouseResource
         }
     )
     for outcome in outcomes:
-        yield _check_result(outcome, REJECTS_KEY, dg.AssetCheckSeverity.WARN)
+        yield _check_result(outcome, REJECTS_KEY)
 
 
 GATE_KEY = ["quality", "survey_reconciliation"]
@@ -180,7 +173,7 @@ def survey_reconciliation(context: AssetExecutionContext, farmland: WarehouseRes
     if blocked:
         context.log.error(gate_message(outcome.violations, blocked))
     yield dg.MaterializeResult(metadata={"years": str([y for y, _ in status]), "blocked_years": str(blocked)})
-    yield _check_result(outcome, GATE_KEY, dg.AssetCheckSeverity.ERROR)
+    yield _check_result(outcome, GATE_KEY)
 
 
 MART_KEYS = sorted((key for key in indicator_marts.keys if key.path[0] == "marts"), key=lambda key: key.path)
@@ -207,7 +200,7 @@ def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource)
         metadata={"violations_total": total, **{o.rule.rule_id: o.violation_count for o in outcomes}}
     )
     for outcome in outcomes:
-        yield _check_result(outcome, FINDINGS_KEY, dg.AssetCheckSeverity.WARN)
+        yield _check_result(outcome, FINDINGS_KEY)
 
 
 QUALITY_ASSETS = [quarantined_rows, survey_reconciliation, policy_findings]

@@ -1,8 +1,8 @@
 """One asset per delivered spatial layer: every file of that layer in the landing folder, loaded into raw.
 
 The rules the extractor enforces on whole files (DQ14 CRS, DQ15 fields) are asset checks of each layer
-asset, and every delivered file gets its rule_results row per run. Their severity is ERROR, as the
-rules': a refused file is a delivery the warehouse could not take in, so the figures built on the layer
+asset, and every delivered file gets its rule_results row per run. Their severity is the catalog's
+(error): a refused file is a delivery the warehouse could not take in, so the figures built on the layer
 miss it until it is fixed and redelivered (the asset fails too, and the snapshot is not replaced).
 """
 
@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext
 from orchestration.concurrency import REGION_STEP
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehouseResource
+from orchestration.rule_checks import check_severity, check_spec
 from quality.catalog import Rule, file_rules
 from quality.file_rules import delivered_files, file_results, record_file_results
 from sources.errors import DeliveryError
@@ -31,11 +32,8 @@ FILE_RULES = file_rules()
 
 
 def _file_check_spec(rule: Rule, layer: Layer) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        name=rule.check_name,
-        asset=dg.AssetKey(["raw", layer.table]),
-        description=f"{rule.rule_id} {rule.title_zh} — {rule.title_en}, for every delivered {layer.code} "
-        f"file ({rule.source_doc} {rule.source_clause})",
+    return check_spec(
+        rule, dg.AssetKey(["raw", layer.table]), scope=f", for every delivered {layer.code} file"
     )
 
 
@@ -49,7 +47,7 @@ def _file_check_results(layer: Layer, results: pd.DataFrame) -> list[dg.AssetChe
                 asset_key=dg.AssetKey(["raw", layer.table]),
                 check_name=rule.check_name,
                 passed=refused.empty,
-                severity=dg.AssetCheckSeverity.ERROR,
+                severity=check_severity(rule),
                 metadata={
                     "rule_id": rule.rule_id,
                     "files": len(mine),
