@@ -42,8 +42,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not builds_warehouse"
 
 ui: $(STAMP)
-	mkdir -p .dagster
-	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance) $(BIN)/dagster dev -m orchestration.definitions
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

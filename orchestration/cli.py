@@ -12,6 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from sources.demo.size import DEFAULT_SCALE, DEFAULT_SEED
 from warehouse.config import REPO_ROOT, CountyLake, published_path
 
 DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
@@ -61,7 +62,7 @@ def write_demo(landing: Path, scale: int | None = None, seed: int | None = None)
     make the next build see new deliveries and rebuild everything). (manifest, whether written)."""
     import json
 
-    from sources.demo.generate import DEFAULT_SCALE, DEFAULT_SEED, generate
+    from sources.demo.generate import generate
     from sources.demo.manifest import MANIFEST_NAME, write_manifest
     from warehouse.build_state import project_code_version
 
@@ -96,15 +97,28 @@ def main(argv: list[str] | None = None) -> int:
         ("build", "build from a landing folder"),
         ("demo", "generate the 嘉兴 demo and build"),
     ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--landing", type=Path, default=DEFAULT_LANDING)
-        command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument(
+            "--landing",
+            type=Path,
+            default=DEFAULT_LANDING,
+            help="the landing folder the deliveries are in"
+            + (", where the demo's are written" if name == "demo" else "")
+            + " (default: %(default)s)",
+        )
+        command.add_argument(
+            "--warehouse",
+            type=Path,
+            default=DEFAULT_WAREHOUSE,
+            help="the working DuckDB file; analysts read the snapshot published beside it, "
+            "<name>_published.duckdb (default: %(default)s)",
+        )
         command.add_argument(
             "--parallel",
             type=int,
             default=1,
-            help="county partitions built at once, each in a process of its own (default 1: the whole "
-            "run in this process)",
+            help="county partitions built at once, each in a process of its own (default: %(default)s, "
+            "the whole run in this process)",
         )
         command.add_argument(
             "--county-lake",
@@ -116,18 +130,41 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument(
             "--county-lake-data",
             metavar="DIR",
-            help="where the county lakes keep their Parquet files (a folder every machine reaches)",
+            help="where the county lakes keep their Parquet files, a folder every machine reaches "
+            "(needed with --county-lake)",
         )
         command.add_argument(
             "--force",
             action="store_true",
-            help="rebuild even when the snapshot was built from this landing folder with this code",
+            help="rebuild even when the snapshot was built from this landing folder with this code "
+            "(default: such a build does nothing)",
         )
         if name == "demo":
-            command.add_argument("--scale", type=int, default=None, help="parcels per county")
-            command.add_argument("--seed", type=int, default=None)
-    summary = commands.add_parser("summary", help="print the summary of the published snapshot")
-    summary.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+            command.add_argument(
+                "--scale",
+                type=int,
+                default=DEFAULT_SCALE,
+                help="base-year parcels (DLTB) per county (default: %(default)s)",
+            )
+            command.add_argument(
+                "--seed",
+                type=int,
+                default=DEFAULT_SEED,
+                help="the generator's seed: one scale and seed always give the same deliveries "
+                "(default: %(default)s)",
+            )
+    summary = commands.add_parser(
+        "summary",
+        help="print the summary of the published snapshot",
+        description="print the summary "
+        "of the published snapshot: each county's figures against its targets, and its findings",
+    )
+    summary.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="the working DuckDB file whose published snapshot is read (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     # Dagster flags beta parameters on every import; an operator cannot act on that.
     warnings.filterwarnings("ignore", category=Warning, module="dagster")

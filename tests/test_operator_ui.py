@@ -18,6 +18,7 @@ import dagster as dg
 from dagster_graphql import DagsterGraphQLClient
 
 from orchestration.definitions import defs
+from orchestration.instance import INSTANCE_CONFIG
 from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
 
 LOCATION = "orchestration.definitions"  # the code location `make ui` loads
@@ -34,7 +35,7 @@ def _free_port() -> int:
 def dagster_dev(home: Path, landing: Path, warehouse: Path) -> Iterator[DagsterGraphQLClient]:
     """`dagster dev` on loopback with a fresh DAGSTER_HOME, pointed at a landing folder and a warehouse."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
     port = _free_port()
     env = {
         **os.environ,

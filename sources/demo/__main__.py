@@ -6,7 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from sources.demo.generate import DEFAULT_SCALE, DEFAULT_SEED, generate
+from sources.demo.generate import generate
+from sources.demo.size import DEFAULT_SCALE, DEFAULT_SEED
 
 
 def main(argv: list[str] | None = None) -> int:

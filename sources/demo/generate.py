@@ -35,11 +35,10 @@ from sources.demo.records import build_records, write_records
 from sources.demo.rects import of
 from sources.demo.region import counties
 from sources.demo.replay import replay
+from sources.demo.size import DEFAULT_SCALE, DEFAULT_SEED
 from sources.demo.target_plants import plant_pr01_cultivated_land_below_target, plant_pr08_restoration_short
 from sources.demo.truth import cultivated_cents, in_out, land_use_area
 
-DEFAULT_SCALE = 300
-DEFAULT_SEED = 20251231
 MIN_SCALE = 50  # below this a single parcel is too large a share of a county to hit the planted outcomes
 
 
