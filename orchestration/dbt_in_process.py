@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,25 @@ def _project_arguments(target: str, variables: str, target_path: Path) -> list[s
     ]  # fmt: skip
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _seed_parse(parse_path: Path, target: str) -> None:
+    """Start the parse in `parse_path` from the latest saved parse with this profile target among the
+    invocation folders beside it (<step>-<run>-<profile target>-<random>: orchestration/assets/
+    dbt_models.py). dbt reuses a saved parse only when the vars and the profile (target, warehouse
+    path, limits) are those it was made with, and re-reads every file that changed since; otherwise it
+    parses the whole project. The prepared target/partial_parse.msgpack never matches (it is parsed
+    without the rule parameters and for the default warehouse); the last run's on the same warehouse
+    does, and spares a full parse (seconds)."""
+    saved = sorted(
+        parse_path.parent.glob(f"*-*-{target}-*/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime
+    )
+    if saved:
+        parse_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(saved[-1], parse_path / PARTIAL_PARSE)
+
+
 # per profile target: the parse's key (vars, warehouse, project files version) and a runner holding it
 _RUNNERS: dict[str, tuple[tuple[str, ...], dbtRunner]] = {}
 
@@ -55,7 +75,8 @@ def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
     every invocation of the process with the same three, while the project's files are unchanged,
     reuses the parse. dbt renders vars into the models' configs when it parses, and names each relation
     after the warehouse's catalog (its file's stem): a parse made for another warehouse would write
-    into a catalog that is not attached. The parse starts from the saved one in `parse_path`, if any."""
+    into a catalog that is not attached. The parse starts from the latest saved one beside `parse_path`
+    (`_seed_parse`)."""
     from dbt.cli.main import dbtRunner
 
     key = (variables, os.environ.get(WAREHOUSE_ENV, ""), project_files_version())
@@ -65,6 +86,7 @@ def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
         # run): a process building for other warehouses or parameters (a test session) parses again
         # rather than keeping a manifest for each
         _RUNNERS.pop(target, None)
+        _seed_parse(parse_path, target)
         parsed = dbtRunner().invoke(["parse", "--quiet", *_project_arguments(target, variables, parse_path)])
         if not parsed.success:
             raise RuntimeError(f"dbt could not parse the project: {parsed.exception}")

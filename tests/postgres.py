@@ -6,7 +6,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port
 
 SERVER_USER = "postgres"  # initdb refuses to run as root: as root, the server runs as this user
 
@@ -24,12 +25,6 @@ def _bin_folder() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -57,7 +52,7 @@ def postgres_server(database: str = "farmland") -> Iterator[str]:
         if completed.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
 
-    port = _free_port()
+    port = free_port()
     user = SERVER_USER if as_root else os.environ.get("USER", "postgres")
     run(str(folder / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync")
     options = f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off"

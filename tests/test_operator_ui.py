@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from dagster_graphql import DagsterGraphQLClient
 
 from orchestration.definitions import defs
 from orchestration.instance import INSTANCE_CONFIG
+from tests.ports import free_port
 from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
 
 LOCATION = "orchestration.definitions"  # the code location `make ui` loads
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -36,7 +30,7 @@ def dagster_dev(home: Path, landing: Path, warehouse: Path) -> Iterator[DagsterG
     """`dagster dev` on loopback with a fresh DAGSTER_HOME, pointed at a landing folder and a warehouse."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),

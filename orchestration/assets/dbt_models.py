@@ -13,7 +13,6 @@ events into the steps' materializations and check results, as it does for a dbt 
 
 import functools
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,41 +91,25 @@ def _build(
             project=FARMLAND_DBT,
         )
     if not outcome.success:
-        raise dg.Failure(
-            f"dbt could not build {context.op_execution_context.op.name}: {outcome.message()}",
-            metadata={"dbt_log": str(target / "dbt.log")},
-        )
+        raise _failure(f"dbt could not build {context.op_execution_context.op.name}", outcome, target)
 
 
-PARTIAL_PARSE = "partial_parse.msgpack"
+def _failure(what: str, outcome: dbt_in_process.DbtOutcome, target: Path) -> dg.Failure:
+    """The step's failure: what failed, the nodes dbt names, and where dbt's whole log is."""
+    return dg.Failure(f"{what}: {outcome.message()}", metadata={"dbt_log": str(target / "dbt.log")})
+
+
 REGION_TARGET = "dev"  # transforms/profiles.yml: the region's file; `county` builds one county's partition
 
 
 def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
-    """The invocation's own target folder (<step>-<run>-<profile target>-<random>, for its artefacts and
-    dbt.log), given the latest saved parse of a dbt step with that profile target: the run's previous
-    step's, else the last run's.
-
-    A process parses the project once per profile target (orchestration/dbt_in_process.py), starting
-    from this saved parse. dbt reuses a saved parse only when the vars and the profile (target,
-    warehouse path, limits) are those it was made with, and re-reads every file that changed since;
-    otherwise it parses the whole project. The prepared target/partial_parse.msgpack never matches (it
-    is parsed without the rule parameters and for the default warehouse); the last run's on the same
-    warehouse does, and spares the run's first step a full parse (seconds)."""
+    """The invocation's own target folder, for its artefacts and dbt.log:
+    <step>-<run>-<profile target>-<random>. A process's first parse with a profile target starts from
+    the latest such folder's saved parse (orchestration/dbt_in_process.py)."""
     run = context.run.run_id[:7]
     root = Path(FARMLAND_DBT.project_dir) / FARMLAND_DBT.target_path
     step = context.op_execution_context.op.name
-    target = root / f"{step}-{run}-{profile_target}-{uuid.uuid4().hex[:7]}"
-
-    def latest(pattern: str) -> Path | None:
-        saved = sorted(root.glob(f"{pattern}/{PARTIAL_PARSE}"), key=lambda path: path.stat().st_mtime)
-        return saved[-1] if saved else None
-
-    earlier = latest(f"*-{run}-{profile_target}-*") or latest(f"*-*-{profile_target}-*")
-    if earlier:
-        target.mkdir(parents=True)
-        shutil.copy(earlier, target / PARTIAL_PARSE)
-    return target
+    return root / f"{step}-{run}-{profile_target}-{uuid.uuid4().hex[:7]}"
 
 
 # The rule subjects (models/quality) are built in the step whose models they read, so each rule's check
@@ -188,10 +171,7 @@ def survey_models(context: AssetExecutionContext, farmland: WarehouseResource):
             log=context.log,
         )
     if not outcome.success:
-        raise dg.Failure(
-            f"the unit tests of the county-partitioned models failed: {outcome.message()}",
-            metadata={"dbt_log": str(target / "dbt.log")},
-        )
+        raise _failure("the unit tests of the county-partitioned models failed", outcome, target)
 
 
 INDICATOR_MARTS = "models/marts"
