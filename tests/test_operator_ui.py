@@ -14,12 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from orchestration.definitions import defs
 from orchestration.instance import INSTANCE_CONFIG
+from tests.conformance import reference
+from tests.conformance.test_legal_variants import M2_TOLERANCE, delivery_a
 from tests.ports import free_port
 from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
+from warehouse.connection import connect
+
+pytestmark = pytest.mark.builds_warehouse
 
 LOCATION = "orchestration.definitions"  # the code location `make ui` loads
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
@@ -80,12 +86,17 @@ def _failures(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     ]
 
 
-def test_the_build_job_launched_on_a_fresh_instance_materializes_every_asset(demo_landing, tmp_path):
+def test_the_build_job_launched_on_a_fresh_instance_materializes_every_asset(tmp_path):
     """Launched as the launchpad launches it, with no survey year chosen and no executor config: every
-    delivered year is loaded, the steps run one after another, and every asset is materialized."""
-    landing, _ = demo_landing
+    delivered year is loaded, the steps run one after another, every asset is materialized, and the
+    figures agree with the delivery's own. The delivery is conformance delivery A, written from the
+    input contract by tests/conformance/delivery.py, and its land-use areas are recomputed from its
+    parcels in plain Python (tests/conformance/reference.py)."""
+    delivery = delivery_a()
+    landing = delivery.write(tmp_path / "landing")
+    warehouse = tmp_path / "farmland.duckdb"
     home = tmp_path / "dagster_home"
-    with dagster_dev(home, landing, tmp_path / "farmland.duckdb") as client:
+    with dagster_dev(home, landing, warehouse) as client:
         run_id = client.submit_job_execution("build_warehouse", repository_location_name=LOCATION)
         status = _wait(client, run_id)
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -96,3 +107,14 @@ def test_the_build_job_launched_on_a_fresh_instance_materializes_every_asset(dem
         }
     every_asset = set(defs.resolve_asset_graph().materializable_asset_keys)
     assert materialized == every_asset, sorted(key.to_user_string() for key in every_asset - materialized)
+
+    expected = reference.land_use_area(delivery)
+    con = connect(warehouse, read_only=True)
+    try:
+        rows = con.execute("select admin_code, year, land_class, area_m2 from marts.land_use_area").fetchall()
+    finally:
+        con.close()
+    actual = {(admin, year, land_class): float(m2) for admin, year, land_class, m2 in rows}
+    assert actual.keys() == expected.keys()
+    off = {key: (actual[key], m2) for key, m2 in expected.items() if abs(actual[key] - m2) > M2_TOLERANCE}
+    assert not off, off
