@@ -1,9 +1,13 @@
-"""The rule catalog as data: `rules/catalog.yml`, loaded into `quality.rule_catalog`."""
+"""The rule catalog as data: `rules/catalog.yml`, loaded into `quality.rule_catalog`, each rule citing a
+document of the seed `ref_policy_documents` by title."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,10 +15,103 @@ from typing import Any
 import duckdb
 import yaml
 
+from warehouse.config import SEEDS_DIR
+
 CATALOG_FILE = Path(__file__).parent / "rules" / "catalog.yml"
+# The documents rules cite, by the file name they cite; dbt loads the same file into the warehouse
+# (reference.ref_policy_documents).
+POLICY_DOCUMENTS_FILE = SEEDS_DIR / "ref_policy_documents.csv"
 RISK_INDEX_FILE = Path(__file__).parent / "rules" / "risk_index.yml"
 # The dbt schema of the rule subject models (transforms/models/quality, one view per rule).
 SUBJECT_SCHEMA = "rule_subjects"
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A document rules cite: a policy document (政策文件) or the project's source data contract."""
+
+    source_doc: str  # the file name rules cite, e.g. 000_f5ee36e5f3da67cd.txt
+    kind: str  # policy | data_contract
+    title: str
+    issuer: str
+    issued_on: date | None  # None unless the document gives the day
+    issued_as: str | None  # the date as the document writes it, e.g. 2023年8月×日
+    document_number: str | None  # 文号
+    status: str | None  # issued | draft_for_comment (征求意见稿)
+
+    @property
+    def short_ref(self) -> str | None:
+        """The three digits a clause names another policy document by ('004' in "004 §二")."""
+        found = re.fullmatch(r"(\d{3})_\w+\.txt", self.source_doc)
+        return found.group(1) if found else None
+
+    @property
+    def cited_as(self) -> str:
+        """The document's name in a clause, ahead of its section: 《title》 for a policy document (the data
+        contract's title is English, so it goes without the brackets)."""
+        return f"《{self.title}》" if self.kind == "policy" else f"{self.title} "
+
+    @property
+    def particulars(self) -> str:
+        """Issuer, 文号, date and draft status: what tells the document from others of a similar title."""
+        parts = [self.issuer, self.document_number]
+        parts.append(self.issued_on.isoformat() if self.issued_on else self.issued_as)
+        parts.append("征求意见稿" if self.status == "draft_for_comment" else None)
+        return ", ".join(part for part in parts if part)
+
+
+@cache
+def policy_documents(path: Path = POLICY_DOCUMENTS_FILE) -> dict[str, PolicyDocument]:
+    """Every document of `transforms/seeds/ref_policy_documents.csv` by the file name rules cite."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    documents = {
+        row["source_doc"]: PolicyDocument(
+            source_doc=row["source_doc"],
+            kind=row["document_kind"],
+            title=row["title"],
+            issuer=row["issuer"],
+            issued_on=date.fromisoformat(row["issued_on"]) if row["issued_on"] else None,
+            issued_as=row["issued_as"] or None,
+            document_number=row["document_number"] or None,
+            status=row["status"] or None,
+        )
+        for row in rows
+    }
+    short_refs = [d.short_ref for d in documents.values() if d.short_ref]
+    if len(documents) != len(rows) or len(short_refs) != len(set(short_refs)):
+        raise ValueError(f"{path} lists a document twice (by file name or by its three-digit prefix)")
+    return documents
+
+
+# Another document named inside a clause: its file name, or a policy document's three digits ("004 §二").
+_DOCUMENT_REFERENCE = re.compile(r"(?<![\w.])(\d{3}(?:_\w+\.txt)?|[\w-]+\.(?:txt|md))\s*(?=§)")
+
+
+def _named_by_title(
+    rule_id: str, document: PolicyDocument, clause: str, documents: dict[str, PolicyDocument], source: Path
+) -> tuple[str, str]:
+    """The rule's clause with its document and every other document it names named by title instead of
+    file name; and the same with each title followed by the document's issuer and date."""
+    by_reference = {d.source_doc: d for d in documents.values()}
+    by_reference |= {d.short_ref: d for d in documents.values() if d.short_ref}
+
+    def named(cite: bool) -> str:
+        def name(cited: PolicyDocument) -> str:
+            return f"{cited.cited_as}({cited.particulars}) " if cite else cited.cited_as
+
+        def title(match: re.Match[str]) -> str:
+            cited = by_reference.get(match.group(1))
+            if cited is None:
+                raise ValueError(
+                    f"rule {rule_id} refers in its clause {clause!r} to document {match.group(1)}, which is "
+                    f"not in {source}"
+                )
+            return name(cited)
+
+        return name(document) + _DOCUMENT_REFERENCE.sub(title, clause)
+
+    return named(cite=False), named(cite=True)
 
 
 @dataclass(frozen=True)
@@ -37,7 +134,13 @@ class Rule:
     consequence: str  # quarantine_row | reject_delivery | block_year | finding
     parameters: dict[str, Any]
     source_doc: str
-    source_clause: str
+    source_clause: str  # as the catalog writes it; another document in it is named by file name
+    document: PolicyDocument  # the one source_doc names
+    # The clause with its documents named by title: 《嘉兴市创建耕地保护示范市实施方案》§一 总体目标
+    clause: str
+    # The same with each document's issuer and date, for a reader who does not know the documents:
+    # 《title》(issuer, date) §clause
+    citation: str
     subject: str | None = None
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
     enforcer: str | None = None  # who enforces a rule without a check: 'extractor'
@@ -64,6 +167,10 @@ class Rule:
         return f"{self.rule_id}_{self.asset_check or 'rule'}"
 
     @property
+    def source_title(self) -> str:
+        return self.document.title
+
+    @property
     def evaluated(self) -> bool:
         return self.subject is not None
 
@@ -75,7 +182,16 @@ class Rule:
         return f"{SUBJECT_SCHEMA}.{self.subject}"
 
 
-def _rule(entry: dict[str, Any]) -> Rule:
+def _rule(entry: dict[str, Any], documents: dict[str, PolicyDocument], documents_path: Path) -> Rule:
+    rule_id = entry["rule_id"]
+    document = documents.get(entry["source_doc"])
+    if document is None:
+        raise ValueError(
+            f"rule {rule_id} cites {entry['source_doc']}, which is not in {documents_path}: add the "
+            "document's row there (title, issuer, date) or correct the rule's source_doc"
+        )
+    source_clause = str(entry["source_clause"])
+    clause, citation = _named_by_title(rule_id, document, source_clause, documents, documents_path)
     check = entry.get("check") or {}
     expectations = []
     for spec in check.get("expectations", []):
@@ -84,7 +200,7 @@ def _rule(entry: dict[str, Any]) -> Rule:
         value_set_sql = spec.pop("value_set_sql", None)
         expectations.append(Expectation(kind, spec, value_set_sql))
     return Rule(
-        rule_id=entry["rule_id"],
+        rule_id=rule_id,
         kind=entry["kind"],
         title_zh=entry["title_zh"],
         title_en=entry["title_en"],
@@ -93,7 +209,10 @@ def _rule(entry: dict[str, Any]) -> Rule:
         consequence=entry["consequence"],
         parameters=dict(entry.get("parameters") or {}),
         source_doc=entry["source_doc"],
-        source_clause=str(entry["source_clause"]),
+        source_clause=source_clause,
+        document=document,
+        clause=clause,
+        citation=citation,
         subject=check.get("subject"),
         expectations=tuple(expectations),
         enforcer=entry.get("enforced_by"),
@@ -106,10 +225,12 @@ def _rule(entry: dict[str, Any]) -> Rule:
 
 
 @cache
-def load_catalog(path: Path = CATALOG_FILE) -> dict[str, Rule]:
-    """Every catalogued rule by id, in catalog order."""
+def load_catalog(path: Path = CATALOG_FILE, documents_path: Path = POLICY_DOCUMENTS_FILE) -> dict[str, Rule]:
+    """Every catalogued rule by id, in catalog order; a rule citing a document that `documents_path`
+    does not list is refused."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rules = [_rule(entry) for entry in entries]
+    documents = policy_documents(documents_path)
+    rules = [_rule(entry, documents, documents_path) for entry in entries]
     ids = [r.rule_id for r in rules]
     if len(ids) != len(set(ids)):
         raise ValueError(f"duplicate rule ids in {path}")

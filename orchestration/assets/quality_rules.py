@@ -20,7 +20,7 @@ from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
-from orchestration.rule_checks import check_severity, check_spec
+from orchestration.rule_checks import check_severity, check_spec, clause_metadata
 from quality.catalog import SUBJECT_SCHEMA, Rule, load_catalog, publish_catalog, rules_with
 from quality.runner import RuleOutcome, evaluate_rules, quarantine, record_outcomes
 from warehouse.connection import transaction
@@ -65,7 +65,7 @@ def _check_result(outcome: RuleOutcome, asset: list[str]) -> dg.AssetCheckResult
             "entities": dg.MetadataValue.json(entities[:200]),
             # admin units left out because they did not deliver an input the rule needs
             "not_evaluated": dg.MetadataValue.json(outcome.not_evaluated),
-            "clause": f"{outcome.rule.source_doc} {outcome.rule.source_clause}",
+            **clause_metadata(outcome.rule),
         },
         description=(
             f"not evaluated for {len(outcome.not_evaluated)} admin unit(s) lacking an input: "

@@ -15,7 +15,7 @@ from dagster import AssetExecutionContext
 from orchestration.concurrency import REGION_STEP
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehouseResource
-from orchestration.rule_checks import check_severity, check_spec
+from orchestration.rule_checks import check_severity, check_spec, clause_metadata
 from quality.catalog import Rule, file_rules
 from quality.file_rules import delivered_files, file_results, record_file_results
 from sources.errors import DeliveryError
@@ -58,6 +58,7 @@ def _file_check_results(layer: Layer, results: pd.DataFrame) -> list[dg.AssetChe
                     "refused": dg.MetadataValue.json(
                         dict(zip(refused["observed"], refused["reason"], strict=True))
                     ),
+                    **clause_metadata(rule),
                 },
                 description="; ".join(refused["reason"].astype(str)) or None,
             )
