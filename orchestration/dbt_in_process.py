@@ -12,6 +12,7 @@ fan-out, whose outcome is the county's file, so it needs only dbt's result.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -97,22 +98,32 @@ def _runner(target: str, variables: str, parse_path: Path) -> dbtRunner:
 class StepLog(Protocol):
     """Where a step's lines go: Dagster's log of the step (context.log), or a logging.Logger."""
 
-    def debug(self, msg: str) -> object: ...
+    def info(self, msg: str) -> object: ...
     def warning(self, msg: str) -> object: ...
     def error(self, msg: str) -> object: ...
 
 
+# dbt's progress, node by node (START, PASS, OK created …): a Python logger, not the step's Dagster log.
+# Each line in Dagster's log is an event the instance stores (two thousand per build, seconds of SQLite
+# writes), and the materializations and check results already say what each node did. The CLI writes
+# this logger to its log file; dbt's own dbt.log has every line too.
+DBT_PROGRESS = logging.getLogger("farmland.dbt")
+# the line that counts a command's nodes by outcome (PASS=… WARN=… ERROR=…)
+SUMMARY_EVENTS = frozenset({"StatsLine"})
+
+
 def log_event(log: StepLog, event: EventMsg) -> None:
-    """One of dbt's lines in the step's log: its warnings and errors as such, its progress (START,
-    PASS, the summary) at debug level. dbt's debug events (its SQL and timings) are left to dbt.log,
-    which has every line."""
+    """One of dbt's lines: its warnings, errors and summary in the step's log, its progress in
+    DBT_PROGRESS. dbt's debug events (its SQL and timings) are left to dbt.log."""
     level = event.info.level
     if level == "error":
         log.error(event.info.msg)
     elif level == "warn":
         log.warning(event.info.msg)
+    elif event.info.name in SUMMARY_EVENTS:
+        log.info(event.info.msg)
     elif level == "info":
-        log.debug(event.info.msg)
+        DBT_PROGRESS.info(event.info.msg)
 
 
 def invoke(

@@ -16,8 +16,12 @@ from orchestration.assets.publish import published_snapshot
 from orchestration.assets.quality_rules import QUALITY_ASSETS
 from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
 from orchestration.assets.raw_records import RAW_RECORD_ASSETS
+from orchestration.instance import relaxed_sqlite_sync
 from orchestration.jobs import annual_survey_build, build_warehouse, new_delivery_sensor
 from orchestration.resources import WarehouseResource
+
+# A run launched from the UI records its events from the process that loads these definitions.
+relaxed_sqlite_sync()
 
 defs = dg.Definitions(
     assets=[

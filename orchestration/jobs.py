@@ -3,13 +3,7 @@
 import dagster as dg
 
 from orchestration.concurrency import ONE_PROCESS_UNLESS_ASKED
-from orchestration.partitions import (
-    delivered_years,
-    range_tags,
-    register_years,
-    survey_years,
-    whole_range_tags,
-)
+from orchestration.partitions import delivered_range_tags
 from orchestration.resources import WarehouseResource
 from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint, landing_fingerprint, up_to_date
 
@@ -25,8 +19,7 @@ build_warehouse = dg.define_asset_job(
 
 NEW_DELIVERY = (
     "Start a build when a delivery appears or changes in the landing folder (checked every minute, "
-    "by the files' fingerprints); a new <year> folder becomes a new survey-year partition. Off until "
-    "an operator turns it on."
+    "by the files' fingerprints), over the survey years delivered. Off until an operator turns it on."
 )
 
 
@@ -41,20 +34,13 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, farmland: Warehouse
     fingerprint = landing_fingerprint(landing)
     if fingerprint == context.cursor:
         return dg.SkipReason("no new or changed delivery in the landing folder")
-    delivered = delivered_years(landing)
-    if not delivered:
-        return dg.SkipReason(f"no layer delivery in {landing} yet")
-    known = list(context.instance.get_dynamic_partitions(survey_years.name))
-    new = [y for y in delivered if y not in known]
+    try:
+        years = delivered_range_tags(landing)
+    except ValueError as error:
+        return dg.SkipReason(str(error))
     context.update_cursor(fingerprint)
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=fingerprint,
-                tags={**range_tags(known + new), FINGERPRINT_TAG: build_fingerprint(landing, fingerprint)},
-            )
-        ],
-        dynamic_partitions_requests=[survey_years.build_add_request(new)] if new else [],
+    return dg.RunRequest(
+        run_key=fingerprint, tags={**years, FINGERPRINT_TAG: build_fingerprint(landing, fingerprint)}
     )
 
 
@@ -75,12 +61,10 @@ ANNUAL_BUILD = (
 )
 def annual_survey_build(context: dg.ScheduleEvaluationContext, farmland: WarehouseResource):
     landing = farmland.landing_folder
-    delivered = delivered_years(landing)
-    if not delivered:
-        return dg.SkipReason(f"no layer delivery in {landing}")
     if up_to_date(landing, farmland.warehouse_file):
         return dg.SkipReason(f"the published snapshot is built from {landing} as it is, with this code")
-    register_years(context.instance, delivered)
-    return dg.RunRequest(
-        tags={**whole_range_tags(context.instance), FINGERPRINT_TAG: build_fingerprint(landing)}
-    )
+    try:
+        years = delivered_range_tags(landing)
+    except ValueError as error:
+        return dg.SkipReason(str(error))
+    return dg.RunRequest(tags={**years, FINGERPRINT_TAG: build_fingerprint(landing)})

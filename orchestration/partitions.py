@@ -1,8 +1,14 @@
-"""Survey years as Dagster partitions: one partition per `<year>` folder delivered in the landing zone.
+"""Survey years (调查年度) as Dagster partitions: one yearly partition per change survey, from the first
+survey on the third national land survey's base to the last year whose standard time point (12-31) has
+passed.
 
-The raw layer assets are partitioned by year, so a bureau can (re)load one year's change survey on its
-own; a run over the whole range loads every year in one step (single-run backfill policy). The models
-downstream are not partitioned: a year's state rests on every year before it.
+The yearly raw layer assets are partitioned by survey year, so a bureau can (re)load one year's change
+survey on its own; a run over a range of years loads them in one step (single-run backfill policy). The
+models downstream are not partitioned: a year's state rests on every year before it.
+
+The partitions are a calendar, not a list kept in the Dagster instance: a fresh instance, the UI's
+launchpad and a backfill know every year without a sensor having registered it, and a new year appears
+when its standard time point has passed.
 """
 
 from pathlib import Path
@@ -11,7 +17,16 @@ import dagster as dg
 
 from sources.extract.discover import discover
 
-survey_years = dg.DynamicPartitionsDefinition(name="survey_year")
+# 第三次全国国土调查 (standard time point 2019-12-31) is the base every annual change survey
+# (国土变更调查) rests on, with the land classes of ref_land_classes; no earlier year can be delivered.
+FIRST_SURVEY_YEAR = 2019
+
+survey_years = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1 *",
+    start=str(FIRST_SURVEY_YEAR),
+    fmt="%Y",
+    timezone="Asia/Shanghai",
+)
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -22,23 +37,23 @@ def delivered_years(landing: Path) -> list[str]:
     return sorted({str(d.year) for d in discover(landing) if d.year is not None})
 
 
-def range_tags(years: list[str]) -> dict[str, str]:
-    """Run tags that select the years from first to last (in the partitions' order of addition)."""
-    return {RANGE_START: years[0], RANGE_END: years[-1]}
+def undeliverable_years(years: list[str]) -> list[str]:
+    """The years among `years` that are no survey year: before the first one, or not yet ended."""
+    known = set(survey_years.get_partition_keys())
+    return [year for year in years if year not in known]
 
 
-def whole_range_tags(instance: dg.DagsterInstance) -> dict[str, str]:
-    """Run tags that select every registered year in one run."""
-    years = instance.get_dynamic_partitions(survey_years.name)
+def delivered_range_tags(landing: Path) -> dict[str, str]:
+    """Run tags selecting the survey years delivered in `landing`, first to last; a ValueError names the
+    year folders that cannot hold a survey and what to do."""
+    years = delivered_years(landing)
     if not years:
-        raise ValueError("no survey year is registered: the landing folder holds no layer delivery")
-    return range_tags(list(years))
-
-
-def register_years(instance: dg.DagsterInstance, years: list[str]) -> list[str]:
-    """Add the years Dagster does not know yet as partitions; returns the new ones."""
-    known = set(instance.get_dynamic_partitions(survey_years.name))
-    new = [y for y in years if y not in known]
-    if new:
-        instance.add_dynamic_partitions(survey_years.name, new)
-    return new
+        raise ValueError(f"{landing} holds no survey or control layer delivery (see SOURCES.md layout)")
+    if wrong := undeliverable_years(years):
+        last = survey_years.get_last_partition_key()
+        raise ValueError(
+            f"{landing}: year folder(s) {', '.join(wrong)} hold no survey year: change surveys start with "
+            f"{FIRST_SURVEY_YEAR} and the last one ended is {last} (its standard time point 12-31 has "
+            "passed). Move the files to the folder of the year they survey."
+        )
+    return {RANGE_START: years[0], RANGE_END: years[-1]}

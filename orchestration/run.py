@@ -1,15 +1,17 @@
 """Run the build job over every survey year delivered in a landing folder: in this process, or with
-county partitions built by several processes at once."""
+county partitions built by several processes at once; recorded in the project's Dagster instance, the one
+`make ui` opens, so the UI shows every run started from the command line."""
 
 from __future__ import annotations
 
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.concurrency import executor_config
-from orchestration.partitions import delivered_years, register_years, whole_range_tags
+from orchestration.instance import project_instance
+from orchestration.partitions import delivered_range_tags
 from warehouse.build_state import FINGERPRINT_TAG, build_fingerprint
 from warehouse.config import CountyLake
 
@@ -31,14 +33,13 @@ def run_build_job(
 ) -> dg.ExecuteInProcessResult | dg.ExecuteJobResult:
     """Load, model, check and publish everything in `landing` into `warehouse`, in one run; `parallel`
     above 1 builds up to that many county partitions at once, each in a process of its own; with
-    `county_lake` the county partitions live in DuckLakes catalogued in PostgreSQL, not in files."""
+    `county_lake` the county partitions live in DuckLakes catalogued in PostgreSQL, not in files. The run
+    is recorded in `instance`, by default the project's (orchestration.instance)."""
     from orchestration.dbt_project import prepare_dbt_project
 
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     prepare_dbt_project()
-    years = delivered_years(Path(landing))
-    if not years:
-        raise ValueError(f"{landing} holds no survey or control layer delivery (see SOURCES.md layout)")
+    tags = {**delivered_range_tags(landing), FINGERPRINT_TAG: build_fingerprint(landing)}
     run_config = {
         "loggers": {"console": {"config": {"log_level": log_level}}},
         # the one place the run's paths come from: every asset, and dbt through it
@@ -57,24 +58,18 @@ def run_build_job(
         },
         "execution": {"config": executor_config(parallel)},
     }
-    fingerprint = {FINGERPRINT_TAG: build_fingerprint(landing)}
-    if parallel <= 1:
-        instance = instance or dg.DagsterInstance.ephemeral()
-        register_years(instance, years)
-        return build_warehouse_job().execute_in_process(
-            instance=instance,
-            tags={**whole_range_tags(instance), **fingerprint},
-            run_config=run_config,
-            raise_on_error=False,
-        )
-    # The steps' processes share the run's events through an instance on disk.
-    with tempfile.TemporaryDirectory(prefix="farmland-dagster-") as home:
-        instance = instance or dg.DagsterInstance.local_temp(home)
-        register_years(instance, years)
+    with ExitStack() as stack:
+        if instance is None:
+            instance = stack.enter_context(project_instance())
+        if parallel <= 1:
+            return build_warehouse_job().execute_in_process(
+                instance=instance, tags=tags, run_config=run_config, raise_on_error=False
+            )
+        # The steps' processes share the run's events through the instance's storage on disk.
         with dg.execute_job(
             dg.reconstructable(build_warehouse_job),
             instance=instance,
-            tags={**whole_range_tags(instance), **fingerprint},
+            tags=tags,
             run_config=run_config,
             raise_on_error=False,
         ) as result:

@@ -24,12 +24,18 @@ BUILDING_FIXTURES = frozenset(
     {"demo_landing", "small_demo_landing", "one_county_build", "built", "refused", "gap", "record_build"}
 )
 
+TEST_DAGSTER_HOME = pytest.StashKey[Path]()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_controller(config):
         # The controller runs no test; the workers' groups of tests come to it through this folder.
         config.stash[GROUPS_FOLDER] = Path(tempfile.mkdtemp(prefix="farmland-test-groups-"))
         return
+    # Builds record their runs in the project's Dagster instance (DAGSTER_HOME, else .dagster/ in the
+    # repository): the tests' runs go to an instance of their own, never the operator's.
+    config.stash[TEST_DAGSTER_HOME] = Path(tempfile.mkdtemp(prefix="farmland-test-dagster-"))
+    os.environ["DAGSTER_HOME"] = str(config.stash[TEST_DAGSTER_HOME])
     # The Dagster definitions are built from dbt's manifest: parse the project as it is now, once (under
     # pytest-xdist in each worker: dagster-dbt's file lock lets one parse while the others wait for it).
     from orchestration.dbt_project import prepare_dbt_project
@@ -38,8 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if GROUPS_FOLDER in config.stash:
-        shutil.rmtree(config.stash[GROUPS_FOLDER], ignore_errors=True)
+    for folder in (GROUPS_FOLDER, TEST_DAGSTER_HOME):
+        if folder in config.stash:
+            shutil.rmtree(config.stash[folder], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

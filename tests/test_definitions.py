@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
 
 from orchestration.definitions import defs
 from orchestration.jobs import annual_survey_build, new_delivery_sensor
-from orchestration.partitions import RANGE_END, RANGE_START, survey_years
+from orchestration.partitions import RANGE_END, RANGE_START, delivered_range_tags, survey_years
 from orchestration.resources import WarehouseResource
 
 
@@ -38,6 +41,30 @@ def test_raw_layers_are_partitioned_by_survey_year_and_models_are_not():
     assert graph.get(dg.AssetKey(["marts", "cultivated_land"])).partitions_def is None
 
 
+def test_a_fresh_instance_knows_every_survey_year_without_registering_any():
+    """The UI's launchpad and backfills offer the years on an instance no sensor has run on: from the
+    third national survey's 2019 to the last year whose standard time point (12-31) has passed."""
+    with dg.instance_for_test() as instance:
+        job = defs.resolve_job_def("build_warehouse")
+        keys = job.partitions_def.get_partition_keys(dynamic_partitions_store=instance)
+    assert keys[0] == "2019" and "2025" in keys
+    assert keys[-1] == str(datetime.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1)
+
+
+def test_a_year_folder_that_holds_no_survey_year_is_refused_with_the_fix(tmp_path):
+    for year in ("2024", "2018", "2099"):
+        folder = tmp_path / "survey" / year
+        folder.mkdir(parents=True)
+        (folder / "DLTBGX.gpkg").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"year folder\(s\) 2018, 2099 hold no survey year.*Move the files"):
+        delivered_range_tags(tmp_path)
+    resources = {"farmland": WarehouseResource(landing=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            skipped = new_delivery_sensor(context)
+    assert isinstance(skipped, dg.SkipReason) and "2099" in skipped.skip_message
+
+
 def test_rules_are_asset_checks_with_the_clause_in_their_description():
     checks = {key.name: key for key in defs.resolve_asset_graph().asset_check_keys}
     for rule_id in ("DQ01", "DQ05", "DQ07", "DQ09", "PR01", "PR02", "PR08"):
@@ -50,22 +77,20 @@ def test_the_schedule_and_the_sensor_say_what_they_do():
     "Standard sensor"."""
     sensor = defs.resolve_sensor_def(new_delivery_sensor.name)
     schedule = defs.resolve_schedule_def(annual_survey_build.name)
-    assert "landing folder" in sensor.description and "survey-year partition" in sensor.description
+    assert "landing folder" in sensor.description and "survey years delivered" in sensor.description
     assert "1 March" in schedule.description and "Beijing" in schedule.description
 
 
-def test_the_sensor_registers_new_years_and_requests_one_run_over_all_of_them(demo_landing):
+def test_the_sensor_requests_one_run_over_every_delivered_year(demo_landing):
     landing, _ = demo_landing
     resources = {"farmland": WarehouseResource(landing=str(landing))}
     with dg.instance_for_test() as instance:
         # a context with resources is a context manager: leaving it releases them and the instance
         with dg.build_sensor_context(instance=instance, resources=resources) as context:
             result = new_delivery_sensor(context)
-        assert isinstance(result, dg.SensorResult)
-        [request] = result.run_requests
+        assert isinstance(result, dg.RunRequest)
+        request = result
         assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2022", "2025")
-        [added] = result.dynamic_partitions_requests
-        assert list(added.partition_keys) == ["2022", "2023", "2024", "2025"]
         # the same deliveries again: nothing new to build
         with dg.build_sensor_context(
             instance=instance, cursor=request.run_key, resources=resources

@@ -33,6 +33,45 @@ def test_the_build_job_succeeds_and_materializes_every_asset(demo_build):
     assert expected <= materialized, sorted(map(str, expected - materialized))
 
 
+def test_a_build_is_recorded_in_the_instance_the_ui_opens(demo_build):
+    """A build started from the command line keeps its history in the project's Dagster instance
+    (DAGSTER_HOME; the tests give theirs a folder of their own): an operator opening the UI finds the
+    run, every asset it materialized and every check result, as the run itself reported them."""
+    import os
+
+    result = demo_build.result
+    with dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"]) as instance:
+        run = instance.get_run_by_id(result.run_id)
+        assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+        stored = {
+            kind: instance.all_logs(result.run_id, of_type=kind)
+            for kind in (
+                dg.DagsterEventType.ASSET_MATERIALIZATION,
+                dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            )
+        }
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert {
+        r.dagster_event.asset_key for r in stored[dg.DagsterEventType.ASSET_MATERIALIZATION]
+    } == materialized
+    checked = {
+        (e.asset_check_evaluation_data.check_name, e.asset_check_evaluation_data.passed)
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert (
+        checked
+        and {
+            (
+                r.dagster_event.asset_check_evaluation_data.check_name,
+                r.dagster_event.asset_check_evaluation_data.passed,
+            )
+            for r in stored[dg.DagsterEventType.ASSET_CHECK_EVALUATION]
+        }
+        == checked
+    )
+
+
 def test_marts_reproduce_the_generators_own_area_truth(demo_build):
     truth = {
         (t["admin_code"], t["year"], t["land_class"]): t["area_m2"]
