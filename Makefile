@@ -29,12 +29,16 @@ test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-# What the suite needs from the system: PostgreSQL (the county lakes' catalog in
-# tests/conformance/test_county_lake.py), from Debian's packages when it is missing.
+# What the suite needs from the system, from Debian's packages when it is missing: PostgreSQL (the county
+# lakes' catalog in tests/conformance/test_county_lake.py); Chromium, headless, with a CJK font for the
+# screenshots of the Dagster UI's pages (tests/test_operator_ui.py; no browser is downloaded).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 		( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql )
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family | grep -q . || \
+		( $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei )
 
 # The tests that neither generate the demo nor build a warehouse: loaders, rules, contracts (under a minute).
 test-fast: $(STAMP)
