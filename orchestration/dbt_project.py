@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from orchestration.catalogue import dbt_group, owners
 from warehouse.config import (
     EXTENSIONS_ENV,
     TRANSFORMS_DIR,
@@ -101,6 +102,11 @@ class FarmlandTranslator(DagsterDbtTranslator):
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
-        return dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_group_name(dbt_resource_props)
+        return dbt_group(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_owners(dbt_resource_props)
+        return owners(dbt_group(dbt_resource_props))

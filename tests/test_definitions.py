@@ -170,3 +170,42 @@ def test_a_build_does_not_parse_the_dbt_project_again_while_its_files_are_unchan
     written = manifest.stat().st_mtime_ns
     assert prepare_dbt_project.__wrapped__() == manifest
     assert manifest.stat().st_mtime_ns == written
+
+
+def test_the_lineage_of_groups_flows_along_the_datas_path():
+    """Collapsed to its groups, the global asset graph reads left to right as a delivery travels: every
+    edge between two groups goes from an earlier stage to a later one, and every asset has an owner."""
+    from orchestration.catalogue import GROUPS
+
+    order = list(GROUPS)
+    graph = defs.resolve_asset_graph()
+    backwards = set()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name in GROUPS, (key.to_user_string(), node.group_name)
+        assert node.owners == [GROUPS[node.group_name].owner], key.to_user_string()
+        for parent in node.parent_keys:
+            if order.index(graph.get(parent).group_name) > order.index(node.group_name):
+                backwards.add((parent.to_user_string(), key.to_user_string()))
+    assert not backwards, sorted(backwards)[:10]
+    assert graph.get(dg.AssetKey(["raw", "rejects"])).group_name == "row_quarantine"
+    assert graph.get(dg.AssetKey(["intermediate", "int_survey__land_use_state"])).group_name == "intermediate"
+
+
+def test_every_asset_says_what_it_is_made_with():
+    graph = defs.resolve_asset_graph()
+    unkinded = [key.to_user_string() for key in graph.get_all_asset_keys() if not graph.get(key).kinds]
+    assert not unkinded
+
+
+def test_the_annual_deliveries_and_the_snapshot_are_due_by_1_april():
+    """Dagster flags a yearly layer or the published snapshot not materialized in the year before
+    1 April (Beijing time): the change survey of 12-31 is delivered and built by then."""
+    from orchestration.catalogue import ANNUAL_DELIVERY
+
+    graph = defs.resolve_asset_graph()
+    due = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}
+    assert due == {"raw/dltb", "raw/dltbgx", "raw/dltbgxgc", "raw/yjjbnt", "raw/yjjbntcbq", "raw/gbznt",
+                   "raw/lsgnq", "warehouse/published_snapshot"}  # fmt: skip
+    assert graph.get(dg.AssetKey(["raw", "dltb"])).freshness_policy == ANNUAL_DELIVERY
+    assert ANNUAL_DELIVERY.deadline_cron == "0 0 1 4 *" and ANNUAL_DELIVERY.timezone == "Asia/Shanghai"

@@ -341,7 +341,7 @@ def test_record_assets_succeed_on_a_landing_without_records(tmp_path: Path) -> N
     materialized = result.get_asset_materialization_events()
     assert len(materialized) == len(RECORD_KINDS)
     for event in materialized:
-        assert event.materialization.metadata["rows"].value == 0
+        assert event.materialization.metadata["dagster/row_count"].value == 0
 
 
 def test_a_refused_roster_fails_its_asset_without_quoting_personal_data(tmp_path: Path) -> None:

@@ -72,6 +72,38 @@ def test_a_build_is_recorded_in_the_instance_the_ui_opens(demo_build):
     )
 
 
+def test_the_catalogue_shows_each_tables_rows_columns_and_a_preview_of_the_marts(demo_build):
+    """Each dbt table's materialization carries the row count and the DuckDB column types the warehouse
+    holds after the run (what the UI shows as the asset's rows and schema), its columns described as
+    dbt documents them; each mart also a few of its rows. Views carry their columns only."""
+    events = {
+        e.asset_key: e.materialization.metadata for e in demo_build.result.get_asset_materialization_events()
+    }
+    counted = {key: md for key, md in events.items() if "dagster/row_count" in md and key.path[0] != "raw"}
+    assert len(counted) >= 30 and dg.AssetKey(["marts", "land_use_area"]) in counted
+    for key, md in counted.items():
+        schema, name = key.path
+        assert (
+            query(demo_build.warehouse, f'select count(*) from "{schema}"."{name}"')[0][0]
+            == md["dagster/row_count"].value
+        ), key
+        columns = query(
+            demo_build.warehouse,
+            "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index",
+            [schema, name],
+        )
+        shown = [(c.name, c.type) for c in md["dagster/column_schema"].schema.columns]
+        assert shown == columns, key
+    land_use = events[dg.AssetKey(["marts", "land_use_area"])]
+    described = {c.name: c.description for c in land_use["dagster/column_schema"].schema.columns}
+    assert described["area_m2"]
+    preview = land_use["preview"]
+    assert 0 < len(preview.records) <= 5 and set(preview.records[0].data) == set(described)
+    view = events[dg.AssetKey(["staging", "stg_survey__parcels"])]
+    assert "dagster/column_schema" in view and "dagster/row_count" not in view
+
+
 def test_marts_reproduce_the_generators_own_area_truth(demo_build):
     truth = {
         (t["admin_code"], t["year"], t["land_class"]): t["area_m2"]

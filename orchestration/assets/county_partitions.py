@@ -21,6 +21,7 @@ from dagster import OpExecutionContext
 
 from orchestration import dbt_in_process
 from orchestration.assets.dbt_models import MANIFEST, invocation_target
+from orchestration.catalogue import owners
 from orchestration.concurrency import COUNTY_STEP, REGION_STEP
 from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
@@ -136,11 +137,12 @@ def union_counties(context: OpExecutionContext, farmland: WarehouseResource, bui
 
 @dg.graph_multi_asset(
     name="county_partitions",
+    group_name="intermediate",
     ins={_input_name(key): dg.AssetIn(key=key, dagster_type=dg.Nothing) for key in INPUT_KEYS},
     outs={
         _input_name(key): dg.AssetOut(
             key=key,
-            group_name="county_partitions",
+            owners=owners("intermediate"),
             dagster_type=dg.Nothing,
             kinds={"dbt", "duckdb"},
             description=f"{key.path[-1]}: one file per county (county partition), unioned by a view",

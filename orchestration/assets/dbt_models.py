@@ -30,6 +30,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from orchestration import dbt_in_process
 from orchestration.concurrency import REGION_STEP
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
+from orchestration.relation_metadata import relation_metadata
 from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
 
@@ -81,15 +82,27 @@ def _build(
             target_path=target,
             on_event=on_event,
         )
+    built = {
+        unique_id: _manifest()["nodes"][unique_id]
+        for raw_event in results
+        if (unique_id := raw_event["data"]["node_info"]["unique_id"]) in _manifest()["nodes"]
+        and raw_event["data"]["node_info"].get("node_status") == "success"
+    }
+    with farmland.open() as con:
+        catalogued = relation_metadata(con, built)
     for raw_event in results:
         event = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
-        yield from event.to_default_asset_events(
+        extra = catalogued.get(raw_event["data"]["node_info"]["unique_id"], {})
+        for asset_event in event.to_default_asset_events(
             manifest=_manifest(),
             dagster_dbt_translator=TRANSLATOR,
             context=context,
             target_path=target,
             project=FARMLAND_DBT,
-        )
+        ):
+            if extra and isinstance(asset_event, dg.Output):
+                asset_event = asset_event.with_metadata({**asset_event.metadata, **extra})
+            yield asset_event
     if not outcome.success:
         raise _failure(f"dbt could not build {context.op_execution_context.op.name}", outcome, target)
 

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.dbt_models import finding_marts
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
+from orchestration.catalogue import ANNUAL_DELIVERY, owners
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from warehouse.build_state import FINGERPRINT_TAG
@@ -14,6 +15,8 @@ from warehouse.publish import publish
 @dg.asset(
     key=["warehouse", "published_snapshot"],
     group_name="publish",
+    owners=owners("publish"),
+    freshness_policy=ANNUAL_DELIVERY,
     op_tags=REGION_STEP,
     kinds={"duckdb"},
     deps=[*MART_KEYS, dg.AssetKey(FINDINGS_KEY), *sorted(finding_marts.keys, key=lambda key: key.path)],

@@ -18,6 +18,7 @@ from dagster import AssetExecutionContext
 from orchestration.assets.dbt_models import indicator_marts
 from orchestration.assets.raw_layers import RAW_LAYER_KEYS
 from orchestration.assets.raw_records import RAW_RECORD_KEYS
+from orchestration.catalogue import owners
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from orchestration.rule_checks import check_severity, check_spec, clause_metadata
@@ -81,7 +82,8 @@ REJECTS_KEY = ["raw", "rejects"]
 
 @dg.asset(
     key=REJECTS_KEY,
-    group_name="quality",
+    group_name="row_quarantine",
+    owners=owners("row_quarantine"),
     op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=[*RAW_LAYER_KEYS, *RAW_RECORD_KEYS, *REFERENCE_KEYS, *subject_keys(QUARANTINE_RULES)],
@@ -144,7 +146,8 @@ def gate_message(violations: pd.DataFrame, blocked: list[int]) -> str:
 
 @dg.asset(
     key=GATE_KEY,
-    group_name="quality",
+    group_name="delivery_gate",
+    owners=owners("delivery_gate"),
     op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=subject_keys(GATE_RULES),
@@ -182,7 +185,8 @@ FINDINGS_KEY = ["quality", "violations"]
 
 @dg.asset(
     key=FINDINGS_KEY,
-    group_name="quality",
+    group_name="findings",
+    owners=owners("findings"),
     op_tags=REGION_STEP,
     kinds={"duckdb", "great_expectations"},
     deps=[*MART_KEYS, *subject_keys(FINDING_RULES)],
@@ -203,5 +207,16 @@ def policy_findings(context: AssetExecutionContext, farmland: WarehouseResource)
         yield _check_result(outcome, FINDINGS_KEY)
 
 
-QUALITY_ASSETS = [quarantined_rows, survey_reconciliation, policy_findings]
+# Written by the rule runner in each of the steps above (and the file rules of the raw layers), read by
+# the scorecard: no step of its own, so Dagster shows it as an external asset of the findings stage.
+RULE_RESULTS = dg.AssetSpec(
+    key=["quality", "rule_results"],
+    group_name="findings",
+    owners=owners("findings"),
+    kinds={"duckdb"},
+    description="Every run's rule results per admin unit and year: passed, failed, or not evaluated with "
+    "the reason (quality/tables.py).",
+)
+
+QUALITY_ASSETS = [quarantined_rows, survey_reconciliation, policy_findings, RULE_RESULTS]
 __all__ = ["QUALITY_ASSETS", "load_catalog"]

@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
+from orchestration.catalogue import ANNUAL_DELIVERY, owners
 from orchestration.concurrency import REGION_STEP
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehouseResource
@@ -70,6 +71,8 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", layer.table],
         group_name="raw",
+        owners=owners("raw"),
+        freshness_policy=ANNUAL_DELIVERY if layer.yearly else None,
         op_tags=REGION_STEP,
         kinds={"duckdb"},
         # yearly layers are survey-year partitions; project boundary layers are not per year
@@ -93,12 +96,30 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
             results = file_results(delivered_files(con, layer, years), FILE_RULES)
             record_file_results(con, results, context.run_id)
             rows = con.sql(f"select count(*) from raw.{layer.table}").fetchone()[0]
+            rows_by_year = (
+                dict(con.sql(f"select _survey_year, count(*) from raw.{layer.table} group by all").fetchall())
+                if layer.yearly
+                else {}
+            )
         if refusal is not None:
             # The rest of the delivery is loaded; this file stays out until it is fixed and redelivered.
             yield from _file_check_results(layer, results)
             raise dg.Failure(description=str(refusal)) from refusal
         context.log.info(str(report))
-        yield dg.MaterializeResult(metadata={"rows": rows, "load_report": str(report)})
+        if layer.yearly and not partitioned:
+            # Without survey years chosen every delivered year was loaded: the UI shows those years'
+            # partitions as materialized, as a run over their range would have left them.
+            for year in sorted(
+                set(results["year"].dropna().astype(int).astype(str)) & set(survey_years.get_partition_keys())
+            ):
+                context.log_event(
+                    dg.AssetMaterialization(
+                        asset_key=context.asset_key,
+                        partition=year,
+                        metadata={"dagster/row_count": rows_by_year.get(int(year), 0)},
+                    )
+                )
+        yield dg.MaterializeResult(metadata={"dagster/row_count": rows, "load_report": str(report)})
         yield from _file_check_results(layer, results)
 
     return load

@@ -10,6 +10,7 @@ loads nothing and succeeds: not every bureau sends every file.
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.catalogue import owners
 from orchestration.concurrency import REGION_STEP
 from orchestration.resources import WarehouseResource
 from sources.errors import DeliveryError
@@ -34,6 +35,7 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", kind.table],
         group_name="raw",
+        owners=owners("raw"),
         op_tags=REGION_STEP,
         kinds={"duckdb"},
         description=f"{kind.title_zh}: every `{_delivered_as(kind)}` delivery as read, with its file, row, "
@@ -53,7 +55,7 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
                 ) from error
             rows = con.sql(f"select count(*) from raw.{kind.table}").fetchone()[0]
         context.log.info(str(report))
-        return dg.MaterializeResult(metadata={"rows": rows, **report.as_metadata()})
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, **report.as_metadata()})
 
     return load
 
