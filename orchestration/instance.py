@@ -3,8 +3,8 @@ schedule and the sensor, and what `make ui` shows. One instance keeps one histor
 UI sees the runs, materializations and check results of the builds started from the command line.
 
 Its folder (DAGSTER_HOME) is `$DAGSTER_HOME` when it is set, else `.dagster/` in the repository, prepared
-with telemetry off (a `dagster.yaml` saying so is written when the folder has none: Dagster reports usage
-unless told not to, as dbt and great-expectations are told here too).
+with telemetry off and runs queued one at a time (a `dagster.yaml` saying so is written when the folder has
+none: Dagster reports usage unless told not to, as dbt and great-expectations are told here too).
 
     python -m orchestration.instance    # prepares the folder and prints its path (make ui)
 """
@@ -20,7 +20,14 @@ import dagster as dg
 from warehouse.config import REPO_ROOT
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
-INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+INSTANCE_CONFIG = """\
+telemetry:
+  enabled: false
+# DuckDB has one writer per file: the runs the UI, a backfill, the schedule or the sensor start wait
+# for the one running to finish.
+run_queue:
+  max_concurrent_runs: 1
+"""
 
 
 def project_home() -> Path:

@@ -28,8 +28,9 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from orchestration.instance import INSTANCE_CONFIG
-from orchestration.partitions import delivered_years
+from orchestration.partitions import delivered_years, survey_years
 from quality.catalog import load_catalog
+from sources.extract.discover import discover
 from tests.browser import BrowserMissing, Page, artifacts_dir, chromium
 from tests.conformance import reference
 from tests.conformance.delivery import Delivery
@@ -154,11 +155,12 @@ class LaunchedBuild:
     landing: Path
     warehouse: Path
 
-    def events(self, kind: str) -> list[dict[str, Any]]:
-        """The run's events of one GraphQL type (e.g. MaterializationEvent), as the run's page reads them."""
+    def events(self, kind: str, run_id: str | None = None) -> list[dict[str, Any]]:
+        """A run's events of one GraphQL type (e.g. MaterializationEvent), as the run's page reads them;
+        the launched build's unless another run is named."""
         found, cursor = [], None
         while True:
-            page = self.server.query(RUN_EVENTS, runId=self.run_id, cursor=cursor)["logsForRun"]
+            page = self.server.query(RUN_EVENTS, runId=run_id or self.run_id, cursor=cursor)["logsForRun"]
             assert page["__typename"] == "EventConnection", page
             found += [event for event in page["events"] if event["__typename"] == kind]
             if not page["hasMore"]:
@@ -166,9 +168,12 @@ class LaunchedBuild:
             cursor = page["cursor"]
 
     def failures(self) -> list[str]:
+        return self.run_failures(self.run_id)
+
+    def run_failures(self, run_id: str) -> list[str]:
         return [
             f"{event['stepKey']}: {event['error']['message'][:300]}"
-            for event in self.events("ExecutionStepFailureEvent")
+            for event in self.events("ExecutionStepFailureEvent", run_id)
         ]
 
 
@@ -199,6 +204,11 @@ def test_the_build_job_launched_on_a_fresh_instance_materializes_every_asset(lau
     every_asset = {key.to_user_string() for key in defs.resolve_asset_graph().materializable_asset_keys}
     assert materialized == every_asset, sorted(every_asset - materialized)
 
+    _assert_land_use_area(launched)
+
+
+def _assert_land_use_area(launched: LaunchedBuild) -> None:
+    """The land-use areas published agree with those recomputed from the delivery's parcels."""
     expected = reference.land_use_area(launched.delivery)
     con = connect(launched.warehouse, read_only=True)
     try:
@@ -211,19 +221,35 @@ def test_the_build_job_launched_on_a_fresh_instance_materializes_every_asset(lau
     assert not off, off
 
 
-def test_the_yearly_raw_layers_offer_the_delivered_survey_years_as_partitions(launched):
+def test_the_yearly_raw_layers_offer_every_survey_year_and_show_the_delivered_ones_loaded(launched):
     """On a fresh instance, before any sensor or command has run, the UI offers the yearly raw layers'
-    partitions (the launchpad's and a backfill's choice of years): the survey years delivered."""
+    partitions (the launchpad's and a backfill's choice of years): every survey year of the calendar,
+    the delivered ones among them. After the job launched with no year chosen, the years in which a layer
+    was delivered show as materialized, and no other."""
     nodes = launched.server.query(
         "{ assetNodes { assetKey { path } groupName partitionDefinition { type } partitionKeys } }"
     )["assetNodes"]
     yearly = {_key(node): node["partitionKeys"] for node in nodes if node["partitionDefinition"]}
     assert "raw/dltb" in yearly, "the base survey layer is not partitioned by survey year"
     assert {node["groupName"] for node in nodes if _key(node) in yearly} == {"raw"}, sorted(yearly)
-    delivered = delivered_years(launched.landing)
-    assert delivered == ["2023", "2024", "2025"]
-    offered = {asset: keys for asset, keys in yearly.items() if keys != delivered}
-    assert not offered, f"the survey years delivered are {delivered}; partitions offered instead: {offered}"
+    calendar = survey_years.get_partition_keys()
+    assert all(keys == calendar for keys in yearly.values()), yearly
+    assert set(delivered_years(launched.landing)) == {"2023", "2024", "2025"} <= set(calendar)
+
+    by_layer: dict[str, set[str]] = {}
+    for delivered in discover(launched.landing):
+        if delivered.year is not None:
+            by_layer.setdefault(f"raw/{delivered.layer.table}", set()).add(str(delivered.year))
+    loaded: dict[str, set[str]] = {}
+    for event in launched.events("MaterializationEvent"):
+        if event["partition"] is not None:
+            loaded.setdefault(_key(event), set()).add(event["partition"])
+    assert loaded == by_layer
+    stats = launched.server.query("{ assetNodes { assetKey { path } partitionStats { numMaterialized } } }")
+    shown = {
+        _key(n): n["partitionStats"]["numMaterialized"] for n in stats["assetNodes"] if _key(n) in yearly
+    }
+    assert shown == {asset: len(by_layer.get(asset, ())) for asset in yearly}
 
 
 CHECKS = """
@@ -362,3 +388,126 @@ def test_a_rule_checks_page_shows_the_rule_its_severity_and_the_runs_result_in_a
         assert shown in text, (shown, text[:2000])
     outcome = "Succeeded" if evaluation["success"] else "Failed"
     assert re.search(rf"Evaluation result\s+{outcome}\b", text), (outcome, text[:2000])
+
+
+# --------------------------------------------------------------------------- the UI's other launches
+
+
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on InvalidStepError { invalidStepKey }
+    ... on UnauthorizedError { message }
+    ... on PartitionSetNotFoundError { message }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+
+BACKFILL = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill { status runs(limit: 50) { runId status } error { message } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+BACKFILL_DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+
+def _backfill(launched: LaunchedBuild, params: dict[str, Any], minutes: int = 15) -> list[str]:
+    """Launch a backfill as the UI's dialog does and wait until the daemon has finished it; its runs."""
+    answer = launched.server.query(LAUNCH_BACKFILL, params=params)["launchPartitionBackfill"]
+    assert answer["__typename"] == "LaunchBackfillSuccess", answer
+    deadline = time.monotonic() + minutes * 60
+    while True:
+        backfill = launched.server.query(BACKFILL, id=answer["backfillId"])["partitionBackfillOrError"]
+        assert backfill["__typename"] == "PartitionBackfill", backfill
+        if backfill["status"] in BACKFILL_DONE and all(
+            run["status"] in {s.value for s in FINISHED} for run in backfill["runs"]
+        ):
+            break
+        assert time.monotonic() < deadline, f"backfill still {backfill['status']} after {minutes} minutes"
+        time.sleep(3)
+    failed = [run["runId"] for run in backfill["runs"] if run["status"] != "SUCCESS"]
+    assert backfill["status"] in {"COMPLETED", "COMPLETED_SUCCESS"} and not failed, (
+        backfill,
+        [launched.run_failures(run_id) for run_id in failed],
+    )
+    return [run["runId"] for run in backfill["runs"]]
+
+
+def _materialized(launched: LaunchedBuild, run_ids: list[str]) -> dict[str, set[str | None]]:
+    """Asset → the partitions (None: the asset as a whole) the runs materialized."""
+    found: dict[str, set[str | None]] = {}
+    for run_id in run_ids:
+        for event in launched.events("MaterializationEvent", run_id):
+            found.setdefault(_key(event), set()).add(event["partition"])
+    return found
+
+
+def _asset_keys(keys: list[dg.AssetKey]) -> list[dict[str, list[str]]]:
+    return [{"path": list(key.path)} for key in keys]
+
+
+def test_materialize_all_from_the_asset_graph_builds_every_asset_over_every_survey_year(launched):
+    """ "Materialize all" on the global graph, with every partition chosen in its dialog, is a backfill
+    of every asset: the daemon runs it one run after another, each year of the calendar is loaded
+    (the undelivered years load nothing), and the figures are those of the delivery."""
+    from orchestration.definitions import defs
+
+    every_asset = sorted(defs.resolve_asset_graph().materializable_asset_keys)
+    runs = _backfill(launched, {"assetSelection": _asset_keys(every_asset), "allPartitions": True})
+    materialized = _materialized(launched, runs)
+    assert set(materialized) == {key.to_user_string() for key in every_asset}
+    assert materialized["raw/dltbgx"] == set(survey_years.get_partition_keys())
+    assert materialized["marts/land_use_area"] == {None}
+    _assert_land_use_area(launched)
+
+
+def test_a_backfill_of_one_survey_year_reloads_that_years_layers_alone(launched):
+    """A backfill of the yearly layers for 2024 materializes their 2024 partitions only."""
+    from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
+
+    yearly = sorted(key for asset in RAW_LAYER_ASSETS if asset.partitions_def for key in asset.keys)
+    runs = _backfill(launched, {"assetSelection": _asset_keys(yearly), "partitionNames": ["2024"]})
+    assert _materialized(launched, runs) == {key.to_user_string(): {"2024"} for key in yearly}
+
+
+def test_materializing_one_mart_from_its_page_builds_that_mart_alone(launched):
+    """An asset page's "Materialize" on one mart runs its dbt model (and its tests) and nothing else."""
+    run_id = _launch_assets(launched, [dg.AssetKey(["marts", "land_use_area"])])
+    status = _wait(launched.server.client, run_id)
+    assert status == dg.DagsterRunStatus.SUCCESS, launched.run_failures(run_id)
+    assert _materialized(launched, [run_id]) == {"marts/land_use_area": {None}}
+    _assert_land_use_area(launched)
+
+
+LAUNCH_RUN = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+
+def _launch_assets(launched: LaunchedBuild, keys: list[dg.AssetKey]) -> str:
+    """Launch the materialization of `keys` as an asset page's "Materialize" button does."""
+    params = {
+        "selector": {**REPOSITORY, "jobName": "__ASSET_JOB", "assetSelection": _asset_keys(keys)},
+        "runConfigData": {},
+        "mode": "default",
+    }
+    answer = launched.server.query(LAUNCH_RUN, params=params)["launchRun"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    return answer["run"]["runId"]
