@@ -1,6 +1,6 @@
 """`farmland`: build the warehouse from a landing folder, or generate and build the demo.
 
-farmland build --landing DIR --warehouse FILE [--parallel N] [--force]
+farmland build --landing DIR --warehouse FILE [--parallel N] [--force] [--verbose]
 farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N] [--parallel N]
 farmland summary [--warehouse FILE]
 """
@@ -26,9 +26,12 @@ def run_build(
     *,
     force: bool = False,
     county_lake: CountyLake | None = None,
+    verbose: bool = False,
 ) -> bool:
     """Run the build job, unless the snapshot is already built from this landing folder (`force`
-    rebuilds anyway); True when every step succeeded or there was nothing to do."""
+    rebuilds anyway); True when every step succeeded or there was nothing to do. The console shows the
+    build's progress, the log file beside the warehouse every line of its log (`verbose`: the console
+    too)."""
     if not landing.is_dir():
         raise SystemExit(f"landing folder {landing} does not exist")
     from warehouse.build_state import up_to_date
@@ -39,20 +42,32 @@ def run_build(
             "nothing to do (--force rebuilds)."
         )
         return True
-    from orchestration.run import run_build_job
+    from orchestration.build_log import BuildLog, new_log_path
+    from orchestration.watched_run import watched_build
 
+    log = BuildLog(new_log_path(warehouse))
+    print(f"Building {warehouse} from {landing}; the build's log: {log.path}", flush=True)
     try:
-        result = run_build_job(landing, warehouse, parallel=parallel, county_lake=county_lake)
+        result = watched_build(
+            landing, warehouse, log, parallel=parallel, county_lake=county_lake, verbose=verbose
+        )
     except ValueError as error:
+        log.write(str(error))
         raise SystemExit(str(error)) from error
+    finally:
+        log.close()
     if not result.success:
+        from orchestration.progress import failure_message
+
         print("\nThe build did not complete. Failed steps:", file=sys.stderr)
         for event in result.all_events:
             if event.is_step_failure:
-                error = event.step_failure_data.error
-                message = error.message.strip() if error else "(no message)"
+                message = failure_message(event.step_failure_data.error)
                 print(f"  {event.step_key}: {message}", file=sys.stderr)
         print("The published snapshot was left at its last good state.", file=sys.stderr)
+        print(f"The build's log: {log.path}", file=sys.stderr)
+    else:
+        print(f"The build's log: {log.path}")
     return result.success
 
 
@@ -88,6 +103,19 @@ def print_summary(warehouse: Path) -> None:
         return
     print(f"\nWarehouse: {warehouse.resolve()}\nPublished snapshot for analysts: {published}\n")
     print(summary_table(published))
+
+
+def quiet_warnings() -> None:
+    """Silence the warnings a build raises that nobody running it can act on; Python's default filters
+    show none of them, these keep `-W default` (or PYTHONWARNINGS) readable too."""
+    # sqlglotrs, which dbt's SQL parser sqlglot imports when it is installed, announces its own
+    # deprecation; it comes pinned with dbt in requirements.lock
+    warnings.filterwarnings("ignore", message="sqlglotrs is deprecated", category=DeprecationWarning)
+    # dbt replaces its file logger (dbt.log) on every in-process invocation without closing the last
+    # one; the file is closed when collected
+    warnings.filterwarnings(
+        "ignore", message=r"unclosed file .*dbt\.log", category=ResourceWarning, module="dbt_common"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             help="rebuild even when the snapshot was built from this landing folder with this code "
             "(default: such a build does nothing)",
         )
+        command.add_argument(
+            "--verbose",
+            action="store_true",
+            help="stream the build's whole log, every Dagster event and dbt line, to the console as well "
+            "(default: the console shows the build's progress; the log goes to a file beside the "
+            "warehouse, logs/<warehouse name>-<time>.log, whose path is printed)",
+        )
         if name == "demo":
             command.add_argument(
                 "--scale",
@@ -166,9 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the working DuckDB file whose published snapshot is read (default: %(default)s)",
     )
     args = parser.parse_args(argv)
-    # Dagster flags beta parameters on every import; an operator cannot act on that.
-    warnings.filterwarnings("ignore", category=Warning, module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    quiet_warnings()
 
     if args.command == "summary":
         print_summary(args.warehouse)
@@ -184,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.county_lake_data:
             parser.error("--county-lake needs --county-lake-data")
         lake = CountyLake(args.county_lake, args.county_lake_data)
-    ok = run_build(args.landing, args.warehouse, args.parallel, force=args.force, county_lake=lake)
+    ok = run_build(
+        args.landing, args.warehouse, args.parallel, force=args.force, county_lake=lake, verbose=args.verbose
+    )
     print_summary(args.warehouse)
     return 0 if ok else 1
 

@@ -1,5 +1,5 @@
-"""What an operator meets first at the command line: `farmland --help`, and the Dagster home `make ui`
-opens."""
+"""What an operator meets at the command line: `farmland --help`, the Dagster home `make ui` opens, and
+what a build prints: its progress, where its log is, the summary."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -86,3 +87,126 @@ def test_loading_the_pipeline_warns_an_operator_of_nothing():
         check=True,
     )
     assert "Warning" not in completed.stderr, completed.stderr[-2000:]
+
+
+# ------------------------------------------------------------------------------------- a build's output
+
+
+def test_the_step_count_takes_one_step_per_county_the_fan_out_hands_out():
+    """The total is the plan's steps, the county fan-out counted as it resolves ("+" until then)."""
+    from dagster._core.events import DagsterEvent, StepFailureData
+    from dagster._core.execution.api import create_execution_plan
+    from dagster._core.execution.plan.objects import StepSuccessData
+    from dagster._core.execution.plan.outputs import StepOutputData, StepOutputHandle
+    from dagster._core.snap import snapshot_from_execution_plan
+    from dagster._utils.error import SerializableErrorInfo
+
+    from orchestration.progress import StepTally
+    from orchestration.run import build_warehouse_job
+
+    job = build_warehouse_job()
+    config = {"resources": {"farmland": {"config": {"warehouse": "/w/farmland.duckdb", "landing": "/l"}}}}
+    plan = snapshot_from_execution_plan(create_execution_plan(job, config), job.get_job_snapshot_id())
+    static = [step.key for step in plan.steps if not step.key.endswith("[?]")]
+
+    def event(kind: str, step: str, data=None) -> DagsterEvent:
+        return DagsterEvent(kind, job.name, step_key=step, event_specific_data=data)
+
+    tally = StepTally()
+    tally.plan(plan)
+    assert tally.count == f"0/{len(static)}+"
+    fan_out, county = "county_partitions.counties_with_new_inputs", "county_partitions.build_county"
+    for code in ("330402", "330411"):
+        tally.see(event("STEP_OUTPUT", fan_out, StepOutputData(StepOutputHandle(fan_out, "result", code))))
+    assert tally.see(event("STEP_SUCCESS", fan_out, StepSuccessData(1.0))) is None
+    assert tally.count == f"1/{len(static) + 2}"
+    tally.see(event("STEP_START", f"{county}[330402]"))
+    assert tally.running == [f"{county}[330402]"]
+    error = SerializableErrorInfo("dbt could not build the county\nsecond line", [], "Failure")
+    failure = event("STEP_FAILURE", f"{county}[330402]", StepFailureData(error, None))
+    assert tally.see(failure) == "dbt could not build the county"
+    assert (tally.count, tally.failed, tally.running) == (f"2/{len(static) + 2}", [f"{county}[330402]"], [])
+
+
+ANSI_ESCAPE = "\x1b"
+LOG_LINE = re.compile(r"the build's log: (\S+\.log)$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass
+class CliBuild:
+    landing: Path
+    warehouse: Path
+    home: Path
+    completed: subprocess.CompletedProcess
+
+    @property
+    def log(self) -> Path:
+        return Path(LOG_LINE.findall(self.completed.stdout)[-1])
+
+
+def _farmland(landing: Path, warehouse: Path, home: Path, *options: str) -> subprocess.CompletedProcess:
+    """`farmland build` in a process of its own, its output captured: not a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "build", "--landing", str(landing),
+         "--warehouse", str(warehouse), *options],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cli_build(tmp_path_factory: pytest.TempPathFactory) -> CliBuild:
+    """Conformance delivery A (three counties, written from the input contract) built by `farmland
+    build`, its output not a terminal."""
+    from tests.conformance.test_legal_variants import delivery_a
+
+    root = tmp_path_factory.mktemp("cli_build")
+    landing = delivery_a().write(root / "landing")
+    warehouse, home = root / "farmland.duckdb", root / "dagster"
+    return CliBuild(landing, warehouse, home, _farmland(landing, warehouse, home))
+
+
+@pytest.mark.builds_warehouse
+def test_a_build_not_on_a_terminal_prints_a_few_plain_lines_and_names_its_log(cli_build):
+    out, err = cli_build.completed.stdout, cli_build.completed.stderr
+    assert cli_build.completed.returncode == 0, (out + err)[-3000:]
+    assert err == "", err[-3000:]  # no warning, no log line of Dagster's or dbt's
+    assert ANSI_ESCAPE not in out
+    lines = out.splitlines()
+    assert len(lines) < 40, out
+    # the log's path, at the start and at the end; beside the warehouse
+    assert len(LOG_LINE.findall(out)) == 2 and len(set(LOG_LINE.findall(out))) == 1, out
+    assert cli_build.log.parent == cli_build.warehouse.parent / "logs" and cli_build.log.is_file()
+    assert lines[0].endswith(f"the build's log: {cli_build.log}")
+    done = next(line for line in lines if "built: " in line)
+    assert re.search(r"built: (\d+)/\1 steps done$", done), done
+    # the summary follows
+    assert "Published snapshot for analysts" in out and "violations by rule" in out
+
+
+@pytest.mark.builds_warehouse
+def test_the_build_log_holds_the_runs_dagster_events_and_dbt_lines(cli_build):
+    text = cli_build.log.read_text(encoding="utf-8")
+    assert ANSI_ESCAPE not in text
+    for dagster_line in ("STEP_START", "STEP_SUCCESS", "ASSET_MATERIALIZATION", "PIPELINE_SUCCESS"):
+        assert f" - {dagster_line} - " in text, dagster_line
+    steps = re.findall(r" - ([\w.\[\]]+) - STEP_SUCCESS - ", text)
+    assert "county_partitions.build_county[330402]" in steps and "warehouse__published_snapshot" in steps
+    for dbt_line in ("Running with dbt=", "Done. PASS="):
+        assert dbt_line in text, dbt_line
+
+
+@pytest.mark.builds_warehouse
+def test_verbose_streams_the_whole_log_to_the_console(cli_build):
+    completed = _farmland(cli_build.landing, cli_build.warehouse, cli_build.home, "--force", "--verbose")
+    out = completed.stdout
+    assert completed.returncode == 0, (out + completed.stderr)[-3000:]
+    assert ANSI_ESCAPE not in out
+    log = Path(LOG_LINE.findall(out)[-1])
+    assert log != cli_build.log
+    logged = log.read_text(encoding="utf-8").splitlines()
+    assert " - STEP_SUCCESS - " in out and "Running with dbt=" in out
+    shown = set(out.splitlines())
+    assert [line for line in logged if line not in shown] == []
