@@ -82,9 +82,17 @@ class WarehouseResource(dg.ConfigurableResource):
             Path(self.temp_directory).resolve() if self.temp_directory else default.temp_directory,
         )
 
-    def open(self, *, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """The warehouse for the length of a step, held to this run's limits."""
-        return warehouse(self.warehouse_file, read_only=read_only, limits=self.limits, county_lake=self.lake)
+    def open(
+        self, *, read_only: bool = False, spatial: bool = True
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The warehouse for the length of a step, held to this run's limits (`spatial`: see connect)."""
+        return warehouse(
+            self.warehouse_file,
+            read_only=read_only,
+            limits=self.limits,
+            county_lake=self.lake,
+            spatial=spatial,
+        )
 
     def dbt_profile_env(self) -> dict[str, str]:
         """The environment transforms/profiles.yml reads: this warehouse file, the extension folder and

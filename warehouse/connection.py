@@ -62,10 +62,13 @@ def connect(
     read_only: bool = False,
     limits: DuckDBLimits | None = None,
     county_lake: CountyLake | None = None,
+    spatial: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse file (or `:memory:`) with spatial loaded and its county partitions
     attached read-only (files beside it, or the DuckLakes of `county_lake`), held to `limits` (default:
-    the environment's, see DuckDBLimits)."""
+    the environment's, see DuckDBLimits). `spatial=False` loads neither, for a quick look at the
+    warehouse's own tables (a tenth of a second less), with the same configuration as every other
+    connection, which DuckDB requires of connections to one file in one process."""
     in_memory = str(path) == ":memory:"
     target = ":memory:" if in_memory else str(Path(path or warehouse_path()).resolve())
     if not in_memory and not read_only:
@@ -82,6 +85,8 @@ def connect(
             **limits.duckdb_config(),
         },
     )
+    if not spatial:
+        return con
     con.execute("LOAD spatial")
     if not in_memory:
         # the county-partitioned models are views over the county partitions (warehouse.county_shards)
@@ -113,9 +118,10 @@ def warehouse(
     read_only: bool = False,
     limits: DuckDBLimits | None = None,
     county_lake: CountyLake | None = None,
+    spatial: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open, bootstrap (when writable) and always close: DuckDB allows one writer per file."""
-    con = connect(path, read_only=read_only, limits=limits, county_lake=county_lake)
+    con = connect(path, read_only=read_only, limits=limits, county_lake=county_lake, spatial=spatial)
     try:
         if not read_only:
             bootstrap(con)

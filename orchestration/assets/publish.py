@@ -6,8 +6,8 @@ from orchestration.assets.dbt_models import finding_marts
 from orchestration.assets.quality_rules import FINDINGS_KEY, MART_KEYS
 from orchestration.catalogue import ANNUAL_DELIVERY, owners
 from orchestration.concurrency import REGION_STEP
+from orchestration.hand_launch import run_fingerprint
 from orchestration.resources import WarehouseResource
-from warehouse.build_state import FINGERPRINT_TAG
 from warehouse.config import published_path
 from warehouse.publish import publish
 
@@ -27,8 +27,8 @@ def published_snapshot(
     context: dg.AssetExecutionContext, farmland: WarehouseResource
 ) -> dg.MaterializeResult:
     target = published_path(farmland.warehouse_file)
-    # a run started by the CLI or the sensor knows what it read; the snapshot keeps it, so that a build
-    # of the same deliveries with the same code has nothing to do
-    fingerprint = context.run.tags.get(FINGERPRINT_TAG)
+    # a run knows what it read (its launcher's tag, or the decision of a hand-launched build's first
+    # step); the snapshot keeps it, so that a build of the same deliveries with the same code does nothing
+    fingerprint = run_fingerprint(context)
     counts = publish(farmland.warehouse_file, target, limits=farmland.limits, fingerprint=fingerprint)
     return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})

@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext
 
 from orchestration.catalogue import owners
 from orchestration.concurrency import REGION_STEP
+from orchestration.hand_launch import nothing_new
 from orchestration.resources import WarehouseResource
 from sources.errors import DeliveryError
 from sources.extract.records import load_records
@@ -40,8 +41,12 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         description=f"{kind.title_zh}: every `{_delivered_as(kind)}` delivery as read, with its file, row, "
         f"load time and file hash.{personal}",
+        # a hand-launched build with nothing new materializes nothing (orchestration/hand_launch.py)
+        output_required=False,
     )
-    def load(context: AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+    def load(context: AssetExecutionContext, farmland: WarehouseResource):
+        if nothing_new(context, farmland):
+            return
         with farmland.open() as con:
             try:
                 report = load_records(con, farmland.landing_folder, kind)
@@ -55,7 +60,7 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
                 ) from error
             rows = con.sql(f"select count(*) from raw.{kind.table}").fetchone()[0]
         context.log.info(str(report))
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, **report.as_metadata()})
+        yield dg.MaterializeResult(metadata={"dagster/row_count": rows, **report.as_metadata()})
 
     return load
 
