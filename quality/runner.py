@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from quality.catalog import Rule, load_catalog
@@ -188,6 +191,29 @@ def _value_text(value: Any) -> str | None:
     return str(value)
 
 
+def _json_value(value: Any) -> Any:
+    """A subject value as JSON keeps its type: numbers stay numbers at full precision (a reader sums
+    and compares them), booleans booleans, lists arrays; dates are ISO text, missing values null.
+    JSON has one number type, so a whole number is written without a fraction."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_value(item) for item in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating, Decimal)):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        # an integer column with a NULL reaches pandas as floats: 2024.0 is the year 2024
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
 def _observed(outcome: ExpectationOutcome, row: pd.Series) -> str:
     text = f"{outcome.column} = {_value_text(row[outcome.column])}"
     if outcome.other_column:
@@ -208,7 +234,7 @@ def _violations(rule: Rule, frame: pd.DataFrame, outcomes: list[ExpectationOutco
         first = failed[0]
         observed = "; ".join(_observed(o, row) for o in failed)
         expected = "; ".join(o.description for o in failed)
-        detail = {c: _value_text(row[c]) for c in subject_columns}
+        detail = {c: _json_value(row[c]) for c in subject_columns}
         detail["failed_checks"] = [o.description for o in failed]
         records.append(
             {

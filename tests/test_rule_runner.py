@@ -255,3 +255,45 @@ def test_a_cultivated_parcel_without_grade_slope_or_planting_attribute_is_quaran
         "GDDB" in outcome.violations.iloc[0]["observed"]
         and "GDPDJB" in outcome.violations.iloc[0]["observed"]
     )
+
+
+def test_a_findings_detail_keeps_numbers_booleans_dates_and_lists_as_json_types():
+    """A finding's detail is JSON a reader can compute with: PR18's yuan amounts are numbers at full
+    precision (not "1.00355e+06"), its flag a boolean, a missing value null, a list an array."""
+    import datetime
+    import json
+    from decimal import Decimal
+
+    import numpy as np
+    import pandas as pd
+
+    from quality.expectations import ROW_ID
+    from quality.runner import _violations
+
+    frame = pd.DataFrame(
+        {
+            ROW_ID: [0, 1],
+            "entity_type": ["village", "village"],
+            "entity_id": ["330481005201", "330481005202"],
+            "admin_code": ["330481", "330481"],
+            "year": [2025, 2025],
+            "amount_due_yuan": [1003553.37, 20.0],
+            "amount_paid_yuan": [1003553.37, 20.0],
+            "open_cases_at_year_end": [1, 2],
+            "case_nos": [np.array(["WF330481-2025-007"]), None],
+            "paid_in_full_with_open_case": [True, True],
+            "discovered_on": [datetime.date(2025, 3, 1), None],
+            "pbf_mu": [Decimal("450.0509"), float("nan")],
+        }
+    )
+    flag = {"column": "paid_in_full_with_open_case", "value_set": [False]}
+    outcomes = Validator().validate(frame, [("expect_column_values_to_be_in_set", flag)])
+    found = _violations(load_catalog()["PR18"], frame, outcomes)
+    first, second = (json.loads(detail) for detail in found["detail"])
+
+    assert first["amount_due_yuan"] == 1003553.37 and first["amount_paid_yuan"] == 1003553.37
+    assert first["open_cases_at_year_end"] == 1 and first["paid_in_full_with_open_case"] is True
+    assert first["case_nos"] == ["WF330481-2025-007"] and first["discovered_on"] == "2025-03-01"
+    assert first["pbf_mu"] == 450.0509
+    assert second["amount_due_yuan"] == 20 and isinstance(second["amount_due_yuan"], int)
+    assert second["case_nos"] is None and second["discovered_on"] is None and second["pbf_mu"] is None
