@@ -67,14 +67,14 @@ compensation_by_county as (
 ),
 
 reclamation_fees as (
-    -- 耕地开垦费 of the construction approvals approved in the year (marts.occupation_balance)
+    -- 耕地开垦费 of the approvals it binds (建设用地) approved in the year (marts.occupation_balance)
     select
         county_code                      as admin_code,
         year(approved_on)                as year,
         sum(cast(fee_due_yuan as decimal(18, 2)))  as reclamation_fee_due_yuan,
         sum(cast(fee_paid_yuan as decimal(18, 2))) as reclamation_fee_paid_yuan
     from {{ ref('occupation_balance') }}
-    where land_use_type = 'construction'
+    where balance_applies
       and county_code in (select admin_code from counties)
     group by all
 ),

@@ -1,11 +1,22 @@
 -- 占补平衡 per approval: what it occupied (数量 / 水田 / 产能, of which 永农 and 示范区), what its
 -- quota links supplied, whether each balances (占一补一, 占水补水, 占优补优), whether the supply came
 -- first (先补后占), and the 耕地开垦费 due against what was paid.
+-- The balances and the fee bind 非农建设占用耕地 only (001 §三(六)): for a 临时用地 or 设施农业用地
+-- approval they are not applicable, NULL with the reason (ref_land_use_types), never a failed balance.
 
 with
 
 approvals as (
     select * from {{ ref('stg_records__land_approvals') }}
+),
+
+applicability as (
+    -- whether the 占补平衡 and the 耕地开垦费 bind an approval, by its 用地类型
+    select
+        land_use_type,
+        occupation_balance_applies as balance_applies,
+        not_applicable_reason      as balance_not_applicable_reason
+    from {{ ref('ref_land_use_types') }}
 ),
 
 links as (
@@ -95,18 +106,29 @@ final as (
         {{ as_double('coalesce(supplied.supplied_mu, 0)') }}                  as supplied_mu,
         {{ as_double('coalesce(supplied.supplied_paddy_mu, 0)') }}            as supplied_paddy_mu,
         {{ as_double('coalesce(supplied.supplied_capacity_kg, 0)') }}         as supplied_capacity_kg,
-        coalesce(supplied.supplied_mu, 0) >= approvals.occupied_mu            as quantity_balanced,
-        coalesce(supplied.supplied_paddy_mu, 0) >= approvals.occupied_paddy_mu as paddy_balanced,
-        coalesce(supplied.supplied_capacity_kg, 0)
-            >= coalesce(occupied_capacity.occupied_capacity_kg, 0)            as capacity_balanced,
-        supplied.last_pooled_on <= approvals.approved_on
-            and supplied.links_to_unpooled = 0                                as supplied_before_approval,
+        applicability.balance_applies,
+        applicability.balance_not_applicable_reason,
+        case when applicability.balance_applies then
+            coalesce(supplied.supplied_mu, 0) >= approvals.occupied_mu
+        end                                                                   as quantity_balanced,
+        case when applicability.balance_applies then
+            coalesce(supplied.supplied_paddy_mu, 0) >= approvals.occupied_paddy_mu
+        end                                                                   as paddy_balanced,
+        case when applicability.balance_applies then
+            coalesce(supplied.supplied_capacity_kg, 0) >= coalesce(occupied_capacity.occupied_capacity_kg, 0)
+        end                                                                   as capacity_balanced,
+        case when applicability.balance_applies then
+            supplied.last_pooled_on <= approvals.approved_on and supplied.links_to_unpooled = 0
+        end                                                                   as supplied_before_approval,
         supplied.last_linked_on                                               as last_linked_on,
         supplied.last_pooled_on                                               as last_pooled_on,
         approvals.commitment_due,
-        {{ as_double('fee_due.fee_due_yuan') }}                               as fee_due_yuan,
+        case when applicability.balance_applies then
+            {{ as_double('fee_due.fee_due_yuan') }}
+        end                                                                   as fee_due_yuan,
         {{ as_double('coalesce(fees_paid.fee_paid_yuan, 0)') }}               as fee_paid_yuan
     from approvals
+    left join applicability using (land_use_type)
     left join occupied_capacity using (approval_no)
     left join supplied using (approval_no)
     left join fee_due using (approval_no)

@@ -1,6 +1,7 @@
--- 占一补一: the quantity quota linked to each construction approval against the 耕地 it occupied.
+-- 占一补一: the quantity quota linked to each approval the 占补平衡 binds (建设用地) against the 耕地 it
+-- occupied; 临时用地 and 设施农业用地 are not applicable (occupation_balance.balance_applies).
 select
     'approval' as entity_type, approval_no as entity_id, county_code as admin_code,
     year(approved_on) as year, occupied_mu, supplied_mu
 from {{ ref('occupation_balance') }}
-where land_use_type = 'construction'
+where balance_applies

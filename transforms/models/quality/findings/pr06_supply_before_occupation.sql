@@ -3,7 +3,7 @@
 -- the approval must be balanced once that date has passed.
 with approvals as (
     select * from {{ ref('occupation_balance') }}
-    where land_use_type = 'construction' and supplied_mu > 0
+    where balance_applies and supplied_mu > 0
 )
 
 select

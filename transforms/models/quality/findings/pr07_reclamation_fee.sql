@@ -4,4 +4,4 @@ select
     year(approved_on) as year, fee_due_yuan, fee_paid_yuan,
     round(fee_due_yuan - fee_paid_yuan, 2) as shortfall_yuan
 from {{ ref('occupation_balance') }}
-where land_use_type = 'construction' and occupied_mu > 0
+where balance_applies and occupied_mu > 0

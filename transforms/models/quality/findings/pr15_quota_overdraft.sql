@@ -13,7 +13,7 @@ with end_of_day as (
 unbalanced as (
     select county_code, approved_on
     from {{ ref('occupation_balance') }}
-    where land_use_type = 'construction'
+    where balance_applies
       and not (quantity_balanced and paddy_balanced and capacity_balanced)
 )
 
