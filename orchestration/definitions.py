@@ -12,7 +12,7 @@ from orchestration.assets.dbt_models import (
     reference_seeds,
     survey_models,
 )
-from orchestration.assets.publish import published_snapshot
+from orchestration.assets.publish import map_layers, published_snapshot
 from orchestration.assets.quality_rules import QUALITY_ASSETS
 from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
 from orchestration.assets.raw_records import RAW_RECORD_ASSETS
@@ -35,6 +35,7 @@ defs = dg.Definitions(
         *QUALITY_ASSETS,
         finding_marts,
         published_snapshot,
+        map_layers,
     ],
     jobs=[build_warehouse],
     schedules=[annual_survey_build],

@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
+
+from sources.extract.sql import quote_text
 from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
 from warehouse.connection import connect
+from warehouse.region import region
 
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
 
@@ -35,16 +39,22 @@ def publish(
     counts: dict[str, int] = {}
     con = connect(working, limits=limits)
     try:
-        con.execute(f"ATTACH '{staging_file}' AS snapshot")
+        # the engine's own storage format: the default, readable by older DuckDB releases, drops the CRS
+        # of geometry columns (GEOMETRY('EPSG:…') reads back as plain GEOMETRY)
+        con.execute(f"ATTACH {quote_text(str(staging_file))} AS snapshot (STORAGE_VERSION 'latest')")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_catalog = current_database() and table_schema in ? and table_type = 'BASE TABLE' "
             "order by all",
             [list(PUBLISHED_SCHEMAS)],
         ).fetchall()
+        crs = f"EPSG:{region().crs_epsg}"
         for schema, table in tables:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
-            con.execute(f'CREATE TABLE snapshot.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
+            con.execute(
+                f'CREATE TABLE snapshot.{schema}."{table}" AS '
+                f'SELECT {_with_crs(con, schema, table, crs)} FROM {schema}."{table}"'
+            )
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from snapshot.{schema}."{table}"'
             ).fetchone()[0]
@@ -59,3 +69,20 @@ def publish(
         con.close()
     os.replace(staging_file, target)
     return counts
+
+
+def _with_crs(con: duckdb.DuckDBPyConnection, schema: str, table: str, crs: str) -> str:
+    """The table's select list with each geometry column typed with the region's CRS, so that a reader
+    (DuckDB, and the GeoParquet and GeoPackage exports) knows where the coordinates are."""
+    geometry = [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ? and data_type like 'GEOMETRY%'",
+            [schema, table],
+        ).fetchall()
+    ]
+    if not geometry:
+        return "*"
+    cast = ", ".join(f'"{name}"::GEOMETRY(\'{crs}\') AS "{name}"' for name in geometry)
+    return f"* REPLACE ({cast})"

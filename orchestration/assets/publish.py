@@ -9,6 +9,7 @@ from orchestration.concurrency import REGION_STEP
 from orchestration.hand_launch import run_fingerprint
 from orchestration.resources import WarehouseResource
 from warehouse.config import published_path
+from warehouse.map_exports import export_maps, maps_folder
 from warehouse.publish import publish
 
 
@@ -32,3 +33,21 @@ def published_snapshot(
     fingerprint = run_fingerprint(context)
     counts = publish(farmland.warehouse_file, target, limits=farmland.limits, fingerprint=fingerprint)
     return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})
+
+
+@dg.asset(
+    key=["warehouse", "map_layers"],
+    group_name="publish",
+    owners=owners("publish"),
+    op_tags=REGION_STEP,
+    kinds={"parquet", "duckdb"},
+    deps=[published_snapshot],
+    description="Every spatial table of the published snapshot as GeoParquet (CRS in its geo metadata) and "
+    "as a layer of maps.gpkg, in <snapshot>_maps/ beside it, for QGIS and ArcGIS; swapped in whole.",
+)
+def map_layers(context: dg.AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+    snapshot = published_path(farmland.warehouse_file)
+    counts = export_maps(snapshot)
+    return dg.MaterializeResult(
+        metadata={"folder": str(maps_folder(snapshot)), "layers": len(counts), **counts}
+    )
