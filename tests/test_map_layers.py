@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from warehouse.connection import connect
-from warehouse.map_exports import GEOPACKAGE, maps_folder
+from warehouse.map_exports import maps_folder
 from warehouse.region import region
 
 pytestmark = pytest.mark.builds_warehouse
@@ -82,13 +82,28 @@ def test_every_spatial_table_is_exported_as_geoparquet_and_geopackage_with_its_c
         "where data_type like 'GEOMETRY%'",
     )
     assert tables
-    layers = {name for name, _ in pyogrio.list_layers(folder / GEOPACKAGE)}
     for (table,) in tables:
         [(count,)] = query(snapshot, f"select count(*) from {table}")
-        info = pyogrio.read_info(folder / GEOPACKAGE, layer=table)
-        assert table in layers and info["crs"] == f"EPSG:{region().crs_epsg}" and info["features"] == count
+        [(layer, _)] = pyogrio.list_layers(folder / f"{table}.gpkg")
+        info = pyogrio.read_info(folder / f"{table}.gpkg", layer=layer)
+        assert layer == table and info["crs"] == f"EPSG:{region().crs_epsg}" and info["features"] == count
         parquet = pq.ParquetFile(folder / f"{table}.parquet")
         geo = json.loads(parquet.metadata.metadata[b"geo"])
         crs = geo["columns"][geo["primary_column"]]["crs"]
         assert crs["id"] == {"authority": "EPSG", "code": region().crs_epsg}, crs.get("id")
         assert parquet.metadata.num_rows == count
+
+
+def test_the_fragmented_permanent_farmland_patches_are_a_map_layer_of_pr13s_findings(demo_build):
+    """The 永农 patches under 20 亩 an analyst maps are the patches PR13 finds, each outlined by the union
+    of its polygons, whose area is the patch's."""
+    snapshot = demo_build.published
+    fragmented = query(
+        snapshot,
+        "select patch_id, control_year, patch_area_m2, ST_Area(geom) from marts.permanent_farmland_patches "
+        "where is_fragmented",
+    )
+    found = set(query(snapshot, "select entity_id, year from quality.violations where rule_id = 'PR13'"))
+    assert fragmented and {(patch, year) for patch, year, _, _ in fragmented} == found
+    for patch, _, area, outlined in fragmented:
+        assert abs(float(area) - outlined) <= 0.01 * float(area), patch

@@ -43,7 +43,8 @@ def published_snapshot(
     kinds={"parquet", "duckdb"},
     deps=[published_snapshot],
     description="Every spatial table of the published snapshot as GeoParquet (CRS in its geo metadata) and "
-    "as a layer of maps.gpkg, in <snapshot>_maps/ beside it, for QGIS and ArcGIS; swapped in whole.",
+    "GeoPackage, <schema>.<table>.parquet and .gpkg in <snapshot>_maps/ beside it, for QGIS and ArcGIS; "
+    "swapped in whole.",
 )
 def map_layers(context: dg.AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
     snapshot = published_path(farmland.warehouse_file)

@@ -40,7 +40,7 @@ import pytest
 from tests.catalog_rules import for_each_catalog_rule
 
 from . import reference
-from .delivery import Approval, ControlPolygon, Delivery, Parcel, county_box
+from .delivery import Approval, ControlPolygon, Delivery, Parcel, county_box, village_code
 
 M2_TOLERANCE = 0.01
 MU_TOLERANCE = 1e-6
@@ -581,3 +581,33 @@ def test_findings(built: Built, rule_id: str) -> None:
         f"{rule_id} in delivery {built.name}: missing {sorted(expected - actual)}, "
         f"unexpected {sorted(actual - expected)}"
     )
+
+
+def test_admin_outlines_are_the_parcels_in_force_at_the_latest_survey_year(built: Built) -> None:
+    """Each county's and village's outline in the snapshot covers exactly the delivery's parcels in force at
+    the end of its last survey year: its area and extent, recomputed with shapely from the delivery."""
+    import shapely
+
+    require_success(built)
+    year = max(built.delivery.survey_years)
+    parcels = list(built.delivery.state(year).values())
+    expected: dict[tuple[str, str], shapely.Geometry] = {}
+    for level, key in (
+        ("county", lambda p: p.county),
+        ("village", lambda p: village_code(p.county, p.village)),
+    ):
+        units: dict[str, list[shapely.Polygon]] = {}
+        for parcel in parcels:
+            units.setdefault(key(parcel), []).append(parcel.geom)
+        expected |= {(level, code): shapely.union_all(geoms) for code, geoms in units.items()}
+    rows = built.query(
+        "select admin_level, admin_code, survey_year, area_m2, ST_AsWKB(geom) as wkb "
+        "from marts.admin_outlines"
+    )
+    assert {(r["admin_level"], r["admin_code"]) for r in rows} == expected.keys()
+    for row in rows:
+        outline = shapely.from_wkb(bytes(row["wkb"]))
+        want = expected[(row["admin_level"], row["admin_code"])]
+        assert row["survey_year"] == year
+        assert math.isclose(row["area_m2"], want.area, rel_tol=1e-9), row["admin_code"]
+        assert outline.symmetric_difference(want).area < 1e-6 * want.area, row["admin_code"]
