@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -231,34 +232,123 @@ def test_findings_name_the_entity_the_area_and_the_clause(demo_build):
 
 
 def test_the_case_lifecycle_carries_the_planted_colours(demo_build):
+    """Each planted finding is one row of case_lifecycle, in the year it was found, with its case; its
+    colour at every year end since is case_progress, the year found being the finding's own."""
     truth = demo_build.manifest["records"]["truth"]["case_lifecycle"]
-    rows = query(
-        demo_build.warehouse,
-        "select rule_id, entity_id, year, colour, case_no from marts.case_lifecycle",
+    findings = query(
+        demo_build.warehouse, "select rule_id, entity_id, year, case_no from marts.case_lifecycle"
     )
-    found: dict[tuple[str, str], dict] = defaultdict(lambda: {"colours": {}, "case": None})
-    for rule_id, entity_id, year, colour, case_no in rows:
-        found[(rule_id, entity_id)]["colours"][str(year)] = colour
-        found[(rule_id, entity_id)]["case"] = case_no
+    progress = query(
+        demo_build.warehouse,
+        "select rule_id, entity_id, year, colour, is_found_year from marts.case_progress",
+    )
+    colours: dict[tuple[str, str], dict] = defaultdict(dict)
+    found_in: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for rule_id, entity_id, year, colour, is_found_year in progress:
+        colours[(rule_id, entity_id)][str(year)] = colour
+        if is_found_year:
+            found_in[(rule_id, entity_id)].append(year)
     expected = {
-        (t["rule_id"], str(t["entity_id"])): {"colours": t["colours"], "case": t["case_number"]}
+        (t["rule_id"], str(t["entity_id"])): {
+            "year": min(int(y) for y in t["colours"]),
+            "case": t["case_number"],
+            "colours": t["colours"],
+        }
         for t in truth
     }
-    assert dict(found) == expected
+    assert len(findings) == len({(r, e) for r, e, *_ in findings})  # one row per finding
+    assert {(r, e): {"year": y, "case": c, "colours": colours[(r, e)]} for r, e, y, c in findings} == expected
+    assert {key: years for key, years in found_in.items()} == {
+        key: [f["year"]] for key, f in expected.items()
+    }
     assert {c for t in truth for c in t["colours"].values()} == {"yellow", "red", "blue", "green"}
 
 
-def test_case_status_counts_what_is_new_open_and_closed(demo_build):
-    rows = query(
+def _delivered_cases(demo_build) -> list[tuple]:
+    """(案件编号, county, 发现日期, 销号日期) of every delivered case row that was not quarantined."""
+    return query(
         demo_build.warehouse,
-        """select s.admin_code, s.year, s.new_findings, s.open_findings, s.yellow + s.red + s.blue,
-                  (select count(*) from marts.case_lifecycle l
-                   where l.county_code = s.admin_code and l.year = s.year and l.is_new)
-           from marts.case_status s where s.admin_level = 'county'""",
+        """select c."案件编号", left(c."县级行政区代码", 6), c."发现日期", c."销号日期"
+           from raw.enforcement_cases c
+           where not exists (select 1 from raw.rejects r where r.layer = 'enforcement_cases'
+                             and r.source_file = c._source_file and r.source_row = c._source_row)""",
+    )
+
+
+def _open(cases: list[tuple], day: date) -> dict[str, int]:
+    """未结案 per county on a day, as the policy words it: found by then and not 销号 by then."""
+    counts: dict[str, int] = defaultdict(int)
+    for _, county, found, closed in cases:
+        if found <= day and (closed is None or closed > day):
+            counts[county] += 1
+    return counts
+
+
+def test_every_enforcement_case_is_published_with_one_meaning_of_open(demo_build):
+    """case_status holds every delivered case, matched to a survey finding or not; a case is open
+    (未结案) at a day when found by then and not 销号 by then, and the scorecard (year ends), the risk
+    index (quarter ends) and case_status count exactly those."""
+    cases = _delivered_cases(demo_build)
+    published = query(demo_build.published, "select case_no, is_open, as_of, rule_id from marts.case_status")
+    assert sorted(c[0] for c in published) == sorted(c[0] for c in cases)
+    as_of = published[0][2]
+    open_now = {
+        number for number, _, found, closed in cases if found <= as_of and (closed is None or closed > as_of)
+    }
+    assert {number for number, is_open, *_ in published if is_open} == open_now
+    # cases answering a survey finding, and open cases no finding of the survey explains, are both published
+    assert any(rule_id is not None for *_, rule_id in published)
+    assert any(is_open and rule_id is None for _, is_open, _, rule_id in published)
+
+    scorecard = query(
+        demo_build.published,
+        "select admin_code, year, open_cases from marts.county_scorecard where admin_level = 'county'",
+    )
+    for county, year, open_cases in scorecard:
+        assert open_cases == _open(cases, date(year, 12, 31)).get(county, 0), (county, year)
+    city = dict(
+        query(
+            demo_build.published,
+            "select year, open_cases from marts.county_scorecard where admin_level = 'city'",
+        )
+    )
+    assert city[as_of.year] == len(open_now)
+
+    risk = query(demo_build.published, "select county_code, quarter_end, open_cases from marts.risk_index")
+    for county, quarter_end, open_cases in risk:
+        assert open_cases == _open(cases, quarter_end).get(county, 0), (county, quarter_end)
+
+
+def test_findings_count_once_in_the_year_found_and_stand_open_until_closed(demo_build):
+    """The scorecard's new findings of a year are the findings of case_lifecycle of that year (a parcel
+    found again is not new), its open findings those not green at the year end in case_progress."""
+    new = dict(
+        ((county, year), n)
+        for county, year, n in query(
+            demo_build.published, "select county_code, year, count(*) from marts.case_lifecycle group by all"
+        )
+    )
+    standing = dict(
+        ((county, year), n)
+        for county, year, n in query(
+            demo_build.published,
+            """select county_code, year, count(*) filter (where colour <> 'green')
+               from marts.case_progress group by all""",
+        )
+    )
+    rows = query(
+        demo_build.published,
+        """select admin_code, year, new_findings, open_findings from marts.county_scorecard
+           where admin_level = 'county' and year in (select year from marts.cultivated_land)""",
     )
     assert rows
-    for _, _, new, open_, non_green, new_in_lifecycle in rows:
-        assert open_ == non_green and new == new_in_lifecycle
+    for county, year, new_findings, open_findings in rows:
+        assert new_findings == new.get((county, year), 0), (county, year)
+        assert open_findings == standing.get((county, year), 0), (county, year)
+    refound = query(
+        demo_build.published, "select count(*) from marts.case_lifecycle where last_found_year > year"
+    )
+    assert refound[0][0] > 0  # parcels found again in later years are still one finding each
 
 
 def test_risk_index_ranks_counties_by_their_score_within_0_and_100(demo_build):

@@ -1,5 +1,6 @@
 """Suspected violations the survey shows, matched to the enforcement cases (违法用地案件) that deal with them,
-and the status colour of each finding at every year end (the case lifecycle).
+and the status colour of each finding at every year end (the warehouse's case_lifecycle holds each finding
+once, in the year it was first found, and case_progress its colour at every year end).
 
 Findings: PR09 and PR11 of the survey section of the manifest (read generically: whatever the survey
 generator planted) and the PR10 pieces of the records (ground.py). A finding opens on its change date

@@ -91,9 +91,10 @@ def record_truth(
                 "gained_mu": near_gained,
                 "relative_difference": round(ground.relative_difference(near.new_mu, near_gained), 4),
             },
-            "case_lifecycle": "findings PR09/PR10/PR11 matched to 违法用地案件 (records/lifecycle.py); "
-            "colour at each year end: yellow no case found yet, red found and not rectified (blue in "
-            "2025 if 整改中), blue rectified and not closed, green closed",
+            "case_lifecycle": "findings PR09/PR10/PR11 matched to 违法用地案件 (records/lifecycle.py), "
+            "each one finding in the year it was first found (marts.case_lifecycle); colour at each year "
+            "end from then (marts.case_progress): yellow no case found yet, red found and not rectified "
+            "(blue in 2025 if 整改中), blue rectified and not closed, green closed",
             "pr06_exception": {
                 "批准文号": ex.number,
                 "承诺兑现期限": ex.deadline.isoformat(),

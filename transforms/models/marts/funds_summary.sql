@@ -33,13 +33,12 @@ village_years as (
 ),
 
 open_cases as (
-    -- a case is open at year end when found by 31 Dec and not 销号 by then
+    -- 未结案 at year end: found by 31 Dec and not 销号 by then (macro case_is_open)
     select village_years.village_code, village_years.year, count(*) as open_cases
     from village_years
     inner join cases
         on cases.village_code = village_years.village_code
-        and cases.discovered_on <= make_date(village_years.year, 12, 31)
-        and (cases.closed_on is null or cases.closed_on > make_date(village_years.year, 12, 31))
+        and {{ case_is_open('make_date(village_years.year, 12, 31)', 'cases.discovered_on', 'cases.closed_on') }}
     group by all
 ),
 

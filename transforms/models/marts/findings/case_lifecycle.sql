@@ -1,10 +1,12 @@
--- 卫片执法 case lifecycle: every suspected violation the survey revealed (the findings of PR09, PR10
--- and PR11 in quality.violations — the rules listed in ref_survey_finding_matching) matched to the
--- enforcement case (违法用地案件) filed for it, with a status colour at the end of each year from the
--- year it was first found to the latest survey year:
---   yellow 疑似 — no case filed for it yet;   red 立案 — a case is open, not rectified;
+-- 卫片执法 case lifecycle, one row per suspected violation the survey revealed (the findings of PR09,
+-- PR10 and PR11 in quality.violations — the rules listed in ref_survey_finding_matching), in the year
+-- it was first found: the enforcement case (违法用地案件) filed for it, that case's dates, and its colour
+-- at the end of the latest survey year (macro case_colour):
+--   yellow 疑似 — no case answers it yet;   red 立案 — its case is open, not rectified;
 --   blue 整改 — rectified or being rectified, not yet 销号;   green 销号 — the case is closed.
--- So a county sees what is new, what is still open and what was closed, year over year.
+-- A finding is counted once, in the year it was found: a parcel still 撂荒 is found again every year
+-- and stays one finding. Its colour at each year end since is case_progress; every case, answering a
+-- finding or not, is case_status.
 --
 -- Matching (cases carry no parcel id, only village, type, date and area): same 村代码; a problem type
 -- of a category ref_survey_finding_matching allows for the rule (非农化 for construction, 非粮化 for
@@ -20,7 +22,8 @@ matching as (
 ),
 
 latest_year as (
-    select max(year) as year from {{ source('quality', 'survey_year_status') }} where reconciled
+    select max(year) as year, make_date(max(year), 12, 31) as year_end
+    from {{ reconciled_survey_years() }} as reconciled
 ),
 
 violations as (
@@ -29,7 +32,7 @@ violations as (
 ),
 
 findings as (
-    -- one lifecycle per rule and entity; a parcel found again in later years keeps its first year
+    -- one finding per rule and entity; a parcel found again in later years keeps its first year
     select
         rule_id,
         entity_type,
@@ -50,6 +53,7 @@ findings as (
 dated as (
     select
         findings.*,
+        rules.finding_name,
         rules.dated_by,
         rules.window_years,
         case rules.dated_by
@@ -62,7 +66,9 @@ dated as (
                      findings.rule_id, findings.entity_id
         )                                                               as finding_order
     from findings
-    inner join (select distinct rule_id, dated_by, window_years from matching) as rules using (rule_id)
+    inner join (
+        select distinct rule_id, finding_name, dated_by, window_years from matching
+    ) as rules using (rule_id)
 ),
 
 cases as (
@@ -100,13 +106,6 @@ matched as (
     qualify row_number() over (partition by case_no order by finding_order) = 1
 ),
 
-years as (
-    select dated.rule_id, dated.entity_id, year_range.year
-    from dated
-    cross join latest_year
-    cross join lateral (select unnest(range(dated.first_found_year, latest_year.year + 1)) as year) as year_range
-),
-
 lifecycle as (
     select
         dated.rule_id,
@@ -117,10 +116,8 @@ lifecycle as (
         dated.village_code,
         dated.changed_on,
         dated.window_start                                               as found_on,
-        dated.first_found_year,
+        dated.first_found_year                                           as year,
         dated.last_found_year,
-        years.year,
-        years.year = dated.first_found_year                              as is_new,
         dated.cultivated_mu,
         dated.pbf_mu,
         matched.case_no,
@@ -130,34 +127,24 @@ lifecycle as (
         cases.status_name                                                as case_status_now,
         cases.rectified_on                                               as case_rectified_on,
         cases.closed_on                                                  as case_closed_on,
-        case
-            when matched.case_no is null or cases.discovered_on > make_date(years.year, 12, 31) then 'yellow'
-            when cases.closed_on <= make_date(years.year, 12, 31) then 'green'
-            when cases.rectified_on <= make_date(years.year, 12, 31) then 'blue'
-            when years.year = (select year from latest_year) and cases.status = 'rectifying' then 'blue'
-            else 'red'
-        end                                                              as colour,
+        latest_year.year_end                                             as as_of,
+        {{ case_colour('latest_year.year_end', 'true', case_no='matched.case_no',
+                       discovered_on='cases.discovered_on', rectified_on='cases.rectified_on',
+                       closed_on='cases.closed_on', status='cases.status') }} as colour,
         dated.source_doc,
         dated.source_clause
-    from years
-    inner join (
-        select dated.*, names.finding_name
-        from dated
-        inner join (select distinct rule_id, finding_name from matching) as names using (rule_id)
-    ) as dated using (rule_id, entity_id)
+    from dated
+    cross join latest_year
     left join matched using (rule_id, entity_id)
     left join cases using (case_no)
 ),
 
 final as (
     select
-        *,
-        case colour
-            when 'yellow' then '疑似'
-            when 'red' then '立案'
-            when 'blue' then '整改'
-            when 'green' then '销号'
-        end as colour_name
+        * exclude (source_doc, source_clause),
+        {{ case_colour_name('colour') }}                                 as colour_name,
+        source_doc,
+        source_clause
     from lifecycle
 )
 

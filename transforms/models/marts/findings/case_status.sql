@@ -1,95 +1,73 @@
--- The enforcement picture per county and year (and the city): how many suspected violations the
--- survey revealed that year (new), how many stand in each colour of case_lifecycle at the year end,
--- how many are still open (yellow, red or blue) and how many turned green (销号) during the year.
--- A county with no land-use state in the year (it delivered no survey) is not reported: its row says
--- so and carries no figures, rather than zeros that read as "no violations"; the city row says how
--- many counties it sums.
+-- Every enforcement case (违法用地案件, every source: 卫片执法, 巡查, 举报, 铁塔探头) as it stands at the
+-- end of the latest survey year: open or not (macro case_is_open, the one meaning of 未结案), its
+-- colour (macro case_colour), and the survey finding it answers (case_lifecycle's matching), NULL for a
+-- case no finding of the survey explains (a 举报 about land the survey did not see change, a case
+-- found before the survey years). A case found after that year end is listed, not yet open.
 
 with
 
-lifecycle as (
-    select
-        *,
-        lag(colour) over (partition by rule_id, entity_id order by year) as colour_year_before
+latest_year as (
+    select make_date(max(year), 12, 31) as year_end
+    from {{ reconciled_survey_years() }} as reconciled
+),
+
+cases as (
+    select cases.*, latest_year.year_end as as_of
+    from {{ ref('stg_records__enforcement_cases') }} as cases
+    cross join latest_year
+),
+
+answered as (
+    -- the survey finding each case answers (a case answers one finding at most)
+    select case_no, rule_id, finding_name, entity_type, entity_id
     from {{ ref('case_lifecycle') }}
+    where case_no is not null
 ),
 
-counties as (
-    select admin_code from {{ ref('ref_region') }} where admin_level = 'county'
-),
-
-years as (
-    select distinct year from lifecycle
-),
-
-reported as (
-    -- the counties holding a land-use state in the year: the survey the findings come from
-    select distinct admin_code, year from {{ ref('cultivated_land') }} where admin_level = 'county'
-),
-
-not_reported as (
-    select counties.admin_code, years.year
-    from counties
-    cross join years
-    anti join reported using (admin_code, year)
-),
-
-county_rows as (
+standing as (
+    -- where each case stands at the year end
     select
-        reported.admin_code,
-        reported.year,
-        count(lifecycle.entity_id) filter (where lifecycle.is_new)                      as new_findings,
-        coalesce(sum(lifecycle.cultivated_mu) filter (where lifecycle.is_new), 0)       as new_finding_mu,
-        count(lifecycle.entity_id) filter (where lifecycle.colour = 'yellow')           as yellow,
-        count(lifecycle.entity_id) filter (where lifecycle.colour = 'red')              as red,
-        count(lifecycle.entity_id) filter (where lifecycle.colour = 'blue')             as blue,
-        count(lifecycle.entity_id) filter (where lifecycle.colour = 'green')            as green,
-        count(lifecycle.entity_id) filter (where lifecycle.colour <> 'green')           as open_findings,
-        coalesce(sum(lifecycle.cultivated_mu) filter (where lifecycle.colour <> 'green'), 0) as open_finding_mu,
-        count(lifecycle.entity_id) filter (
-            where lifecycle.colour = 'green' and coalesce(lifecycle.colour_year_before, '') <> 'green'
-        )                                                                               as closed_in_year
-    from reported
-    inner join years using (year)
-    left join lifecycle
-        on lifecycle.county_code = reported.admin_code
-        and lifecycle.year = reported.year
-    group by all
-),
-
-{%- set measures = ['new_findings', 'new_finding_mu', 'yellow', 'red', 'blue', 'green', 'open_findings',
-                    'open_finding_mu', 'closed_in_year'] %}
-
-city_rows as (
-    {{ city_rows('county_rows', ['year'], measures, coverage_by='year') }}
-),
-
-admin_rows as (
-    select 'county' as admin_level, true as reported, * from county_rows
-    union all by name
-    select 'county' as admin_level, false as reported, * from not_reported
-    union all by name
-    select *, counties_reported = counties_expected as reported from city_rows
+        cases.*,
+        {{ case_is_open('cases.as_of', 'cases.discovered_on', 'cases.closed_on') }} as is_open,
+        case when cases.discovered_on <= cases.as_of then
+            {{ case_colour('cases.as_of', 'true', case_no='cases.case_no',
+                           discovered_on='cases.discovered_on', rectified_on='cases.rectified_on',
+                           closed_on='cases.closed_on', status='cases.status') }}
+        end                                                                     as colour
+    from cases
 ),
 
 final as (
     select
-        admin_code,
-        admin_level,
-        year,
-        reported,
-        counties_reported,
-        counties_expected,
-        {%- for measure in measures %}
-        {%- if measure.endswith('_mu') %}
-        {#- a sum of doubles differs in its last digit with the order it adds in: 1e-6 亩 is far below
-            what the survey measures, and the figure is then the same in every build #}
-        round(cast({{ measure }} as double), 6) as {{ measure }}{{ ',' if not loop.last }}
-        {%- else %}
-        cast({{ measure }} as bigint) as {{ measure }}{{ ',' if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
-    from admin_rows
+        standing.case_no,
+        standing.county_code,
+        standing.village_code,
+        standing.discovery_source,
+        standing.discovery_source_name,
+        standing.discovered_on,
+        year(standing.discovered_on)                                            as year,
+        standing.problem_type,
+        standing.problem_type_name,
+        standing.problem_category,
+        {{ as_double('standing.occupied_mu') }}                                 as occupied_mu,
+        {{ as_double('standing.occupied_cultivated_mu') }}                      as occupied_cultivated_mu,
+        {{ as_double('standing.occupied_pbf_mu') }}                             as occupied_pbf_mu,
+        standing.status,
+        standing.status_name,
+        standing.rectified_on,
+        standing.closed_on,
+        standing.as_of,
+        standing.is_open,
+        standing.colour,
+        {{ case_colour_name('standing.colour') }}                               as colour_name,
+        answered.rule_id,
+        answered.finding_name,
+        answered.entity_type,
+        answered.entity_id,
+        standing.source_file,
+        standing.source_row
+    from standing
+    left join answered using (case_no)
 )
 
 select * from final

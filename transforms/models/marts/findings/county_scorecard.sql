@@ -7,6 +7,9 @@
 -- of the county and year (the city: all of them). Every county of ref_region has a row for every survey
 -- year, so a county that delivered nothing shows as not reported (reported false, passes NULL) rather
 -- than passing or failing.
+-- The enforcement figures count a finding of the survey once, in the year it was found (new_findings,
+-- case_lifecycle), what of it stands open at the year end (open_findings, case_progress), and the
+-- enforcement cases open at the year end (open_cases: 未结案, macro case_is_open, over case_status).
 
 with
 
@@ -140,6 +143,62 @@ not_evaluated_counts as (
     group by all
 ),
 
+new_findings as (
+    select county_code as admin_code, year, count(*) as new_findings
+    from {{ ref('case_lifecycle') }}
+    group by all
+),
+
+open_findings as (
+    select county_code as admin_code, year, count(*) filter (where colour <> 'green') as open_findings
+    from {{ ref('case_progress') }}
+    group by all
+),
+
+open_cases as (
+    -- 未结案 at the year end: the one meaning of an open case
+    select cases.county_code as admin_code, years.year, count(*) as open_cases
+    from {{ ref('case_status') }} as cases
+    inner join (select distinct year from spine) as years
+        on {{ case_is_open('make_date(years.year, 12, 31)', 'cases.discovered_on', 'cases.closed_on') }}
+    group by all
+),
+
+county_enforcement as (
+    -- a county's findings only where it holds the year's land-use state (the survey they come from), its
+    -- cases only where it reported: else empty, not zero
+    select
+        spine.admin_code,
+        spine.year,
+        if(cultivated.cultivated_mu is not null, coalesce(new_findings.new_findings, 0), null)   as new_findings,
+        if(cultivated.cultivated_mu is not null, coalesce(open_findings.open_findings, 0), null) as open_findings,
+        if(reporting.reported, coalesce(open_cases.open_cases, 0), null)                        as open_cases
+    from spine
+    inner join reporting using (admin_code)
+    left join {{ ref('cultivated_land') }} as cultivated using (admin_code, year)
+    left join new_findings using (admin_code, year)
+    left join open_findings using (admin_code, year)
+    left join open_cases using (admin_code, year)
+    where spine.admin_level = 'county'
+),
+
+enforcement as (
+    select admin_code, year, new_findings, open_findings, open_cases from county_enforcement
+    union all
+    -- the city: the sum of its counties
+    select
+        region.region_code,
+        county_enforcement.year,
+        sum(county_enforcement.new_findings),
+        sum(county_enforcement.open_findings),
+        sum(county_enforcement.open_cases)
+    from county_enforcement
+    inner join region
+        on region.admin_code = county_enforcement.admin_code
+        and region.admin_level = 'county'
+    group by all
+),
+
 rule_columns as (
     -- a finding is a fail even where another county kept the rule from being evaluated for the city
     select
@@ -179,8 +238,9 @@ final as (
         balance.net_mu                                  as in_out_net_mu,
         overlay.all_four_mu,
         overlay.high_standard_in_pbf_rate,
-        cases.new_findings,
-        cases.open_findings,
+        cast(enforcement.new_findings as bigint)                as new_findings,
+        cast(enforcement.open_findings as bigint)               as open_findings,
+        cast(enforcement.open_cases as bigint)                  as open_cases,
         rule_columns.* exclude (admin_code, year)
     from spine
     inner join rule_columns using (admin_code, year)
@@ -190,7 +250,7 @@ final as (
     left join {{ ref('permanent_farmland') }} as permanent using (admin_code, year)
     left join {{ ref('in_out_balance') }} as balance using (admin_code, year)
     left join {{ ref('field_overlay') }} as overlay using (admin_code, year)
-    left join {{ ref('case_status') }} as cases using (admin_code, year)
+    left join enforcement using (admin_code, year)
 )
 
 select * from final

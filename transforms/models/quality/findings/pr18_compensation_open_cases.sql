@@ -1,6 +1,6 @@
 -- 补偿资金与违法占地挂钩 (001 §六(二十)): every village × year of the compensation ledger; a village with
--- an illegal-occupation case open at year end (found by 31 Dec and not 销号 by then) may not be paid
--- 实发 = 应发 for that year.
+-- an enforcement case open at year end (未结案: found by 31 Dec and not 销号 by then, macro case_is_open)
+-- may not be paid 实发 = 应发 for that year.
 with villages as (
     select county_code, village_code, year,
            sum(amount_due_yuan) as amount_due_yuan, sum(amount_paid_yuan) as amount_paid_yuan
@@ -10,21 +10,23 @@ with villages as (
 ),
 
 open_cases as (
-    select v.village_code, v.year, count(*) as open_cases, string_agg(c.case_no, ',' order by c.case_no) as case_nos
-    from villages v
-    inner join {{ ref('stg_records__enforcement_cases') }} c
-        on c.village_code = v.village_code
-        and c.discovered_on <= make_date(v.year, 12, 31)
-        and (c.closed_on is null or c.closed_on > make_date(v.year, 12, 31))
+    select villages.village_code, villages.year, count(*) as open_cases,
+           list(cases.case_no order by cases.case_no) as case_nos
+    from villages
+    inner join {{ ref('stg_records__enforcement_cases') }} as cases
+        on cases.village_code = villages.village_code
+        and {{ case_is_open('make_date(villages.year, 12, 31)', 'cases.discovered_on', 'cases.closed_on') }}
     group by all
 )
 
 select
-    'village' as entity_type, v.village_code as entity_id, v.county_code as admin_code, v.year,
-    cast(v.amount_due_yuan as double) as amount_due_yuan,
-    cast(v.amount_paid_yuan as double) as amount_paid_yuan,
-    coalesce(o.open_cases, 0) as open_cases_at_year_end,
-    o.case_nos,
-    coalesce(o.open_cases, 0) > 0 and v.amount_paid_yuan = v.amount_due_yuan as paid_in_full_with_open_case
-from villages v
-left join open_cases o using (village_code, year)
+    'village' as entity_type, villages.village_code as entity_id, villages.county_code as admin_code,
+    villages.year,
+    cast(villages.amount_due_yuan as double) as amount_due_yuan,
+    cast(villages.amount_paid_yuan as double) as amount_paid_yuan,
+    coalesce(open_cases.open_cases, 0) as open_cases_at_year_end,
+    open_cases.case_nos,
+    coalesce(open_cases.open_cases, 0) > 0
+        and villages.amount_paid_yuan = villages.amount_due_yuan as paid_in_full_with_open_case
+from villages
+left join open_cases using (village_code, year)
