@@ -2,6 +2,11 @@
 
 Every county of the region is listed: one that delivered nothing of its own says "not reported" instead
 of showing figures or failures, and the city says how many of its counties its figures sum.
+
+The summary is of one year, the latest survey year: its figures are that year's (永农 of the control
+layer in force then), its findings those the rules found for that year, its open cases the enforcement
+cases open at that year's end (未结案, as marts.county_scorecard counts them), its risk index that of the
+year's last quarter. Findings of no year (a duplicated record, DQ07) are listed below the table.
 """
 
 from __future__ import annotations
@@ -36,26 +41,30 @@ cultivated as (
     from marts.cultivated_land c, latest where c.year = latest.year
 ),
 pbf as (
+    -- the control layer in force in the year: the latest delivered up to it
     select p.admin_code, p.pbf_mu, p.target_mu as pbf_target_mu, p.meets_target as pbf_meets_target
     from marts.permanent_farmland p
-    where p.year = (select max(year) from marts.permanent_farmland)
+    where p.year = (select max(p2.year) from marts.permanent_farmland p2, latest where p2.year <= latest.year)
 ),
 balance as (
-    select admin_code, in_mu, out_mu from marts.in_out_balance
-    where year = (select max(year) from marts.in_out_balance)
+    select b.admin_code, b.in_mu, b.out_mu from marts.in_out_balance b, latest where b.year = latest.year
 ),
 findings as (
+    -- the findings of the year only
     select admin_code, string_agg(rule_id || '×' || n, ' ' order by rule_id) as violations
-    from (select admin_code, rule_id, count(*) as n from quality.violations group by all)
+    from (
+        select v.admin_code, v.rule_id, count(*) as n
+        from quality.violations v, latest where v.year = latest.year
+        group by all
+    )
     group by admin_code
 ),
 cases as (
-    select admin_code, open_findings from marts.case_status
-    where year = (select max(year) from marts.case_status)
+    select s.admin_code, s.open_cases from marts.county_scorecard s, latest where s.year = latest.year
 ),
 risk as (
-    select county_code as admin_code, risk_index from marts.risk_index
-    where quarter_start = (select max(quarter_start) from marts.risk_index)
+    select r.county_code as admin_code, r.risk_index
+    from marts.risk_index r, latest where r.quarter_start = make_date(latest.year, 10, 1)
 ),
 shown as (
     -- every admin of the region, and any other admin the marts hold
@@ -66,8 +75,8 @@ shown as (
 select a.admin_code, n.admin_name, rp.reported, coalesce(c.year, (select year from latest)) as year,
        c.cultivated_mu, c.target_mu, c.meets_target,
        p.pbf_mu, p.pbf_target_mu, p.pbf_meets_target, b.in_mu, b.out_mu,
-       -- case counts and the risk index are zero-filled for every county; unreported, they say nothing
-       if(rp.reported = 'not reported', null, s.open_findings) as open_findings,
+       -- open cases are empty for a county that reported nothing; the risk index is zero-filled
+       s.open_cases,
        if(rp.reported = 'not reported', null, r.risk_index) as risk_index,
        coalesce(f.violations, '') as violations
 from shown a
@@ -81,6 +90,15 @@ left join cases s using (admin_code)
 left join risk r using (admin_code)
 order by a.admin_level = 'city', a.admin_code
 """
+
+# Findings of the summary's year outside the region's admin units, and findings of no year.
+OUTSIDE_SQL = """
+select rule_id, count(*) from quality.violations
+where (admin_code not in (select admin_code from reference.ref_region) or admin_code is null)
+  and year = (select max(year) from marts.cultivated_land)
+group by 1 order by 1
+"""
+UNDATED_SQL = "select rule_id, count(*) from quality.violations where year is null group by 1 order by 1"
 
 HEADERS = ("code", "name", "reported", "year", "耕地 亩", "target", "meets", "永农 亩", "target", "meets",
            "进 亩", "出 亩", "open cases", "risk", "violations by rule")  # fmt: skip
@@ -101,10 +119,8 @@ def summary_table(published: Path) -> str:
     con = connect(published, read_only=True)
     try:
         rows = con.execute(SUMMARY_SQL).fetchall()
-        other = con.execute(
-            "select rule_id, count(*) from quality.violations where admin_code not in "
-            "(select admin_code from reference.ref_region) or admin_code is null group by 1 order by 1"
-        ).fetchall()
+        other = con.execute(OUTSIDE_SQL).fetchall()
+        undated = con.execute(UNDATED_SQL).fetchall()
     finally:
         con.close()
     cells = [list(HEADERS)] + [[_fmt(v) for v in row] for row in rows]
@@ -113,6 +129,8 @@ def summary_table(published: Path) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     if other:
         lines.append("outside the region: " + ", ".join(f"{rule}×{n}" for rule, n in other))
+    if undated:
+        lines.append("of no year: " + ", ".join(f"{rule}×{n}" for rule, n in undated))
     return "\n".join(lines)
 
 
