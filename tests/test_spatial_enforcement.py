@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from datetime import date
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -363,6 +364,11 @@ def test_risk_index_ranks_counties_by_their_score_within_0_and_100(demo_build):
         ordered = sorted(entries, key=lambda e: e[2])
         assert [e[0] for e in ordered] == sorted((e[0] for e in entries), reverse=True), quarter
         assert [e[1] for e in ordered] == sorted((e[1] for e in entries), reverse=True), quarter
+        # it ranks: no county at the cap, and counties whose scores differ by 1 % read different indices
+        assert all(e[1] < 100 for e in entries), quarter
+        for (score_a, index_a, _), (score_b, index_b, _) in combinations(entries, 2):
+            if max(score_a, score_b) >= 1 and abs(score_a - score_b) >= 0.01 * max(score_a, score_b):
+                assert index_a != index_b, (quarter, score_a, score_b)
 
 
 def test_the_scorecard_fails_a_rule_exactly_where_it_found_something(demo_build):

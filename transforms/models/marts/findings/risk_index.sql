@@ -162,7 +162,8 @@ final as (
         round(pbf_case_mu, 4)                                                   as pbf_case_mu,
         round(cultivated_10k_mu * 10000, 4)                                     as cultivated_mu,
         round(score, 6)                                                         as score,
-        round(100 * (1 - exp(-score / {{ var('risk_index_scale') }})), 2)       as risk_index,
+        -- score / (score + scale): 0 with nothing, 50 at the scale, approaching 100 without reaching it
+        round(100 * score / (score + {{ var('risk_index_scale') }}), 2)         as risk_index,
         rank() over (partition by quarter_start order by score desc)            as rank
     from scored
 )
