@@ -280,6 +280,40 @@ class Approval:
 
 
 @dataclass
+class EnforcementCase:
+    """An enforcement case (违法用地案件.csv)."""
+
+    number: str  # 案件编号
+    county: str
+    village: int
+    source: str  # 发现来源: 卫片执法 / 巡查 / 举报 / 铁塔探头
+    found_on: datetime.date
+    problem: str  # 问题类型, as 002 §三(四)3 words it
+    category: str  # its list in 002 §三(四)3: non_agricultural (6 非农化), non_grain (4 非粮化), other
+    occupied_mu: float
+    cultivated_mu: float
+    pbf_mu: float
+    status: str  # 状态: 立案 / 整改中 / 已整改 / 已销号
+    rectified_on: datetime.date | None = None
+    closed_on: datetime.date | None = None
+
+    @property
+    def village_code(self) -> str:
+        return village_code(self.county, self.village)
+
+    def record(self) -> dict:
+        """The row as the supervision system exports it (SOURCES.md §2, every header)."""
+        return {
+            "案件编号": self.number, "发现来源": self.source, "发现日期": self.found_on.isoformat(),
+            "县级行政区代码": self.county, "村代码": self.village_code, "问题类型": self.problem,
+            "占地面积(亩)": self.occupied_mu, "其中耕地(亩)": self.cultivated_mu,
+            "其中永久基本农田(亩)": self.pbf_mu, "状态": self.status,
+            "整改完成日期": self.rectified_on.isoformat() if self.rectified_on else "",
+            "销号日期": self.closed_on.isoformat() if self.closed_on else "",
+        }  # fmt: skip
+
+
+@dataclass
 class Delivery:
     """The survey and control layers of a landing folder, and how each file is written."""
 
@@ -296,6 +330,7 @@ class Delivery:
     # control year → the name the 永农 layer is delivered under (YJJBNT, YJJBNTBHTB, YJJBNTTB)
     pbf_layer_name: dict[int, str] = field(default_factory=dict)
     approvals: list[Approval] = field(default_factory=list)
+    cases: list[EnforcementCase] = field(default_factory=list)
     _next_piece_bsm: int = 900_000_001
 
     # ----------------------------------------------------------------------------------- survey state
@@ -426,6 +461,14 @@ class Delivery:
                 writer.writerows(rows)
             columns = {"批准文号": [a.number for a in self.approvals]}
             write_geopackage(projects, "用地红线", columns, [a.red_line for a in self.approvals])
+        if self.cases:
+            projects = landing / "projects"
+            projects.mkdir(parents=True, exist_ok=True)
+            rows = [c.record() for c in self.cases]
+            with (projects / "违法用地案件.csv").open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
         return landing
 
     def _write_layer(

@@ -8,13 +8,24 @@ the model's own numbers, never with the warehouse's SQL.
 from __future__ import annotations
 
 import csv
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 import shapely
 
-from .delivery import CITY, CULTIVATED, TIANKAN, ControlPolygon, Delivery, Parcel, Piece
+from .delivery import (
+    CITY,
+    CULTIVATED,
+    TIANKAN,
+    ControlPolygon,
+    Delivery,
+    EnforcementCase,
+    Parcel,
+    Piece,
+    village_code,
+)
 
 MU_PER_M2 = 0.0015  # 1 亩 = 10000/15 m²
 OTHER_AGRICULTURAL_PREFIXES = ("02", "03", "04")
@@ -441,3 +452,103 @@ def pr12(delivery: Delivery) -> set[tuple[str, int]]:
         if share < MIN_SHARE_INSIDE:
             flagged.add((str(ident), block.since))
     return flagged
+
+
+# ---------------------------------------------------------------------------------- occupation_balance
+
+# PR03–PR07: the 占补平衡 and the 耕地开垦费 bind 非农建设占用耕地 (001 §三(六)); a 临时用地 is restored by
+# its 复垦期限 instead (PR24) and a 设施农业用地 stays farmland (PR25): for them the balance does not apply.
+BALANCE_BINDS = frozenset({"建设用地"})
+GRAIN_CAPACITY_CSV = TARGETS_CSV.with_name("ref_grain_capacity.csv")
+
+
+def _capacity_kg_per_mu(grade: int) -> float:
+    with GRAIN_CAPACITY_CSV.open(encoding="utf-8") as handle:
+        return next(
+            float(r["capacity_kg_per_mu"]) for r in csv.DictReader(handle) if int(r["quality_grade"]) == grade
+        )
+
+
+def occupation_balance(delivery: Delivery) -> dict[str, dict[str, bool | None]]:
+    """批准文号 → whether the balances apply and, where they do, whether each is met; where they do not,
+    None (not applicable), never False. The deliveries link no quota: nothing is supplied."""
+    rows = {}
+    for approval in delivery.approvals:
+        record = approval.record()
+        applies = approval.land_use_type in BALANCE_BINDS
+        occupied, paddy = record["占用耕地面积(亩)"], record["其中水田(亩)"]
+        capacity = occupied * _capacity_kg_per_mu(record["占用耕地平均等别"])
+        supplied = 0.0
+        rows[approval.number] = {
+            "balance_applies": applies,
+            "quantity_balanced": supplied >= occupied if applies else None,
+            "paddy_balanced": supplied >= paddy if applies else None,
+            "capacity_balanced": supplied >= capacity if applies else None,
+            "supplied_before_approval": None,  # nothing linked, or not applicable
+            "has_reason": not applies,
+        }
+    return rows
+
+
+# ---------------------------------------------------------------------------------- enforcement cases
+
+# The survey findings a case may answer (ref_survey_finding_matching, read for its meaning): the rule's
+# problem categories, and the day the finding counts from.
+CASE_CATEGORIES = {
+    "PR09": {"non_grain", "other"}, "PR10": {"non_agricultural", "other"}, "PR11": {"non_grain", "other"},
+}  # fmt: skip
+
+
+def case_is_open(case: EnforcementCase, day: datetime.date) -> bool:
+    """未结案 on a day: found on or before it and not 销号 by then (a rectified case is still open:
+    000 §三(三)3 整改销号)."""
+    return case.found_on <= day and (case.closed_on is None or case.closed_on > day)
+
+
+def open_cases(delivery: Delivery, day: datetime.date) -> dict[str, int]:
+    """Open cases per county on a day."""
+    counts: dict[str, int] = defaultdict(int)
+    for case in delivery.cases:
+        if case_is_open(case, day):
+            counts[case.county] += 1
+    return dict(counts)
+
+
+def survey_findings(delivery: Delivery) -> list[tuple[datetime.date, str, str, str]]:
+    """(day it counts from, rule, entity, village) of every PR09 / PR10 / PR11 finding, once each."""
+    findings = []
+    for rule_id, flagged, to_kind in (("PR09", pr09, is_other_agricultural), ("PR10", pr10, is_construction)):
+        records = _loss_records(delivery, to_kind)
+        for entity, year in flagged(delivery):
+            piece = records[(entity, year)][0]
+            village = village_code(piece.before.county, piece.before.village)
+            findings.append((piece.record()["GXSJ"], rule_id, entity, village))
+    first_year: dict[str, int] = {}
+    for entity, year in pr11(delivery):
+        first_year[entity] = min(year, first_year.get(entity, year))
+    for entity, year in first_year.items():
+        parcel = delivery.state(year)[int(entity)]
+        findings.append(
+            (datetime.date(year, 1, 1), "PR11", entity, village_code(parcel.county, parcel.village))
+        )
+    return sorted(findings)
+
+
+def case_answers(delivery: Delivery) -> dict[str, tuple[str, str]]:
+    """案件编号 → (rule, entity) of the survey finding the case answers: each finding chooses the case of
+    its village, of a problem category the rule allows, found between the day the finding counts from and
+    31 December of the year after; a case chosen by several answers the first of them. (Each finding of
+    these deliveries has at most one candidate, so the preference among several — closest 其中耕地, then
+    earliest — is not exercised.)"""
+    answers: dict[str, tuple[str, str]] = {}
+    for start, rule_id, entity, village in survey_findings(delivery):
+        candidates = sorted(
+            (case.found_on, case.number)
+            for case in delivery.cases
+            if case.village_code == village
+            and case.category in CASE_CATEGORIES[rule_id]
+            and start <= case.found_on <= datetime.date(start.year + 1, 12, 31)
+        )
+        if candidates and candidates[0][1] not in answers:
+            answers[candidates[0][1]] = (rule_id, entity)
+    return answers

@@ -13,7 +13,8 @@ A — three counties of 嘉兴 in one delivery (南湖区 330402, 秀洲区 3304
     keeping its BSM, a parcel moved from one county to another (XZQTZLX 2 + 1), 耕地 → 坑塘 / 果园 /
     设施农用地 / 宅基地 / 工业用地, 林地 and 坑塘 → 耕地, a county whose only 2024 change moves no land
     (attributes). Three land-use approvals with red lines: one covering the 宅基地 in time, one approved
-    after the 工业用地 was built and one for temporary use over it (PR10).
+    after the 工业用地 was built and one for temporary use over it (PR10; no 占补平衡 binds it). Three
+    enforcement cases: one filed for the 工业用地, an open 举报 no survey finding explains, one 销号.
 B — one county alone (海盐县 330424), base 2023 as GBK Shapefile without .cpg; 2024 DLTBGX FileGDB
     + DLTBGXGC GeoParquet (BGMJ alias); 2025 DLTBGX GeoPackage + DLTBGXGC FileGDB; 永农 delivered as
     the old YJJBNTTB (JBNTMJ, GLTBBSM) in 2024 and the new YJJBNTBHTB (YJJBNTTBBH, YJJBNTTBMJ,
@@ -40,7 +41,16 @@ import pytest
 from tests.catalog_rules import for_each_catalog_rule
 
 from . import reference
-from .delivery import Approval, ControlPolygon, Delivery, Parcel, county_box, village_code
+from .delivery import (
+    CITY,
+    Approval,
+    ControlPolygon,
+    Delivery,
+    EnforcementCase,
+    Parcel,
+    county_box,
+    village_code,
+)
 
 M2_TOLERANCE = 0.01
 MU_TOLERANCE = 1e-6
@@ -144,6 +154,23 @@ def delivery_a() -> Delivery:
         Approval("浙土字〔2025〕7号", XIUZHOU, "建设用地", date(2025, 12, 20), xiuzhou(300, 0, 500, 100)),
         Approval("浙土字〔2025〕3号", XIUZHOU, "临时用地", date(2025, 3, 1), xiuzhou(300, 0, 500, 100)),
     ]
+
+    # enforcement cases: one filed for the 2025 工业用地 (PR10), a 举报 about land no survey finding shows
+    # (open, answering nothing), and one 销号 in 2025 (open at the end of 2024 only)
+    d.cases = [
+        EnforcementCase(
+            "WF330411-2025-001", XIUZHOU, 1, "卫片执法", date(2025, 12, 10), "违规占用耕地从事非农建设",
+            "non_agricultural", 30.0, 30.0, 0.0, "立案",
+        ),
+        EnforcementCase(
+            "WF330402-2025-001", NANHU, 2, "举报", date(2025, 5, 10), "违规占用耕地挖湖造景",
+            "non_agricultural", 3.0, 2.5, 0.0, "立案",
+        ),
+        EnforcementCase(
+            "WF330421-2024-001", JIASHAN, 2, "巡查", date(2024, 4, 1), "占用永久基本农田种植苗木花卉草皮",
+            "non_grain", 5.0, 5.0, 5.0, "已销号", date(2024, 9, 1), date(2025, 3, 1),
+        ),
+    ]  # fmt: skip
 
     d.control[2024] = [
         ControlPolygon("YJJBNT", NANHU, nanhu(20, 10, 110, 90), 402_900_001, 2022),
@@ -564,6 +591,74 @@ def test_permanent_farmland(built: Built) -> None:
     }  # fmt: skip
     columns["patches_under_20mu"] = None
     _compare_per_admin_year(built, "permanent_farmland", expected, columns)
+
+
+def test_occupation_balance_is_not_applicable_where_no_balance_binds(built: Built) -> None:
+    """A 临时用地 approval owes no 占补平衡: its balances are empty with the reason, never false; the
+    建设用地 approvals, linked to no quota, are unbalanced."""
+    require_success(built)
+    expected = reference.occupation_balance(built.delivery)
+    columns = ["balance_applies", "quantity_balanced", "paddy_balanced", "capacity_balanced"]
+    columns.append("supplied_before_approval")
+    rows = built.query(
+        f"select approval_no, {', '.join(columns)}, balance_not_applicable_reason "
+        "from marts.occupation_balance"
+    )
+    actual = {
+        row["approval_no"]: {
+            **{c: row[c] for c in columns},
+            "has_reason": bool(row["balance_not_applicable_reason"]),
+        }
+        for row in rows
+    }
+    assert actual == expected
+
+
+def test_every_enforcement_case_is_published_and_open_means_one_thing(built: Built) -> None:
+    """Every delivered case is in case_status, answering a survey finding or not; a case is open (未结案)
+    on a day when found by then and not 销号 by then, and case_status (at the latest year end), the
+    scorecard (every year end) and the risk index (every quarter end) count exactly those."""
+    require_success(built)
+    delivery = built.delivery
+    by_number = {case.number: case for case in delivery.cases}
+    answers = reference.case_answers(delivery)
+    published = built.query("select case_no, as_of, is_open, rule_id, entity_id from marts.case_status")
+    assert {row["case_no"] for row in published} == set(by_number)
+    for row in published:
+        case = by_number[row["case_no"]]
+        assert row["as_of"] == date(max(delivery.survey_years), 12, 31)
+        assert row["is_open"] == reference.case_is_open(case, row["as_of"]), case.number
+        assert (row["rule_id"], row["entity_id"]) == answers.get(case.number, (None, None)), case.number
+
+    scorecard = built.query(
+        "select admin_code, year, open_cases from marts.county_scorecard where admin_code in "
+        f"({', '.join(repr(c) for c in [*delivery.counties, CITY])}) and year in "
+        f"({', '.join(str(y) for y in delivery.survey_years)})"
+    )
+    assert scorecard
+    for row in scorecard:
+        counts = reference.open_cases(delivery, date(row["year"], 12, 31))
+        want = sum(counts.values()) if row["admin_code"] == CITY else counts.get(row["admin_code"], 0)
+        assert row["open_cases"] == want, row
+
+    risk = built.query("select county_code, quarter_end, open_cases from marts.risk_index")
+    for row in risk:
+        counts = reference.open_cases(delivery, row["quarter_end"])
+        assert row["open_cases"] == counts.get(row["county_code"], 0), row
+
+
+def test_a_survey_finding_is_counted_once_in_the_year_it_was_found(built: Built) -> None:
+    """case_lifecycle holds each finding of PR09-PR11 once, in the year first found (a parcel still 撂荒
+    the next year is the same finding), with the case that answers it."""
+    require_success(built)
+    answered = {finding: case for case, finding in reference.case_answers(built.delivery).items()}
+    expected = {
+        (rule_id, entity): (start.year, answered.get((rule_id, entity)))
+        for start, rule_id, entity, _ in reference.survey_findings(built.delivery)
+    }
+    rows = built.query("select rule_id, entity_id, year, case_no from marts.case_lifecycle")
+    assert len(rows) == len(expected)
+    assert {(r["rule_id"], r["entity_id"]): (r["year"], r["case_no"]) for r in rows} == expected
 
 
 def findings(b: Built, rule_id: str) -> set[tuple[str, int]]:
