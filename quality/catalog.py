@@ -258,12 +258,14 @@ def publish_catalog(con: duckdb.DuckDBPyConnection) -> int:
     rules = list(load_catalog().values())
     con.execute("DELETE FROM quality.rule_catalog")
     con.executemany(
-        "INSERT INTO quality.rule_catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """INSERT INTO quality.rule_catalog (rule_id, kind, title_zh, title_en, grain, severity, consequence,
+           parameters, source_doc, source_clause, evaluated, enforced_by, clause, citation)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             (
                 r.rule_id, r.kind, r.title_zh, r.title_en, r.grain, r.severity, r.consequence,
                 json.dumps(r.parameters, ensure_ascii=False), r.source_doc, r.source_clause, r.evaluated,
-                r.enforced_by,
+                r.enforced_by, r.clause, r.citation,
             )
             for r in rules
         ],

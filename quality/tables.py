@@ -13,9 +13,13 @@ QUALITY_DDL = (
     CREATE TABLE IF NOT EXISTS quality.rule_catalog (
       rule_id VARCHAR PRIMARY KEY, kind VARCHAR, title_zh VARCHAR, title_en VARCHAR, grain VARCHAR,
       severity VARCHAR, consequence VARCHAR, parameters JSON, source_doc VARCHAR, source_clause VARCHAR,
-      evaluated BOOLEAN, enforced_by VARCHAR
+      evaluated BOOLEAN, enforced_by VARCHAR, clause VARCHAR, citation VARCHAR
     )
     """,
+    # The clause as a reader quotes it, its documents by title (and with issuer and date): a warehouse
+    # built before gets the columns in place.
+    "ALTER TABLE quality.rule_catalog ADD COLUMN IF NOT EXISTS clause VARCHAR",
+    "ALTER TABLE quality.rule_catalog ADD COLUMN IF NOT EXISTS citation VARCHAR",
     """
     CREATE TABLE IF NOT EXISTS quality.rule_results (
       run_id VARCHAR, rule_id VARCHAR, evaluated_at TIMESTAMP, admin_code VARCHAR, year INTEGER,

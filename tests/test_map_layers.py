@@ -107,3 +107,24 @@ def test_the_fragmented_permanent_farmland_patches_are_a_map_layer_of_pr13s_find
     assert fragmented and {(patch, year) for patch, year, _, _ in fragmented} == found
     for patch, _, area, outlined in fragmented:
         assert abs(float(area) - outlined) <= 0.01 * float(area), patch
+
+
+def test_each_finding_names_its_rules_parameters_and_its_clause_by_the_documents_title(demo_build):
+    """From a finding in the snapshot to what it rests on, without the working file: the rule's
+    parameters, and its clause cited with the document's title, issuer and date (reference seed of the
+    policy documents)."""
+    rows = query(
+        demo_build.published,
+        """select v.rule_id, c.parameters, c.clause, c.citation, d.title, d.issuer, d.issued_on
+           from quality.violations as v
+           join quality.rule_catalog as c using (rule_id)
+           join reference.ref_policy_documents as d on d.source_doc = c.source_doc""",
+    )
+    [(findings,)] = query(demo_build.published, "select count(*) from quality.violations")
+    assert len(rows) == findings
+    pr13 = next(row for row in rows if row[0] == "PR13")
+    assert json.loads(pr13[1])["min_patch_mu"] == 20
+    for rule_id, _, clause, citation, title, issuer, issued_on in rows:
+        assert title in clause, (rule_id, clause)
+        assert issuer in citation and (issued_on is None or str(issued_on) in citation), (rule_id, citation)
+        assert ".txt" not in clause + citation, (rule_id, clause)
