@@ -386,6 +386,9 @@ def test_a_rule_checks_page_shows_the_rule_its_severity_and_the_runs_result_in_a
     text = _render(page, url, ready, f"check-{rule.check_name}")
     for shown in (rule.title_zh, rule.title_en, f"Severity: {rule.severity}."):
         assert shown in text, (shown, text[:2000])
+    # a path of the input contract reads as written, not with its <year> taken for a tag
+    if "not delivered" in text:
+        assert "survey/<year>/" in text and "survey//" not in text, text[:2000]
     outcome = "Succeeded" if evaluation["success"] else "Failed"
     assert re.search(rf"Evaluation result\s+{outcome}\b", text), (outcome, text[:2000])
 

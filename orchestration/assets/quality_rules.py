@@ -68,9 +68,12 @@ def _check_result(outcome: RuleOutcome, asset: list[str]) -> dg.AssetCheckResult
             "not_evaluated": dg.MetadataValue.json(outcome.not_evaluated),
             **clause_metadata(outcome.rule),
         },
+        # the UI renders a description as Markdown, where `survey/<year>/…` would lose its <year> as a tag
         description=(
             f"not evaluated for {len(outcome.not_evaluated)} admin unit(s) lacking an input: "
             + "; ".join(f"{code}: {why}" for code, why in list(outcome.not_evaluated.items())[:10])
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
             if outcome.not_evaluated
             else None
         ),
