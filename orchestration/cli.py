@@ -3,6 +3,7 @@
 farmland build --landing DIR --warehouse FILE [--parallel N] [--force] [--verbose]
 farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N] [--parallel N]
 farmland summary [--warehouse FILE]
+farmland sql [--warehouse FILE] [--mode MODE] ["SELECT …"]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from orchestration.sql_shell import OUTPUT_MODES
 from sources.demo.size import DEFAULT_SCALE, DEFAULT_SEED
 from warehouse.config import REPO_ROOT, CountyLake, published_path
 
@@ -200,9 +202,39 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_WAREHOUSE,
         help="the working DuckDB file whose published snapshot is read (default: %(default)s)",
     )
+    sql = commands.add_parser(
+        "sql",
+        help="query the published snapshot in the DuckDB shell, read-only, with spatial loaded",
+        description="query the published snapshot (schemas marts, quality, reference) in the DuckDB shell, "
+        "read-only, with spatial loaded: run the query given and print its result, or open the "
+        "interactive shell; docs/analysts.md has worked queries",
+    )
+    sql.add_argument(
+        "query",
+        nargs="?",
+        help="SQL to run and print, then exit (default: the interactive shell; SQL piped into it runs "
+        "as a script)",
+    )
+    sql.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="the working DuckDB file whose published snapshot is opened (default: %(default)s)",
+    )
+    sql.add_argument(
+        "--mode",
+        choices=OUTPUT_MODES,
+        default="duckbox",
+        help="how results are printed: duckbox shows the first and last rows of a long result, csv and "
+        "json every row (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     quiet_warnings()
 
+    if args.command == "sql":
+        from orchestration.sql_shell import run_sql
+
+        return run_sql(published_path(args.warehouse.resolve()), args.query, args.mode)
     if args.command == "summary":
         print_summary(args.warehouse)
         return 0
