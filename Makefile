@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast system-packages ui lint lock clean bench bench-pipeline
+.PHONY: setup demo test test-fast system-packages ui lint lock clean bench bench-pipeline docs
 
 setup: $(STAMP)
 
@@ -44,6 +44,13 @@ system-packages:
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not builds_warehouse"
+
+# dbt's documentation site as one page (orchestration/docs.py), its columns and types read from the demo
+# warehouse, which `farmland demo` builds first when it is missing; written to transforms/target/docs/
+# (never committed), and the page's path printed.
+docs: $(STAMP)
+	@[ -f warehouse/farmland.duckdb ] || $(BIN)/farmland demo
+	$(BIN)/python -m orchestration.docs --warehouse warehouse/farmland.duckdb
 
 ui: $(STAMP)
 	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance) $(BIN)/dagster dev -m orchestration.definitions

@@ -16,6 +16,7 @@ from sources.extract.sql import quote_text
 from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
 from warehouse.connection import connect
+from warehouse.dictionary import comment_tables
 from warehouse.region import region
 
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
@@ -64,6 +65,7 @@ def publish(
             "SELECT ?::VARCHAR AS fingerprint, now()::TIMESTAMP AS published_at",
             [fingerprint],
         )
+        comment_tables(con, "snapshot")
         con.execute("DETACH snapshot")
     finally:
         con.close()
