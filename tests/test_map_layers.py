@@ -10,19 +10,11 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
-from warehouse.connection import connect
+from tests.test_pipeline import query
 from warehouse.map_exports import maps_folder
 from warehouse.region import region
 
 pytestmark = pytest.mark.builds_warehouse
-
-
-def query(path, sql, params=None):
-    con = connect(path, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_finding_in_the_snapshot_is_traced_to_what_was_delivered(demo_build):
