@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
+
+from tests.ports import stop_process_group
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 MISSING = (
@@ -180,10 +181,5 @@ def chromium(width: int = 1600, height: int = 1000) -> Iterator[Page]:
             )
             yield page
     finally:
-        os.killpg(browser.pid, signal.SIGTERM)
-        try:
-            browser.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(browser.pid, signal.SIGKILL)
-            browser.wait()
+        stop_process_group(browser, 30)
         shutil.rmtree(profile, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ from tests.browser import BrowserMissing, Page, artifacts_dir, chromium
 from tests.conformance import reference
 from tests.conformance.delivery import Delivery
 from tests.conformance.test_legal_variants import M2_TOLERANCE, delivery_a
-from tests.ports import free_port
+from tests.ports import free_port, stop_process_group
 from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
 from warehouse.connection import connect
 
@@ -107,11 +106,7 @@ def dagster_dev(home: Path, landing: Path, warehouse: Path) -> Iterator[Webserve
                     time.sleep(1)
             yield Webserver(f"http://127.0.0.1:{port}", DagsterGraphQLClient("127.0.0.1", port_number=port))
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+            stop_process_group(server, 60)
 
 
 def _wait(client: DagsterGraphQLClient, run_id: str, minutes: int = 15) -> dg.DagsterRunStatus:
