@@ -4,6 +4,7 @@ farmland build --landing DIR --warehouse FILE [--parallel N] [--force] [--verbos
 farmland demo  [--landing data/landing] [--warehouse warehouse/farmland.duckdb] [--scale N] [--parallel N]
 farmland summary [--warehouse FILE]
 farmland sql [--warehouse FILE] [--mode MODE] ["SELECT …"]
+farmland report [--warehouse FILE] [--year Y] [--admin CODE ...] [--out DIR]
 """
 
 from __future__ import annotations
@@ -105,6 +106,24 @@ def print_summary(warehouse: Path) -> None:
         return
     print(f"\nWarehouse: {warehouse.resolve()}\nPublished snapshot for analysts: {published}\n")
     print(summary_table(published))
+
+
+def write_report_files(warehouse: Path, year: int | None, admins: list[str] | None, out: Path | None) -> int:
+    from warehouse.report import NoSuchPage, write_reports
+
+    published = published_path(warehouse.resolve())
+    if not published.exists():
+        print(f"no published snapshot at {published}: build first (farmland build or farmland demo)")
+        return 1
+    try:
+        reports = write_reports(published, year=year, admins=admins, folder=out)
+    except NoSuchPage as error:
+        print(f"no report written: {error}")
+        return 2
+    for report in reports:
+        print(f"{report.admin_code} {report.admin_name} {report.year}: {report.page}")
+        print(f"{' ' * len(report.admin_code)} {report.findings} findings in {report.workbook}")
+    return 0
 
 
 def quiet_warnings() -> None:
@@ -228,8 +247,39 @@ def main(argv: list[str] | None = None) -> int:
         help="how results are printed: duckbox shows the first and last rows of a long result, csv and "
         "json every row (default: %(default)s)",
     )
+    report = commands.add_parser(
+        "report",
+        help="write the officials' report pages and findings workbooks from the published snapshot",
+        description="write, from the published snapshot, one self-contained HTML page (charts, tables "
+        "and a map; no network needed to view it) and one Excel workbook of the findings per city or "
+        "county and survey year",
+    )
+    report.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="the working DuckDB file whose published snapshot is read (default: %(default)s)",
+    )
+    report.add_argument(
+        "--year", type=int, help="the survey year (default: the latest survey year the snapshot holds)"
+    )
+    report.add_argument(
+        "--admin",
+        action="append",
+        metavar="CODE",
+        help="a city or county code; repeat for several (default: the city and each of its counties)",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        help="the folder written to (default: <snapshot name>_reports/ beside the snapshot, where the "
+        "build writes them too)",
+    )
     args = parser.parse_args(argv)
     quiet_warnings()
+
+    if args.command == "report":
+        return write_report_files(args.warehouse, args.year, args.admin, args.out)
 
     if args.command == "sql":
         from orchestration.sql_shell import run_sql

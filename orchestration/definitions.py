@@ -12,7 +12,7 @@ from orchestration.assets.dbt_models import (
     reference_seeds,
     survey_models,
 )
-from orchestration.assets.publish import map_layers, published_snapshot
+from orchestration.assets.publish import map_layers, published_snapshot, reports
 from orchestration.assets.quality_rules import QUALITY_ASSETS
 from orchestration.assets.raw_layers import RAW_LAYER_ASSETS
 from orchestration.assets.raw_records import RAW_RECORD_ASSETS
@@ -36,6 +36,7 @@ defs = dg.Definitions(
         finding_marts,
         published_snapshot,
         map_layers,
+        reports,
     ],
     jobs=[build_warehouse],
     schedules=[annual_survey_build],

@@ -111,9 +111,18 @@ class Page:
             time.sleep(0.5)
         return False
 
-    def screenshot(self, path: Path) -> Path:
-        """Save what the tab shows as a PNG."""
-        data = self.send("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        """Save what the tab shows as a PNG; with `full_page`, the whole page, scrolled or not."""
+        options: dict[str, Any] = {}
+        if full_page:
+            width, height = self.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+            )
+            options = {
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            }
+        data = self.send("Page.captureScreenshot", format="png", **options)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path

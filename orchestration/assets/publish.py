@@ -11,6 +11,7 @@ from orchestration.resources import WarehouseResource
 from warehouse.config import published_path
 from warehouse.map_exports import export_maps, maps_folder
 from warehouse.publish import publish
+from warehouse.report import reports_folder, write_reports
 
 
 @dg.asset(
@@ -51,4 +52,36 @@ def map_layers(context: dg.AssetExecutionContext, farmland: WarehouseResource) -
     counts = export_maps(snapshot)
     return dg.MaterializeResult(
         metadata={"folder": str(maps_folder(snapshot)), "layers": len(counts), **counts}
+    )
+
+
+@dg.asset(
+    key=["warehouse", "reports"],
+    group_name="publish",
+    owners=owners("publish"),
+    op_tags=REGION_STEP,
+    kinds={"html", "excel"},
+    deps=[published_snapshot],
+    description="年度耕地保护报告 for officials, from the published snapshot, for the latest survey year: "
+    "per city and county one self-contained HTML page (耕地 and 永农 against target, 进出, the land "
+    "transition matrix, quota balances, findings by rule with their clauses, a map of the findings and "
+    "the small 永农 patches; static SVG, no network needed) and an Excel workbook of the findings, in "
+    "<snapshot>_reports/.",
+)
+def reports(context: dg.AssetExecutionContext, farmland: WarehouseResource) -> dg.MaterializeResult:
+    snapshot = published_path(farmland.warehouse_file)
+    written = write_reports(snapshot)
+    pages = "\n".join(
+        f"| {r.admin_code} | {r.admin_name} | {r.year} | {r.findings} | `{r.page.name}` | "
+        f"`{r.workbook.name}` |"
+        for r in written
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(reports_folder(snapshot))),
+            "pages": len(written),
+            "reports": dg.MetadataValue.md(
+                "| code | name | year | findings | page | workbook |\n|---|---|---|---|---|---|\n" + pages
+            ),
+        }
     )
