@@ -288,20 +288,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         print_summary(args.warehouse)
         return 0
-    if args.command == "demo":
-        manifest, written = write_demo(args.landing, args.scale, args.seed)
-        print(
-            f"demo deliveries for {manifest['region_code']} {'written to' if written else 'kept in'} "
-            f"{args.landing} ({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
-        )
     lake = None
     if args.county_lake:
         if not args.county_lake_data:
             parser.error("--county-lake needs --county-lake-data")
         lake = CountyLake(args.county_lake, args.county_lake_data)
-    ok = run_build(
-        args.landing, args.warehouse, args.parallel, force=args.force, county_lake=lake, verbose=args.verbose
-    )
+    from warehouse.run_lock import BuildRunning, exclusive_run
+
+    # the whole command holds the warehouse, the demo's writing of its deliveries included
+    try:
+        with exclusive_run(
+            args.warehouse, "farmland " + " ".join(argv if argv is not None else sys.argv[1:])
+        ):
+            if args.command == "demo":
+                manifest, written = write_demo(args.landing, args.scale, args.seed)
+                print(
+                    f"demo deliveries for {manifest['region_code']} "
+                    f"{'written to' if written else 'kept in'} {args.landing} "
+                    f"({len(manifest['planted'])} planted violations listed in demo_manifest.json)"
+                )
+            ok = run_build(
+                args.landing,
+                args.warehouse,
+                args.parallel,
+                force=args.force,
+                county_lake=lake,
+                verbose=args.verbose,
+            )
+    except BuildRunning as running:
+        print(str(running), file=sys.stderr)
+        return 3
     print_summary(args.warehouse)
     return 0 if ok else 1
 

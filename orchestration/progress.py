@@ -99,6 +99,9 @@ class StepTally:
         return f"{self.count} steps done{failed}{running}"
 
 
+_DAGSTER_WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterResourceFunctionError"}
+
+
 def failure_message(error: SerializableErrorInfo | None) -> str:
     """A step's error as an operator reads it: a `dagster.Failure` is the step's own account of what
     went wrong, its class's dotted path says nothing more; any other error keeps its class."""
@@ -106,6 +109,9 @@ def failure_message(error: SerializableErrorInfo | None) -> str:
 
     if error is None:
         return "(no message)"
+    # Dagster wraps what a step raised ("Error occurred while executing op …"): the cause is the news
+    while error.cause is not None and error.cls_name in _DAGSTER_WRAPPERS:
+        error = error.cause
     message = error.message.strip()
     if error.cls_name != Failure.__name__:
         return message

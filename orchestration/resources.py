@@ -9,11 +9,12 @@ resource sets for the length of a dbt invocation.
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from warehouse.config import (
     COUNTY_FOLDER_ENV,
@@ -33,6 +34,7 @@ from warehouse.config import (
 )
 from warehouse.connection import warehouse
 from warehouse.county_shards import region_catalog, shard_folder
+from warehouse.run_lock import exclusive_run
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -53,6 +55,27 @@ class WarehouseResource(dg.ConfigurableResource):
     # machine reaches (warehouse.config.CountyLake); empty: the environment's, or files.
     county_lake: str = ""
     county_lake_data: str = ""
+
+    _run_lock: ExitStack = PrivateAttr(default_factory=ExitStack)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A run holds its warehouse from its first step to its end (warehouse/run_lock.py): a run
+        launched while another build holds it fails at once, before any step, naming that build.
+
+        Only a run in one process can hold it for its whole length; the steps of a multiprocess run
+        (the launchpad's `multiprocess` executor) each set up resources in a process of their own, and
+        one of them holding it would refuse its siblings. Such a run relies on the instance's run queue,
+        which starts one run at a time. Sensors and schedules, which set up resources with no run, only
+        read."""
+        run = context.dagster_run
+        if run is None or "multiprocess" in (run.run_config.get("execution", {}).get("config") or {}):
+            return
+        self._run_lock.enter_context(
+            exclusive_run(self.warehouse_file, f"Dagster run {run.run_id} of {run.job_name}")
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._run_lock.close()
 
     @property
     def lake(self) -> CountyLake | None:

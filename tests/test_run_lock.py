@@ -1,0 +1,124 @@
+"""One build at a time per warehouse: a build started while another holds the warehouse is refused at
+once, told which build holds it, and touches nothing; a build that was killed frees the warehouse for
+the next one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.cli import main
+from orchestration.resources import WarehouseResource
+from warehouse.run_lock import LOCK_HELD_ENV, BuildRunning, exclusive_run, holder, lock_path
+
+HOLDER = "farmland build --landing /srv/landing (the first build)"
+
+
+@contextmanager
+def build_holding(warehouse: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding the warehouse as a build does, until it is stopped or killed."""
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from warehouse.run_lock import exclusive_run
+        with exclusive_run(Path({str(warehouse)!r}), {HOLDER!r}):
+            print("holding", flush=True)
+            time.sleep(600)
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "holding"
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_second_build_is_refused_at_once_naming_the_build_that_holds_the_warehouse(tmp_path, capsys):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = tmp_path / "farmland.duckdb"
+    with dg.DagsterInstance.get() as instance:
+        runs_before = instance.get_runs_count()
+    with build_holding(warehouse) as first:
+        code = main(["build", "--landing", str(landing), "--warehouse", str(warehouse)])
+    said = capsys.readouterr()
+    assert code == 3
+    assert HOLDER in said.err and f"process {first.pid}" in said.err, said.err
+    assert "was not started" in said.err
+    # refused before anything: no warehouse file, no log, no Dagster run
+    assert not warehouse.exists() and not (tmp_path / "logs").exists()
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_runs_count() == runs_before
+
+
+def test_a_killed_build_frees_the_warehouse_for_the_next_one(tmp_path):
+    warehouse = tmp_path / "farmland.duckdb"
+    with build_holding(warehouse) as first:
+        with pytest.raises(BuildRunning):
+            with exclusive_run(warehouse, "second"):
+                pass
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        with exclusive_run(warehouse, "after the crash"):
+            assert holder(warehouse)["what"] == "after the crash"
+            assert holder(warehouse)["pid"] == os.getpid()
+    assert lock_path(warehouse).exists()  # the file stays; only the kernel's lock on it went
+
+
+def test_a_dagster_run_launched_while_a_build_holds_the_warehouse_fails_before_its_first_step(tmp_path):
+    from orchestration.run import run_build_job
+
+    landing = tmp_path / "landing"
+    (landing / "survey" / "2023").mkdir(parents=True)
+    (landing / "survey" / "2023" / "DLTB.parquet").write_bytes(b"never read: the run stops first")
+    warehouse = tmp_path / "farmland.duckdb"
+    with build_holding(warehouse) as first:
+        result = run_build_job(landing, warehouse)
+    assert not result.success
+    started = [event for event in result.all_events if event.event_type_value == "STEP_START"]
+    assert started == []
+    failures = " ".join(
+        str(event.message) + str(getattr(event.event_specific_data, "error", ""))
+        for event in result.all_events
+        if event.event_type_value in ("RESOURCE_INIT_FAILURE", "RUN_FAILURE")
+    )
+    assert HOLDER in failures and f"process {first.pid}" in failures, failures[:2000]
+    assert not warehouse.exists()
+
+
+def test_a_run_holds_the_warehouse_from_its_first_step_to_its_end_and_then_lets_go(tmp_path):
+    warehouse = tmp_path / "farmland.duckdb"
+    seen: list[str | None] = []
+
+    @dg.op
+    def step(farmland: WarehouseResource) -> None:
+        # while the run goes on, a build in another process (not one the run started) is refused
+        outsider = {name: value for name, value in os.environ.items() if name != LOCK_HELD_ENV}
+        probe = subprocess.run(
+            [sys.executable, "-c", f"from warehouse.run_lock import exclusive_run\n"
+             f"from pathlib import Path\nwith exclusive_run(Path({str(warehouse)!r}), 'x'): pass"],
+            capture_output=True, text=True, env=outsider,
+        )  # fmt: skip
+        seen.append("refused" if "BuildRunning" in probe.stderr else probe.stderr[-300:])
+
+    @dg.job
+    def one_step() -> None:
+        step()
+
+    result = one_step.execute_in_process(resources={"farmland": WarehouseResource(warehouse=str(warehouse))})
+    assert result.success
+    assert seen == ["refused"]
+    with exclusive_run(warehouse, "next build"):
+        pass
