@@ -73,7 +73,8 @@ def test_every_spatial_table_is_exported_as_geoparquet_and_geopackage_with_its_c
         "select distinct schema_name || '.' || table_name from duckdb_columns() "
         "where data_type like 'GEOMETRY%'",
     )
-    assert tables
+    maps = {"marts.admin_outlines", "marts.permanent_farmland_patches", "marts.field_overlay_areas"}
+    assert maps | {"marts.finding_sources"} <= {table for (table,) in tables}
     for (table,) in tables:
         [(count,)] = query(snapshot, f"select count(*) from {table}")
         [(layer, _)] = pyogrio.list_layers(folder / f"{table}.gpkg")
@@ -99,6 +100,43 @@ def test_the_fragmented_permanent_farmland_patches_are_a_map_layer_of_pr13s_find
     assert fragmented and {(patch, year) for patch, year, _, _ in fragmented} == found
     for patch, _, area, outlined in fragmented:
         assert abs(float(area) - outlined) <= 0.01 * float(area), patch
+
+
+def test_the_field_overlay_ground_is_a_map_layer_with_field_overlays_figures(demo_build):
+    """多田套合 as a map: per county, the 耕地 under 永农, 高标准农田, 功能区 and all three in the latest
+    reconciled survey year, outlined, with field_overlay's figures for that year; the ground under all
+    three lies inside the ground under 永农."""
+    snapshot = demo_build.published
+    [(year,)] = query(snapshot, "select max(year) from marts.field_overlay where cultivated_mu is not null")
+    drawn = query(
+        snapshot,
+        "select county_code, year, overlay, cultivated_mu, planar_area_m2, ST_Area(geom) "
+        "from marts.field_overlay_areas",
+    )
+    assert {row[1] for row in drawn} == {year}
+    assert {row[2] for row in drawn} == {"pbf", "high_standard", "grain_zone", "all_four"}
+    mapped = {(county, overlay): mu for county, _, overlay, mu, _, _ in drawn}
+    counted = query(
+        snapshot,
+        "select admin_code, cultivated_in_pbf_mu, cultivated_in_high_standard_mu, "
+        "cultivated_in_grain_zone_mu, all_four_mu from marts.field_overlay "
+        "where admin_level = 'county' and year = ?",
+        [year],
+    )
+    assert counted
+    for county, *figures in counted:
+        for overlay, figure in zip(("pbf", "high_standard", "grain_zone", "all_four"), figures, strict=True):
+            assert abs(mapped.get((county, overlay), 0.0) - figure) <= 1e-6, (county, overlay)
+    for county, _, overlay, _, planar, outlined in drawn:
+        assert planar == pytest.approx(outlined) and planar > 0, (county, overlay)
+    [(outside,)] = query(
+        snapshot,
+        """select coalesce(max(ST_Area(ST_Difference(core.geom, pbf.geom))), 0)
+           from marts.field_overlay_areas as core
+           join marts.field_overlay_areas as pbf using (county_code, year)
+           where core.overlay = 'all_four' and pbf.overlay = 'pbf'""",
+    )
+    assert outside < 0.01
 
 
 def test_each_finding_names_its_rules_parameters_and_its_clause_by_the_documents_title(demo_build):

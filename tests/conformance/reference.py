@@ -354,6 +354,39 @@ def permanent_farmland(delivery: Delivery) -> dict[tuple[str, int], dict[str, fl
     return result
 
 
+# ------------------------------------------------------------------------------- field_overlay (多田套合)
+
+# field_overlay's names for the ground under each protection layer, and the control layers it lies in
+OVERLAY_LAYERS = {
+    "pbf": ("YJJBNT",),
+    "high_standard": ("GBZNT",),
+    "grain_zone": ("LSGNQ",),
+    "all_four": ("YJJBNT", "GBZNT", "LSGNQ"),
+}
+
+
+def cultivated_under_layers(
+    delivery: Delivery, year: int
+) -> dict[tuple[str, str], tuple[float, shapely.Geometry]]:
+    """(county, overlay) → (耕地 under it on the TBDLMJ basis in m², its ground): the parcels of the year's
+    state cut by the polygons in force that year of each layer named for the overlay (all of them for
+    all_four: 耕地 ∩ 永农 ∩ 高标准 ∩ 功能区). Only overlays with 耕地 under them are listed."""
+    state = delivery.state(year).values()
+    out: dict[tuple[str, str], tuple[float, shapely.Geometry]] = {}
+    for county in delivery.counties:
+        cultivated = [p for p in state if p.county == county and p.is_cultivated]
+        for overlay, layers in OVERLAY_LAYERS.items():
+            covers = [
+                _union(p for p in delivery.control_in_force(year, layer) if p.county == county)
+                for layer in layers
+            ]
+            cover = shapely.intersection_all(covers)
+            ground = shapely.union_all([shapely.intersection(p.geom, cover) for p in cultivated])
+            if ground.area > 0:
+                out[(county, overlay)] = (cultivated_under(cultivated, cover), ground)
+    return out
+
+
 # --------------------------------------------------------------------------------------------- findings
 
 

@@ -706,3 +706,206 @@ def test_admin_outlines_are_the_parcels_in_force_at_the_latest_survey_year(built
         assert row["survey_year"] == year
         assert math.isclose(row["area_m2"], want.area, rel_tol=1e-9), row["admin_code"]
         assert outline.symmetric_difference(want).area < 1e-6 * want.area, row["admin_code"]
+
+
+def test_the_field_overlay_map_draws_the_ground_field_overlay_counts(built: Built) -> None:
+    """多田套合 as a map layer: per county, the 耕地 of the last survey year under 永农, 高标准农田,
+    功能区 and all three at once, outlined by the parcels cut by the polygons in force. Its figure is the
+    reference's (TBDLMJ basis) and field_overlay's for the year; its outline is the ground recomputed
+    with shapely."""
+    import shapely
+
+    require_success(built)
+    year = max(built.delivery.survey_years)
+    expected = reference.cultivated_under_layers(built.delivery, year)
+    rows = built.query(
+        "select county_code, year, overlay, cultivated_m2, cultivated_mu, planar_area_m2, "
+        "ST_AsWKB(geom) as wkb from marts.field_overlay_areas"
+    )
+    layer = {(r["county_code"], r["overlay"]): r for r in rows}
+    assert {r["year"] for r in rows} <= {year}
+    assert layer.keys() == expected.keys()
+    assert bool(rows) == any(p.layer != "YJJBNTCBQ" for ps in built.delivery.control.values() for p in ps)
+
+    counted = built.query(
+        "select admin_code, cultivated_in_pbf_mu as pbf, cultivated_in_high_standard_mu as high_standard, "
+        "cultivated_in_grain_zone_mu as grain_zone, all_four_mu as all_four from marts.field_overlay "
+        f"where admin_level = 'county' and year = {year}"
+    )
+    lines = []
+    for row in counted:
+        for overlay in reference.OVERLAY_LAYERS:
+            mapped = layer.get((row["admin_code"], overlay), {}).get("cultivated_mu", 0.0)
+            if not math.isclose(mapped, row[overlay], abs_tol=MU_TOLERANCE):
+                lines.append(
+                    f"({row['admin_code']}, {overlay}): map {mapped} 亩, field_overlay {row[overlay]} 亩"
+                )
+    for key, (m2, ground) in sorted(expected.items()):
+        r = layer[key]
+        drawn = shapely.from_wkb(bytes(r["wkb"]))
+        print(
+            f"{built.name} {year} {key}: {r['cultivated_m2']:.2f} m² (reference {m2:.2f}), "
+            f"outline {r['planar_area_m2']:.2f} m² (reference {ground.area:.2f})"
+        )
+        if not math.isclose(r["cultivated_m2"], m2, abs_tol=M2_TOLERANCE):
+            lines.append(f"{key} cultivated_m2: map {r['cultivated_m2']}, reference {m2}")
+        if not math.isclose(r["cultivated_mu"], m2 * reference.MU_PER_M2, abs_tol=MU_TOLERANCE):
+            lines.append(
+                f"{key} cultivated_mu: map {r['cultivated_mu']}, reference {m2 * reference.MU_PER_M2}"
+            )
+        if not math.isclose(r["planar_area_m2"], ground.area, abs_tol=M2_TOLERANCE):
+            lines.append(f"{key} planar_area_m2: map {r['planar_area_m2']}, reference {ground.area}")
+        if drawn.symmetric_difference(ground).area > 1e-6 * ground.area:
+            lines.append(f"{key}: the outline is not the ground under the layer")
+    assert_no_differences(lines)
+
+
+# the delivered field carrying each layer's or record kind's id (SOURCES.md), read back from the file
+RECORD_ID_FIELDS = {
+    "DLTB": "BSM",
+    "DLTBGX": "BSM",
+    "YJJBNT": "BSM",
+    "GBZNT": "XMBH",
+    "LSGNQ": "GNQBH",
+    "land_approvals": "批准文号",
+    "approval_boundaries": "批准文号",
+    "enforcement_cases": "案件编号",
+    "supplement_projects": "项目编号",
+    "supplement_boundaries": "项目编号",
+    "consolidation_works": "工程编号",
+    "quota_links": "挂钩编号",
+    "compensation_payments": "村代码",
+}
+
+
+def delivered_rows(path: Path, layer_code: str, sheet: str | None, id_field: str) -> dict[int, dict]:
+    """The rows of a delivered file as its own reader gives them, by the row number the warehouse gives a
+    row of such a file: a feature's position in its layer, a CSV row's line (an Excel row's number) in the
+    file, the header being the first line naming `id_field`, a JSON object's position. GeoPackage, FileGDB
+    and Shapefile through pyogrio's Arrow reader (this GDAL has no GeoParquet driver: pyarrow reads those),
+    workbooks through polars with fastexcel."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        import csv
+
+        raw = path.read_bytes()
+        text = next(decoded for encoding in ("utf-8-sig", "gb18030") if (decoded := _decoded(raw, encoding)))
+        return _below_header(list(csv.reader(text.splitlines())), id_field)
+    if suffix == ".xlsx":
+        import polars as pl
+
+        frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", has_header=False)
+        return _below_header([[None if v is None else str(v) for v in row] for row in frame.rows()], id_field)
+    if suffix == ".json":
+        import json
+
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return dict(enumerate(records, start=1))
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+    else:
+        import pyogrio
+
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        chosen = layers[0] if len(layers) == 1 else next(n for n in layers if layer_code in n.upper())
+        # a Shapefile without its .cpg is in the Chinese code page (GBK), as the bureaus' exports are
+        encoding = "GB18030" if suffix == ".shp" and not path.with_suffix(".cpg").exists() else None
+        _, table = pyogrio.read_arrow(path, layer=chosen, read_geometry=False, encoding=encoding)
+    return dict(enumerate(table.to_pylist(), start=1))
+
+
+def _below_header(lines: list[list], id_field: str) -> dict[int, dict]:
+    """Rows of a table of text lines (line 1 first) below the first line naming `id_field`, by line number."""
+    header_at = next(i for i, cells in enumerate(lines) if id_field in cells)
+    header = lines[header_at]
+    return {
+        number: dict(zip(header, cells, strict=False))
+        for number, cells in enumerate(lines[header_at + 1 :], start=header_at + 2)
+    }
+
+
+def _decoded(raw: bytes, encoding: str) -> str | None:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def by_finding(row: dict) -> tuple:
+    """The finding a row of finding_sources traces: rule, entity type, entity id, year."""
+    return (row["rule_id"], row["entity_type"], row["entity_id"], row["year"])
+
+
+def test_every_finding_leads_to_the_delivered_row_it_rests_on(built: Built) -> None:
+    """Each finding of the delivery is in finding_sources; one on a figure over many rows (traced
+    'aggregate') names no file, every other names a file of the landing folder and a row of it which,
+    read back from the file itself, carries the record's id: the parcel's BSM, the patch's polygons, the
+    project's XMBH, the approval's 批准文号, the case's 案件编号, and for a change record the pieces
+    whose parcel after the change is the finding's."""
+    from collections import Counter
+
+    require_success(built)
+    findings = {
+        tuple(r.values())
+        for r in built.query("select distinct rule_id, entity_type, entity_id, year from quality.violations")
+    }
+    traced = built.query(
+        "select rule_id, entity_type, entity_id, year, traced_by, source_layer, source_file, source_row, "
+        "source_sheet, record_id from marts.finding_sources"
+    )
+    assert {by_finding(r) for r in traced} == findings
+    assert findings, f"delivery {built.name} has no finding to trace"
+
+    files: dict[tuple[str, str, str | None], dict[int, dict]] = {}
+    lines = []
+    for r in traced:
+        finding = by_finding(r)
+        if r["traced_by"] == "aggregate":
+            if r["source_file"] is not None or r["source_row"] is not None:
+                lines.append(f"{finding}: an aggregate names {r['source_file']}:{r['source_row']}")
+            continue
+        if r["source_file"] is None or r["source_row"] is None:
+            lines.append(f"{finding}: traced {r['traced_by']!r} to no delivered row")
+            continue
+        path = built.landing / r["source_file"]
+        if not path.exists():
+            lines.append(f"{finding}: {r['source_file']} is not in the landing folder")
+            continue
+        where = f"{r['source_file']}:{r['source_row']}"
+        # a piece is its file and row; the change record it belongs to is its parcel after the change
+        field = "BGHTBBSM" if r["source_layer"] == "DLTBGXGC" else RECORD_ID_FIELDS.get(r["source_layer"])
+        if field is None:
+            lines.append(f"{finding}: no id field known for {r['source_layer']}")
+            continue
+        key = (r["source_file"], r["source_layer"], r["source_sheet"])
+        if key not in files:
+            files[key] = delivered_rows(path, r["source_layer"], r["source_sheet"], field)
+        row = files[key].get(r["source_row"])
+        if row is None:
+            lines.append(f"{finding}: {r['source_file']} has no row {r['source_row']}")
+            continue
+        if r["source_layer"] == "DLTBGXGC":
+            if r["record_id"] != f"{r['source_file']}#{r['source_row']}":
+                lines.append(f"{finding}: piece {r['record_id']} is not {where}")
+            if str(row.get(field)) != r["entity_id"]:
+                lines.append(f"{finding}: {where} is a piece of {row.get(field)}, not {r['entity_id']}")
+        elif str(row.get(field)) != r["record_id"]:
+            lines.append(f"{finding}: {where} carries {field} {row.get(field)!r}, not {r['record_id']!r}")
+    # a finding on one record is that record; a patch's first polygon names the patch
+    for finding in findings:
+        records = {
+            r["record_id"]
+            for r in traced
+            if by_finding(r) == finding and r["source_file"] and r["source_layer"] != "DLTBGXGC"
+        }
+        if records and finding[2] not in records:
+            lines.append(f"{finding}: traced to {sorted(records)}, none of them the finding's own")
+    assert_no_differences(lines)
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for finding in findings:
+        aggregate = any(r["traced_by"] == "aggregate" for r in traced if by_finding(r) == finding)
+        counts[(finding[1], "aggregate" if aggregate else "delivered rows")] += 1
+    print(f"{built.name}: findings traced per entity type: {dict(sorted(counts.items()))}")

@@ -175,13 +175,15 @@ traced as (
     union all by name select * from records
 ),
 
--- a figure over many rows (a county's total, a date's balance, a target's pace) or an absence (a village
--- without a field chief): nothing single to point at
+-- a figure over many rows (a county's or the city's total, a county's change reconciled per land class
+-- or year (DQ09), a date's balance, a target's pace) or an absence (a village without a field chief):
+-- nothing single to point at
 untraced as (
     select distinct
         f.rule_id, f.admin_code, f.year, f.entity_type, f.entity_id,
         case
-            when f.entity_type in ('county', 'county_date', 'target') then 'aggregate'
+            when f.entity_type in ('county', 'city', 'county_class', 'county_year', 'county_date', 'target')
+                then 'aggregate'
             else 'no delivered row: the finding is an absence'
         end                                                         as traced_by
     from findings as f
