@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from quality.parameters import checked_parameters, is_number
 from warehouse.config import SEEDS_DIR
 
 CATALOG_FILE = Path(__file__).parent / "rules" / "catalog.yml"
@@ -207,7 +208,7 @@ def _rule(entry: dict[str, Any], documents: dict[str, PolicyDocument], documents
         grain=entry["grain"],
         severity=entry["severity"],
         consequence=entry["consequence"],
-        parameters=dict(entry.get("parameters") or {}),
+        parameters=checked_parameters(rule_id, dict(entry.get("parameters") or {})),
         source_doc=entry["source_doc"],
         source_clause=source_clause,
         document=document,
@@ -239,8 +240,14 @@ def load_catalog(path: Path = CATALOG_FILE, documents_path: Path = POLICY_DOCUME
 
 @cache
 def load_risk_index(path: Path = RISK_INDEX_FILE) -> dict[str, Any]:
-    """The 违法用地风险指数 definition (formula in the file's comments, weights under `parameters`)."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The 违法用地风险指数 definition (formula in the file's comments, weights under `parameters`); its
+    weights and scale reach the model's SQL as dbt vars, so each must be a number."""
+    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+    parameters = definition["parameters"]
+    for name, value in [*parameters["weights"].items(), ("scale", parameters["scale"])]:
+        if not is_number(value):
+            raise ValueError(f"{path}: risk index parameter {name} = {value!r} must be a number")
+    return definition
 
 
 def file_rules() -> list[Rule]:

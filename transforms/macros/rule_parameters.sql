@@ -14,6 +14,8 @@
     {%- set value = parameters[rule_id][name] -%}
     {%- if value is string -%}
         '{{ value | replace("'", "''") }}'
+    {%- elif value is iterable and value is not mapping -%}
+        [{% for item in value %}'{{ item | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
     {%- else -%}
         {{ value }}
     {%- endif -%}
