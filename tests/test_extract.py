@@ -157,7 +157,8 @@ def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_layer_without_crs_is_refused_and_the_rest_of_the_delivery_loads(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    write_layer(landing / "survey/2023/DLTB.shp", *parcels(2), None)  # no .prj
+    # a layer delivered county by county: one file per county, named by its county code
+    write_layer(landing / "survey/2023/DLTB_330402.shp", *parcels(2), None)  # no .prj
     write_layer(landing / "survey/2023/DLTB_330411.gpkg", *parcels(4, first_bsm=100), REGION)
 
     with warehouse(tmp_path / "w.duckdb") as con:
@@ -175,13 +176,13 @@ def test_a_layer_without_crs_is_refused_and_the_rest_of_the_delivery_loads(tmp_p
         assert count(con, "SELECT count(*) FROM raw.rejects") == 1
 
     message = str(raised.value)
-    assert "survey/2023/DLTB.shp" in message and "no .prj" in message and "EPSG:4528" in message
+    assert "survey/2023/DLTB_330402.shp" in message and "no .prj" in message and "EPSG:4528" in message
     assert raised.value.rule_id == "DQ14"
     assert isinstance(raised.value, LayerLoadError) and raised.value.report.rows_loaded == 4
     assert loaded == 4
     [(source_file, source_row, layer, rule_id, reason)] = rejects
-    assert (source_file, source_row, layer, rule_id) == ("survey/2023/DLTB.shp", None, "DLTB", "DQ14")
-    assert reason.startswith("DLTB.shp declares no coordinate reference system (no .prj)")
+    assert (source_file, source_row, layer, rule_id) == ("survey/2023/DLTB_330402.shp", None, "DLTB", "DQ14")
+    assert reason.startswith("DLTB_330402.shp declares no coordinate reference system (no .prj)")
 
 
 def test_redelivering_a_refused_layer_with_its_crs_clears_the_refusal(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ resources, the dbt profile and the CLI agree on one warehouse file."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ LANDING_ENV = "FARMLAND_LANDING"
 EXTENSIONS_ENV = "FARMLAND_EXTENSION_DIR"
 MEMORY_LIMIT_ENV = "FARMLAND_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV = "FARMLAND_TEMP_DIRECTORY"
+MAX_FILE_SIZE_ENV = "FARMLAND_MAX_FILE_SIZE"
 # A county build's dbt profile (transforms/profiles.yml, target `county`): the county being built, its
 # file, and the catalog name the region's file is attached under; a region build attaches the folder's
 # county files.
@@ -34,6 +36,14 @@ COUNTY_LAKE_DATA_ENV = "FARMLAND_COUNTY_LAKE_DATA"
 # beyond it DuckDB spills to the temp directory instead of growing with the region. A run has one such
 # process at a time, so a province build stays within this figure plus the Python process around it.
 DEFAULT_MEMORY_LIMIT = "4GB"
+
+# The largest delivered file the loaders open. The largest legal delivery, a city's DLTB of millions of
+# parcels, is a few GB; a file far beyond that is a wrong file (a disk image, a dump) that would hold a
+# build for hours. It is checked by its size alone, before anything reads it.
+DEFAULT_MAX_FILE_SIZE = "20GB"
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_SIZE_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 @contextmanager
@@ -70,6 +80,16 @@ def landing_path() -> Path:
 def extension_dir() -> Path:
     """Project-local DuckDB extension directory; the spatial extension is installed here from its wheel."""
     return Path(os.environ.get(EXTENSIONS_ENV, REPO_ROOT / ".duckdb_extensions")).resolve()
+
+
+def max_file_size() -> int:
+    """The largest delivered file, in bytes, the loaders open (FARMLAND_MAX_FILE_SIZE, a size such as
+    '20GB' or '500MB', like FARMLAND_MEMORY_LIMIT; default 20GB)."""
+    value = os.environ.get(MAX_FILE_SIZE_ENV) or DEFAULT_MAX_FILE_SIZE
+    match = _SIZE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"{MAX_FILE_SIZE_ENV}={value!r} is not a size: write it like 20GB or 500MB")
+    return int(float(match[1]) * _SIZE_UNITS[(match[2] or "B").lower()])
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Both loaders (spatial layers and tabular records) keep the same books. Every raw
 sha256 (`_file_sha256`) and every load-time reject the file's sha256 with `rejected_by = 'extractor'`, so
 the ledger can tell an unchanged file (skip it, and report again what was refused of it), replace a
 changed file (its earlier rows and load-time rejects go first), refuse a whole file (one reject row
-without a row number), and purge files that left the landing folder. Rejects the rule runner writes
-(`rejected_by = 'rule_runner'`) are never touched here.
+without a row number; a file refused before it is read, under a fingerprint of its refusal), and purge
+files that left the landing folder. Rejects the rule runner writes (`rejected_by = 'rule_runner'`) are
+never touched here.
 
 A refusal's reason is logged as it is: the loaders build reasons from file, sheet, field and header
 names, never from delivered values (record files may hold personal data).
@@ -117,6 +118,19 @@ class FileLedger:
             )
             log.error("%s", refusal.message)
             return outcome
+
+    def refuse_unread(
+        self, con: duckdb.DuckDBPyConnection, source_file: str, reason: str, rule_id: str = "LOAD"
+    ) -> FileOutcome:
+        """Refuse a file without reading it (it links out of the landing folder, is too large, lies where
+        the layout does not read), replacing whatever an earlier version of it loaded.
+
+        Its fingerprint is the refusal's, never the file's: once the refusal no longer holds, the file is
+        read afresh rather than taken for the unchanged file refused before.
+        """
+        fingerprint = "unread:" + hashlib.sha256(reason.encode()).hexdigest()
+        log.error("%s", reason)
+        return self.reject_file(con, source_file, fingerprint, rule_id, reason, datetime.now())
 
     def unchanged(self, con: duckdb.DuckDBPyConnection, source_file: str, sha: str) -> FileOutcome:
         """The outcome of a file loaded before as it is: skipped, and what was refused of it reported again.

@@ -335,8 +335,11 @@ def _load_file(
 def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, region_crs_epsg: int) -> FileOutcome:
     """Load one delivered file (idempotent); never raises for a bad file, returns a 'failed' outcome.
 
-    A file refused last time and unchanged since is reported as refused again.
+    A file refused last time and unchanged since is reported as refused again; one the landing folder's
+    rules refuse (`delivery.problem`) is refused without being opened.
     """
+    if delivery.problem is not None:
+        return _ledger(delivery.layer).refuse_unread(con, delivery.source_file, delivery.problem)
     return _ledger(delivery.layer).take_in(
         con,
         delivery.source_file,
@@ -379,7 +382,7 @@ def load_layer(
         rule_ids = {f.rule_id for f in failures}
         message = (
             f"{layer.code}: {len(failures)} of {len(report.files)} delivered file(s) refused "
-            f"(the others were loaded):\n" + "\n".join(f"  - {f.source_file}: {f.message}" for f in failures)
+            f"(the others were loaded):\n" + "\n".join(f"  - {_listed(f)}" for f in failures)
         )
         raise LayerLoadError(
             message,
@@ -388,6 +391,13 @@ def load_layer(
             rule_id=rule_ids.pop() if len(rule_ids) == 1 else "LOAD",
         )
     return report
+
+
+def _listed(outcome: FileOutcome) -> str:
+    # The landing folder's refusals start with the file's path already: do not say it twice.
+    if outcome.message.startswith(outcome.source_file):
+        return outcome.message
+    return f"{outcome.source_file}: {outcome.message}"
 
 
 def reject_records(con: duckdb.DuckDBPyConnection, source_file: str) -> list[dict]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import duckdb
 import polars as pl
 
 from sources.errors import DeliveryError
+from sources.extract.landing import LandedFile, landed_files
 from sources.extract.ledger import REJECT_COLUMNS, REJECTED_BY, FileLedger, FileVersion
 from sources.extract.load import LayerLoadError
 from sources.extract.outcome import FileOutcome, LoadReport
@@ -47,7 +47,6 @@ from warehouse.connection import transaction
 log = logging.getLogger(__name__)
 
 LOAD_RULE = "LOAD"
-_YEAR_FOLDER = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class RecordFile:
     path: Path
     source_file: str  # lineage key: path relative to the landing folder (posix)
     year: int | None = None  # from the <year> folder, else from the file name
-    problem: str | None = None  # a naming problem that refuses the file (folder and file name disagree)
+    problem: str | None = None  # why it is refused unread: misnamed, or by the landing folder's rules
 
 
 class RecordLoadError(LayerLoadError):
@@ -76,46 +75,56 @@ class RecordsLoadError(DeliveryError):
 # --------------------------------------------------------------------------------------------- discovery
 
 
-def _kind_directories(landing: Path, kind: RecordKind) -> list[tuple[Path, int | None]]:
-    if "{year}" not in kind.folder:
-        return [(landing / kind.folder, None)]
-    base = landing / kind.folder.split("/{year}", 1)[0]
-    if not base.is_dir():
-        return []
-    years = sorted(p for p in base.iterdir() if p.is_dir() and _YEAR_FOLDER.match(p.name))
-    return [(p, int(p.name)) for p in years]
+def _scope(kind: RecordKind) -> tuple[str, bool]:
+    """The layout folder a kind is delivered in, and whether in its <year> folders: `funds/{year}` →
+    (`funds`, True)."""
+    if "{year}" in kind.folder:
+        return kind.folder.split("/{year}", 1)[0], True
+    return kind.folder, False
+
+
+def _record_file(kind: RecordKind, landed: LandedFile) -> RecordFile | None:
+    """The file of `kind` an entry of the kind's folder is, or None."""
+    match = kind.match(landed.name)
+    if landed.problem is not None:
+        # Refused before being read: as the kind its name names, or as every kind its folder could hold.
+        if match is None and not landed.opaque:
+            return None
+        name_year = int(match["year"]) if match is not None and "year" in match.groupdict() else None
+        year = landed.year if landed.year is not None else name_year
+        return RecordFile(kind, landed.path, landed.source_file, year, landed.problem)
+    if match is None:
+        return None
+    rel, folder_year = landed.source_file, landed.year
+    name_year = int(match["year"]) if "year" in match.groupdict() else None
+    problem = None
+    if folder_year is not None and name_year is not None and folder_year != name_year:
+        problem = (
+            f"{rel}: the file name says {name_year} but it was delivered in the {folder_year} "
+            "folder; deliver it under its own year"
+        )
+    if "month" in match.groupdict() and not 1 <= int(match["month"]) <= 12:
+        problem = f"{rel}: {match['month']} in the file name is not a month (expected YYYYMM)"
+    year = folder_year if folder_year is not None else name_year
+    return RecordFile(kind, landed.path, rel, year, problem)
 
 
 def discover_records(landing: Path, kinds: Sequence[RecordKind] = RECORD_KINDS) -> list[RecordFile]:
     """Every delivered file of `kinds` under `landing` (SOURCES.md "Landing zone layout"), in path order.
 
     Names must match exactly (`违法用地案件.csv`, `耕地开垦费缴纳_2024.csv`); editor lock files (`~$…`) and
-    hidden files are skipped. Where both the folder and the file name carry a year they must agree.
+    hidden files are skipped. Where both the folder and the file name carry a year they must agree. The
+    landing folder is read through `sources.extract.landing`: what it refuses (a link out of the landing
+    folder, a file too large, a file in a folder below the layout) comes back with its `problem`.
     """
     landing = Path(landing)
+    landed: dict[tuple[str, bool], list[LandedFile]] = {}
     found: list[RecordFile] = []
     for kind in kinds:
-        for directory, folder_year in _kind_directories(landing, kind):
-            if not directory.is_dir():
-                continue
-            for path in sorted(directory.iterdir()):
-                if not path.is_file() or path.name.startswith((".", "~$")):
-                    continue
-                match = kind.match(path.name)
-                if match is None:
-                    continue
-                rel = path.relative_to(landing).as_posix()
-                name_year = int(match["year"]) if "year" in match.groupdict() else None
-                problem = None
-                if folder_year is not None and name_year is not None and folder_year != name_year:
-                    problem = (
-                        f"{rel}: the file name says {name_year} but it was delivered in the {folder_year} "
-                        "folder; deliver it under its own year"
-                    )
-                if "month" in match.groupdict() and not 1 <= int(match["month"]) <= 12:
-                    problem = f"{rel}: {match['month']} in the file name is not a month (expected YYYYMM)"
-                year = folder_year if folder_year is not None else name_year
-                found.append(RecordFile(kind, path, rel, year, problem))
+        scope = _scope(kind)
+        if scope not in landed:
+            landed[scope] = landed_files(landing, scope[0], yearly=scope[1])
+        found.extend(rf for entry in landed[scope] if (rf := _record_file(kind, entry)) is not None)
     found.sort(key=lambda f: (f.kind.table, f.source_file))
     return found
 
@@ -204,9 +213,7 @@ def _safe_detail(exc: Exception, kind: RecordKind) -> str:
 
 def _read(rf: RecordFile) -> tuple[RawRecords, pl.DataFrame]:
     """The file's records as delivered, and cast to the kind's columns with each row's reason if it cannot
-    be taken in; refused when the file is misnamed or cannot be read."""
-    if rf.problem:
-        raise DeliveryError(rf.problem, source_file=rf.source_file, rule_id=LOAD_RULE)
+    be taken in; refused when the file cannot be read."""
     try:
         raw = read_records(rf.path, rf.kind, rf.source_file)
         return raw, typed_records(rf.kind, raw.frame)
@@ -241,8 +248,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, rf: RecordFile, version: FileVers
 def load_record_file(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> FileOutcome:
     """Load one delivered record file (idempotent); never raises for a bad file, returns its outcome.
 
-    A file with refused workbook sheets comes back 'loaded'/'replaced' with `rule_id` and `message` set.
+    A file with refused workbook sheets comes back 'loaded'/'replaced' with `rule_id` and `message` set; a
+    refused file (`rf.problem`: misnamed, or refused by the landing folder's rules) is not opened.
     """
+    if rf.problem is not None:
+        return _ledger(rf.kind).refuse_unread(con, rf.source_file, rf.problem, LOAD_RULE)
     return _ledger(rf.kind).take_in(
         con, rf.source_file, rf.path, lambda version: _load_file(con, rf, version)
     )

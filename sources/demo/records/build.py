@@ -265,7 +265,16 @@ def build_records(demo, seed: int) -> Records:
 def _clear_previous(landing: Path) -> None:
     """Remove record files an earlier generation left (another seed may have paid fees in other years)."""
     for found in discover_records(landing):
-        found.path.unlink()
+        # Only files an earlier generation wrote: named as their kind, directly in its folder. Discovery
+        # also names what the landing folder's rules refuse there (archives, links to folders, files in
+        # folders below), which is not the generator's to remove.
+        depth = len(Path(found.kind.folder).parts) + 1
+        if (
+            found.kind.match(found.path.name)
+            and found.path.is_file()
+            and found.source_file.count("/") + 1 == depth
+        ):
+            found.path.unlink()
     for rel in (SUPPLEMENT_BOUNDARIES, REDLINES):
         (landing / rel).unlink(missing_ok=True)
 
