@@ -15,20 +15,12 @@ from pathlib import Path
 from sources.extract.sql import quote_name, quote_text
 from warehouse.connection import connect
 from warehouse.region import region
+from warehouse.spatial_columns import geometry_columns
 
 
 def maps_folder(snapshot: Path) -> Path:
     """Where the snapshot's map layers live: `<snapshot name>_maps/` beside it."""
     return snapshot.with_name(f"{snapshot.stem}_maps")
-
-
-def spatial_tables(con) -> list[tuple[str, str]]:  # noqa: ANN001 — a DuckDB connection
-    """(schema, table) of every table of the connection's database with a geometry column."""
-    return con.execute(
-        """select distinct schema_name, table_name from duckdb_columns()
-           where database_name = current_database() and data_type like 'GEOMETRY%'
-           order by all"""
-    ).fetchall()
 
 
 def export_maps(snapshot: Path) -> dict[str, int]:
@@ -42,7 +34,7 @@ def export_maps(snapshot: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     con = connect(snapshot, read_only=True)
     try:
-        for schema, table in spatial_tables(con):
+        for schema, table in geometry_columns(con):
             layer = f"{schema}.{table}"
             relation = f"{quote_name(schema)}.{quote_name(table)}"
             geoparquet = quote_text(str(staging / f"{layer}.parquet"))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
-from sources.extract.sql import quote_text
+from sources.extract.sql import quote_name, quote_text
 from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
 from warehouse.connection import connect
 from warehouse.dictionary import comment_tables
 from warehouse.region import region
+from warehouse.spatial_columns import geometry_columns
 
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
 
@@ -50,15 +49,14 @@ def publish(
             [list(PUBLISHED_SCHEMAS)],
         ).fetchall()
         crs = f"EPSG:{region().crs_epsg}"
+        spatial = geometry_columns(con)
         for schema, table in tables:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
-            con.execute(
-                f'CREATE TABLE snapshot.{schema}."{table}" AS '
-                f'SELECT {_with_crs(con, schema, table, crs)} FROM {schema}."{table}"'
-            )
-            counts[f"{schema}.{table}"] = con.execute(
-                f'select count(*) from snapshot.{schema}."{table}"'
-            ).fetchone()[0]
+            source = f"{quote_name(schema)}.{quote_name(table)}"
+            copy = f"snapshot.{source}"
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{quote_name(schema)}")
+            columns = _with_crs(spatial.get((schema, table), []), crs)
+            con.execute(f"CREATE TABLE {copy} AS SELECT {columns} FROM {source}")
+            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
         con.execute("CREATE SCHEMA IF NOT EXISTS snapshot.quality")
         con.execute(
             f"CREATE TABLE snapshot.quality.{PUBLISHED_BUILD} AS "
@@ -73,18 +71,12 @@ def publish(
     return counts
 
 
-def _with_crs(con: duckdb.DuckDBPyConnection, schema: str, table: str, crs: str) -> str:
-    """The table's select list with each geometry column typed with the region's CRS, so that a reader
-    (DuckDB, and the GeoParquet and GeoPackage exports) knows where the coordinates are."""
-    geometry = [
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = ? and table_name = ? and data_type like 'GEOMETRY%'",
-            [schema, table],
-        ).fetchall()
-    ]
+def _with_crs(geometry: list[str], crs: str) -> str:
+    """A table's select list with each of its `geometry` columns typed with the region's CRS, so that a
+    reader (DuckDB, and the GeoParquet and GeoPackage exports) knows where the coordinates are."""
     if not geometry:
         return "*"
-    cast = ", ".join(f'"{name}"::GEOMETRY(\'{crs}\') AS "{name}"' for name in geometry)
+    cast = ", ".join(
+        f"{quote_name(name)}::GEOMETRY({quote_text(crs)}) AS {quote_name(name)}" for name in geometry
+    )
     return f"* REPLACE ({cast})"

@@ -418,13 +418,18 @@ def rejects_summary(warehouse: Path) -> list[str]:
     return [f"reject {f}:{r} {rule}: {reason}" for f, r, rule, reason in rows]
 
 
+HOSTILE_FOLDER = "县 it's; drop table \"x\" -- 𝔘 " + "田" * 40
+
+
 @pytest.fixture(scope="module", params=sorted(DELIVERIES))
 def built(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     from tests.conftest import build, held_open
 
     name = request.param
     delivery = DELIVERIES[name]()
-    root = tmp_path_factory.mktemp(f"conformance_{name}")
+    # a folder name that breaks any SQL a path is spliced into unquoted: every extractor, dbt, the rule
+    # runner, the publisher and the exports meet it
+    root = tmp_path_factory.mktemp(f"conformance_{name}") / HOSTILE_FOLDER
     landing = delivery.write(root / "landing")
     warehouse = root / "farmland.duckdb"
     outcome = Built(name, delivery, landing, warehouse, build(landing, warehouse))
@@ -909,3 +914,47 @@ def test_every_finding_leads_to_the_delivered_row_it_rests_on(built: Built) -> N
         aggregate = any(r["traced_by"] == "aggregate" for r in traced if by_finding(r) == finding)
         counts[(finding[1], "aggregate" if aggregate else "delivered rows")] += 1
     print(f"{built.name}: findings traced per entity type: {dict(sorted(counts.items()))}")
+
+
+def test_the_officials_report_shows_the_deliverys_figures(built: Built) -> None:
+    """The city's report page, written by the build: each county's 耕地 and 进出 as the reference
+    recomputes them from the delivery, a county that delivered nothing as 未报送 with no figure, and the
+    findings of PR08–PR12 (the rules the reference judges) counted per rule as the reference finds them."""
+    from tests.test_report import _mu, _tables
+    from warehouse.report import reports_folder
+
+    require_success(built)
+    year = max(built.delivery.survey_years)
+    page = reports_folder(built.published) / f"330400_{year}.html"
+    tables = _tables(page)
+    shown = {row[0]: row for row in tables["headline"][1:]}
+
+    cultivated = reference.cultivated_land(built.delivery)
+    flows = reference.in_out_balance(built.delivery)
+    lines = []
+    for code in sorted(shown):
+        row = shown[code]
+        expected = cultivated.get((code, year))
+        if expected is None:
+            if row[3] != "—" or row[2] != "未报送":
+                lines.append(f"{code}: delivered nothing, the page shows {row[2]!r} and 耕地 {row[3]!r}")
+            continue
+        flow = flows.get((code, year), {})
+        for column, want in (
+            (3, expected["cultivated_mu"]),
+            (9, flow.get("in_mu")),
+            (10, flow.get("out_mu")),
+        ):
+            got = _mu(row[column])
+            if want is None:
+                continue
+            if got is None or abs(got - want) > 0.5 + MU_TOLERANCE:
+                lines.append(f"{code} column {column}: page {row[column]!r}, reference {want:.3f}")
+    assert_no_differences(lines)
+
+    listed = {row[0]: int(row[3]) for row in tables["findings"][1:] if len(row) > 3}
+    for rule_id in ("PR08", "PR09", "PR10", "PR11", "PR12"):
+        expected = sum(
+            1 for _, found_in in getattr(reference, rule_id.lower())(built.delivery) if found_in == year
+        )
+        assert listed.get(rule_id, 0) == expected, (rule_id, listed)
