@@ -38,6 +38,14 @@ QUALITY_DDL = (
       source_doc VARCHAR, source_clause VARCHAR
     )
     """,
+    # what each run's loaders did with each delivered file (quality/load_audit.py)
+    """
+    CREATE TABLE IF NOT EXISTS quality.load_audit (
+      run_id VARCHAR, audited_at TIMESTAMP, raw_table VARCHAR, layer VARCHAR, source_file VARCHAR,
+      file_sha256 VARCHAR, outcome VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,
+      rows_replaced BIGINT, accounted BOOLEAN, message VARCHAR
+    )
+    """,
     """
     CREATE TABLE IF NOT EXISTS quality.survey_year_status (
       year INTEGER PRIMARY KEY, reconciled BOOLEAN, checked_at TIMESTAMP, run_id VARCHAR

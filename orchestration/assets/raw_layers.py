@@ -20,8 +20,9 @@ from orchestration.resources import WarehouseResource
 from orchestration.rule_checks import check_severity, check_spec, clause_metadata
 from quality.catalog import Rule, file_rules
 from quality.file_rules import delivered_files, file_results, record_file_results
+from quality.load_audit import UNACCOUNTED, audit_loads
 from sources.errors import DeliveryError
-from sources.extract.load import load_layer
+from sources.extract.load import file_ledger, load_layer
 from sources.layers import LAYERS, Layer
 from warehouse.region import region
 
@@ -101,6 +102,10 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
                 report = load_layer(con, farmland.landing_folder, layer, region().crs_epsg, years=years)
             except DeliveryError as error:
                 refusal = error
+                report = getattr(error, "report", None)
+            unaccounted = audit_loads(
+                con, context.run.run_id, file_ledger(layer), report.files if report else []
+            )
             results = file_results(delivered_files(con, layer, years), FILE_RULES)
             record_file_results(con, results, context.run.run_id)
             rows = con.sql(f"select count(*) from raw.{layer.table}").fetchone()[0]
@@ -109,6 +114,8 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
                 if layer.yearly
                 else {}
             )
+        if unaccounted:
+            raise dg.Failure(description=UNACCOUNTED + "\n".join(unaccounted))
         if refusal is not None:
             # The rest of the delivery is loaded; this file stays out until it is fixed and redelivered.
             yield from _file_check_results(layer, results)

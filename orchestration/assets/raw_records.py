@@ -14,8 +14,9 @@ from orchestration.catalogue import owners
 from orchestration.concurrency import REGION_STEP
 from orchestration.hand_launch import nothing_new
 from orchestration.resources import WarehouseResource
+from quality.load_audit import UNACCOUNTED, audit_loads
 from sources.errors import DeliveryError
-from sources.extract.records import load_records
+from sources.extract.records import file_ledger, load_records
 from sources.records import RECORD_KINDS, RecordKind
 
 
@@ -54,10 +55,16 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
                 # The rest of the delivery is loaded; the refused file or sheet stays out (its reason is in
                 # raw.rejects) until it is fixed and redelivered.
                 partial = getattr(error, "report", None)
+                unaccounted = audit_loads(
+                    con, context.run.run_id, file_ledger(kind), partial.files if partial else []
+                )
                 raise dg.Failure(
-                    description=str(error),
+                    description="\n".join([str(error), *unaccounted]),
                     metadata=partial.as_metadata() if partial is not None else None,
                 ) from error
+            unaccounted = audit_loads(con, context.run.run_id, file_ledger(kind), report.files)
+            if unaccounted:
+                raise dg.Failure(description=UNACCOUNTED + "\n".join(unaccounted))
             rows = con.sql(f"select count(*) from raw.{kind.table}").fetchone()[0]
         context.log.info(str(report))
         yield dg.MaterializeResult(metadata={"dagster/row_count": rows, **report.as_metadata()})

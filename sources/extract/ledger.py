@@ -108,16 +108,20 @@ class FileLedger:
         sha = file_sha256(path)
         previous = self.fingerprints(con, source_file)
         if sha in previous:
-            return self.unchanged(con, source_file, sha)
+            outcome = self.unchanged(con, source_file, sha)
+            outcome.file_sha256 = sha
+            return outcome
         version = FileVersion(sha, datetime.now(), "replaced" if previous else "loaded")
+        held = self.held(con, source_file)
         try:
-            return load(version)
+            outcome = load(version)
         except DeliveryError as refusal:
             outcome = self.reject_file(
                 con, source_file, sha, refusal.rule_id, refusal.message, version.loaded_at
             )
             log.error("%s", refusal.message)
-            return outcome
+        outcome.file_sha256, outcome.rows_replaced = sha, held
+        return outcome
 
     def refuse_unread(
         self, con: duckdb.DuckDBPyConnection, source_file: str, reason: str, rule_id: str = "LOAD"
@@ -130,7 +134,10 @@ class FileLedger:
         """
         fingerprint = "unread:" + hashlib.sha256(reason.encode()).hexdigest()
         log.error("%s", reason)
-        return self.reject_file(con, source_file, fingerprint, rule_id, reason, datetime.now())
+        held = self.held(con, source_file)
+        outcome = self.reject_file(con, source_file, fingerprint, rule_id, reason, datetime.now())
+        outcome.rows_replaced = held
+        return outcome
 
     def unchanged(self, con: duckdb.DuckDBPyConnection, source_file: str, sha: str) -> FileOutcome:
         """The outcome of a file loaded before as it is: skipped, and what was refused of it reported again.
@@ -152,6 +159,14 @@ class FileLedger:
             message="; ".join(reason for _, reason, _ in refusals),
             rule_id=refusals[0][0],
         )
+
+    def held(self, con: duckdb.DuckDBPyConnection, source_file: str, sha: str | None = None) -> int:
+        """Rows of the file in raw (of its version `sha`, if given)."""
+        return con.execute(
+            f"SELECT count(*) FROM raw.{self.table} WHERE _source_file = ? "
+            "AND (CAST(? AS VARCHAR) IS NULL OR _file_sha256 = ?)",
+            [source_file, sha, sha],
+        ).fetchone()[0]
 
     def clear(self, con: duckdb.DuckDBPyConnection, source_file: str) -> None:
         """Remove the file's rows and load-time rejects (before its new version goes in)."""

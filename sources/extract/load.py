@@ -51,7 +51,7 @@ class LayerLoadError(DeliveryError):
         self.report = report
 
 
-def _ledger(layer: Layer) -> FileLedger:
+def file_ledger(layer: Layer) -> FileLedger:
     return FileLedger(layer.table, layer.code)
 
 
@@ -321,11 +321,11 @@ def _load_file(
         try:  # a refused file leaves nothing staged behind, nor does a loaded one
             rows = _cast(con, delivery, data, mapping, extras, region_crs_epsg, staged)
             with transaction(con):
-                _ledger(delivery.layer).clear(con, delivery.source_file)
+                file_ledger(delivery.layer).clear(con, delivery.source_file)
                 rejected = _insert(con, delivery, staged, version)
         finally:
             con.execute(f"DROP TABLE IF EXISTS {staged}")
-    outcome = FileOutcome(delivery.source_file, version.status, rows - rejected, rejected)
+    outcome = FileOutcome(delivery.source_file, version.status, rows - rejected, rejected, rows_read=rows)
     log.info(
         "%s: %s %d rows, rejected %d", delivery.source_file, outcome.status, outcome.rows_loaded, rejected
     )
@@ -339,8 +339,8 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, region_crs
     rules refuse (`delivery.problem`) is refused without being opened.
     """
     if delivery.problem is not None:
-        return _ledger(delivery.layer).refuse_unread(con, delivery.source_file, delivery.problem)
-    return _ledger(delivery.layer).take_in(
+        return file_ledger(delivery.layer).refuse_unread(con, delivery.source_file, delivery.problem)
+    return file_ledger(delivery.layer).take_in(
         con,
         delivery.source_file,
         delivery.path,
@@ -375,7 +375,7 @@ def load_layer(
     for delivery in mine:
         report.files.append(load_delivery(con, delivery, region_crs_epsg))
     if purge_missing:
-        report.removed = _ledger(layer).purge_missing(con, {d.source_file for d in mine}, years)
+        report.removed = file_ledger(layer).purge_missing(con, {d.source_file for d in mine}, years)
     log.info("%s", report.summary())
     failures = report.failures
     if failures:

@@ -15,6 +15,9 @@ class FileOutcome:
     rows_rejected: int = 0
     message: str = ""
     rule_id: str | None = None  # the rule that refused the file (LOAD, DQ14, DQ15) or one of its sheets
+    rows_read: int = 0  # rows the reader took from the file (0 when it was skipped or refused whole)
+    rows_replaced: int = 0  # rows an earlier version of the file held in raw, removed by this load
+    file_sha256: str | None = None  # the version judged (None for a file refused unread)
 
 
 @dataclass

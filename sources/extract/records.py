@@ -132,7 +132,7 @@ def discover_records(landing: Path, kinds: Sequence[RecordKind] = RECORD_KINDS) 
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _ledger(kind: RecordKind) -> FileLedger:
+def file_ledger(kind: RecordKind) -> FileLedger:
     return FileLedger(kind.table, kind.table)
 
 
@@ -197,7 +197,7 @@ def _write_file(
     )
 
     with transaction(con):
-        _ledger(kind).clear(con, rf.source_file)
+        file_ledger(kind).clear(con, rf.source_file)
         _insert_frame(con, rows_frame, insert_rows, params)
         _insert_frame(con, pl.concat([sheet_frame, row_rejects]), insert_rejects, reject_params)
     return accepted.height, rejected.height + sum(s.rows for s in sheet_rejects)
@@ -228,7 +228,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, rf: RecordFile, version: FileVers
     """Read one record file and replace its earlier load; raises `DeliveryError` when it is refused."""
     raw, typed = _read(rf)
     loaded, rejected = _write_file(con, rf, typed, raw.sheet_rejects, version)
-    outcome = FileOutcome(rf.source_file, version.status, loaded, rejected)
+    read = typed.height + sum(sheet.rows for sheet in raw.sheet_rejects)
+    outcome = FileOutcome(rf.source_file, version.status, loaded, rejected, rows_read=read)
     if raw.sheet_rejects:
         outcome.rule_id = LOAD_RULE
         outcome.message = "; ".join(s.reason for s in raw.sheet_rejects)
@@ -252,8 +253,8 @@ def load_record_file(con: duckdb.DuckDBPyConnection, rf: RecordFile) -> FileOutc
     refused file (`rf.problem`: misnamed, or refused by the landing folder's rules) is not opened.
     """
     if rf.problem is not None:
-        return _ledger(rf.kind).refuse_unread(con, rf.source_file, rf.problem, LOAD_RULE)
-    return _ledger(rf.kind).take_in(
+        return file_ledger(rf.kind).refuse_unread(con, rf.source_file, rf.problem, LOAD_RULE)
+    return file_ledger(rf.kind).take_in(
         con, rf.source_file, rf.path, lambda version: _load_file(con, rf, version)
     )
 
@@ -300,7 +301,7 @@ def load_records(
     for rf in mine:
         report.files.append(load_record_file(con, rf))
     if purge_missing:
-        report.removed = _ledger(kind).purge_missing(con, {f.source_file for f in mine})
+        report.removed = file_ledger(kind).purge_missing(con, {f.source_file for f in mine})
     # A kind with nothing delivered is common (not every bureau sends every file): keep the log quiet.
     log.log(logging.INFO if report.files or report.removed else logging.DEBUG, "%s", report.summary())
     refused = [f for f in report.files if f.rule_id is not None]
