@@ -30,6 +30,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from orchestration import dbt_in_process
 from orchestration.concurrency import REGION_STEP
 from orchestration.dbt_project import FARMLAND_DBT, FarmlandTranslator
+from orchestration.dbt_targets import prune_invocations
 from orchestration.relation_metadata import relation_metadata
 from orchestration.resources import WarehouseResource
 from quality.catalog import dbt_vars
@@ -121,6 +122,7 @@ def invocation_target(context: OpExecutionContext, profile_target: str) -> Path:
     the latest such folder's saved parse (orchestration/dbt_in_process.py)."""
     run = context.run.run_id[:7]
     root = Path(FARMLAND_DBT.project_dir) / FARMLAND_DBT.target_path
+    prune_invocations(root)
     step = context.op_execution_context.op.name
     return root / f"{step}-{run}-{profile_target}-{uuid.uuid4().hex[:7]}"
 
