@@ -141,3 +141,39 @@ def test_every_file_of_the_demo_is_audited_and_accounted_for(demo_build) -> None
         loaded[raw_table] = loaded.get(raw_table, 0) + rows_loaded
     for raw_table, rows in loaded.items():
         assert query(demo_build.warehouse, f"select count(*) from raw.{raw_table}")[0][0] == rows, raw_table
+
+
+def test_results_of_a_run_that_did_not_finish_stay_out_of_the_snapshot(demo_build, tmp_path) -> None:
+    import shutil
+
+    from tests.test_pipeline import query
+    from warehouse.connection import connect
+    from warehouse.county_shards import shard_folder
+    from warehouse.publish import publish
+
+    working = tmp_path / "farmland.duckdb"
+    shutil.copy(demo_build.warehouse, working)
+    if shard_folder(demo_build.warehouse).exists():
+        shutil.copytree(shard_folder(demo_build.warehouse), shard_folder(working))
+    con = connect(working)
+    try:
+        # what a run killed after its rule step and its loads leaves behind in the working file
+        con.execute(
+            "INSERT INTO quality.rule_results (run_id, rule_id, admin_code, year, passed, status) "
+            "VALUES ('killed-run', 'PR01', '330402', 2025, false, 'failed')"
+        )
+        con.execute(
+            "INSERT INTO quality.load_audit (run_id, source_file, outcome, rows_read, rows_loaded, "
+            "rows_rejected, accounted) "
+            "VALUES ('killed-run', 'survey/2025/DLTBGX.gpkg', 'loaded', 5, 4, 0, false)"
+        )
+    finally:
+        con.close()
+    published = tmp_path / "snapshot.duckdb"
+    publish(working, published, run_id="next-run")
+
+    runs = {run for (run,) in query(published, "select run_id from quality.published_runs")}
+    assert runs == {demo_build.result.run_id, "next-run"}
+    for table in ("rule_results", "load_audit"):
+        kept = {run for (run,) in query(published, f"select distinct run_id from quality.{table}")}
+        assert "killed-run" not in kept and demo_build.result.run_id in kept, (table, kept)

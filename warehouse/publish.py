@@ -19,6 +19,11 @@ from warehouse.region import region
 from warehouse.spatial_columns import geometry_columns
 
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
+# quality tables that keep the rows of every run, each row with its run_id
+RUN_HISTORIES = ("quality.rule_results", "quality.load_audit")
+PUBLISHED_RUNS_DDL = (
+    "CREATE TABLE IF NOT EXISTS quality.published_runs (run_id VARCHAR PRIMARY KEY, published_at TIMESTAMP)"
+)
 
 
 def publish(
@@ -27,9 +32,14 @@ def publish(
     *,
     limits: DuckDBLimits | None = None,
     fingerprint: str | None = None,
+    run_id: str | None = None,
 ) -> dict[str, int]:
     """Copy the published schemas of `working` into `target` (default: <working>_published.duckdb),
     with the fingerprint of what the build read (warehouse.build_state) when the run knows it.
+
+    The run publishing (`run_id`) is recorded in the working file's quality.published_runs; of the
+    tables that keep every run's rows (RUN_HISTORIES), only the rows of runs that published are copied:
+    a run killed or failed midway leaves its results in the working file, never in a snapshot.
 
     Returns the row count of every table copied.
     """
@@ -39,6 +49,13 @@ def publish(
     counts: dict[str, int] = {}
     con = connect(working, limits=limits)
     try:
+        con.execute(PUBLISHED_RUNS_DDL)
+        if run_id is not None:
+            con.execute(
+                "INSERT INTO quality.published_runs SELECT ?, now()::TIMESTAMP WHERE ? NOT IN "
+                "(SELECT run_id FROM quality.published_runs)",
+                [run_id, run_id],
+            )
         # the engine's own storage format: the default, readable by older DuckDB releases, drops the CRS
         # of geometry columns (GEOMETRY('EPSG:…') reads back as plain GEOMETRY)
         con.execute(f"ATTACH {quote_text(str(staging_file))} AS snapshot (STORAGE_VERSION 'latest')")
@@ -55,7 +72,12 @@ def publish(
             copy = f"snapshot.{source}"
             con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{quote_name(schema)}")
             columns = _with_crs(spatial.get((schema, table), []), crs)
-            con.execute(f"CREATE TABLE {copy} AS SELECT {columns} FROM {source}")
+            published = (
+                " WHERE run_id IN (SELECT run_id FROM quality.published_runs)"
+                if f"{schema}.{table}" in RUN_HISTORIES
+                else ""
+            )
+            con.execute(f"CREATE TABLE {copy} AS SELECT {columns} FROM {source}{published}")
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
         con.execute("CREATE SCHEMA IF NOT EXISTS snapshot.quality")
         con.execute(

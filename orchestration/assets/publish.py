@@ -32,7 +32,13 @@ def published_snapshot(
     # a run knows what it read (its launcher's tag, or the decision of a hand-launched build's first
     # step); the snapshot keeps it, so that a build of the same deliveries with the same code does nothing
     fingerprint = run_fingerprint(context)
-    counts = publish(farmland.warehouse_file, target, limits=farmland.limits, fingerprint=fingerprint)
+    counts = publish(
+        farmland.warehouse_file,
+        target,
+        limits=farmland.limits,
+        fingerprint=fingerprint,
+        run_id=context.run.run_id,
+    )
     return dg.MaterializeResult(metadata={"path": str(target), "tables": len(counts), **counts})
 
 
