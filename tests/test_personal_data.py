@@ -366,3 +366,89 @@ def test_a_refused_roster_fails_its_asset_without_quoting_personal_data(tmp_path
         assert con.sql("SELECT 缴款编号 FROM raw.reclamation_fees").fetchall() == [("JK-1",)]
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------- what leaves the warehouse, on the demo
+
+
+def _delivered_personal_values(landing: Path) -> set[str]:
+    """The demo's personal values, read from its delivered files: each 田长's phone and (three characters
+    or more, so as not to match a place name) name, and each fee payer."""
+    import csv
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return list(csv.DictReader(raw.decode(encoding).splitlines()))
+            except UnicodeDecodeError:
+                continue
+        raise AssertionError(f"{path} is in neither UTF-8 nor GB18030")
+
+    values: set[str] = set()
+    for row in rows(landing / "projects" / "田长名册.csv"):
+        values |= {v for v in (row["联系电话"], row["姓名"]) if v and len(v) >= 3}
+    for ledger in landing.glob("funds/*/耕地开垦费缴纳_*.csv"):
+        values |= {row["缴款单位"] for row in rows(ledger) if row["缴款单位"]}
+    return values
+
+
+def _texts_of_exports(folder: Path) -> dict[str, str]:
+    """Every text a reader of the snapshot's exports sees, per file: the report pages, the workbooks'
+    cells, the map layers' attributes."""
+    import zipfile
+
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    texts: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".html":
+            texts[path.name] = path.read_text(encoding="utf-8")
+        elif path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                texts[path.name] = "".join(book.read(part).decode("utf-8") for part in book.namelist())
+        elif path.suffix == ".parquet":
+            texts[path.name] = repr(pq.read_table(path).drop_columns(["geom"]).to_pylist())
+        elif path.suffix == ".gpkg":
+            texts[path.name] = repr(pyogrio.read_arrow(path, read_geometry=False)[1].to_pylist())
+    return texts
+
+
+def test_no_report_workbook_or_map_layer_holds_personal_data(demo_build) -> None:
+    from warehouse.map_exports import maps_folder
+    from warehouse.report import reports_folder
+
+    personal = _delivered_personal_values(demo_build.landing)
+    assert len(personal) > 100, "the demo's roster and fee ledgers should name many people"
+    texts = {}
+    for folder in (reports_folder(demo_build.published), maps_folder(demo_build.published)):
+        texts |= _texts_of_exports(folder)
+    assert any(name.endswith(".html") for name in texts) and any(name.endswith(".gpkg") for name in texts)
+    found = sorted({(name, value) for name, text in texts.items() for value in personal if value in text})
+    assert found == []
+
+
+def test_the_dagster_event_log_and_captured_output_hold_no_personal_data(demo_build) -> None:
+    """What the run recorded in the Dagster instance an operator opens: its events with their metadata,
+    and the output captured from its steps (everything under the instance's folder)."""
+    import json
+
+    personal = _delivered_personal_values(demo_build.landing)
+    with dg.DagsterInstance.get() as instance:
+        events = [repr(record) for record in instance.all_logs(demo_build.result.run_id)]
+        home = Path(instance.root_directory)
+    assert len(events) > 100
+    found = sorted({value for text in events for value in personal if value in text})
+    assert found == [], found
+    # the stored forms: UTF-8 text, and JSON with its non-ASCII escaped
+    forms = {value: (value.encode(), json.dumps(value)[1:-1].encode()) for value in personal}
+    stored = []
+    for path in (p for p in home.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        stored += [
+            (str(path.relative_to(home)), value)
+            for value, encodings in forms.items()
+            if any(encoded in content for encoded in encodings)
+        ]
+    assert stored == []
