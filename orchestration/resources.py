@@ -73,6 +73,12 @@ class WarehouseResource(dg.ConfigurableResource):
         self._run_lock.enter_context(
             exclusive_run(self.warehouse_file, f"Dagster run {run.run_id} of {run.job_name}")
         )
+        # holding the warehouse, this run knows any other run of it still shown in progress is dead
+        from orchestration.abandoned_runs import fail_abandoned_runs
+
+        if context.instance is not None:
+            for run_id in fail_abandoned_runs(context.instance, self.warehouse_file, run.run_id):
+                context.log.warning(f"Run {run_id} of this warehouse was abandoned; marked failed.")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._run_lock.close()

@@ -122,3 +122,41 @@ def test_a_run_holds_the_warehouse_from_its_first_step_to_its_end_and_then_lets_
     assert seen == ["refused"]
     with exclusive_run(warehouse, "next build"):
         pass
+
+
+def test_a_run_left_in_progress_by_a_killed_build_is_marked_failed_by_the_next_build(tmp_path):
+    """A killed build's run would show STARTED for ever and hold the instance's run queue."""
+    warehouse = tmp_path / "farmland.duckdb"
+    other = tmp_path / "other.duckdb"
+
+    @dg.op
+    def step(farmland: WarehouseResource) -> None:
+        pass
+
+    @dg.job(resource_defs={"farmland": WarehouseResource()})
+    def one_step() -> None:
+        step()
+
+    def config(path: Path) -> dict:
+        return {"resources": {"farmland": {"config": {"warehouse": str(path)}}}}
+
+    with dg.DagsterInstance.get() as instance:
+        killed = instance.create_run_for_job(one_step, run_config=config(warehouse))
+        instance.handle_run_event(
+            killed.run_id,
+            dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=one_step.name),
+        )
+        elsewhere = instance.create_run_for_job(one_step, run_config=config(other))
+        instance.handle_run_event(
+            elsewhere.run_id,
+            dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=one_step.name),
+        )
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.STARTED
+
+        result = one_step.execute_in_process(run_config=config(warehouse), instance=instance)
+        assert result.success
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+        failure = instance.all_logs(killed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        assert "Abandoned" in failure[-1].message and str(warehouse) in failure[-1].message
+        # a run of another warehouse is none of this build's business
+        assert instance.get_run_by_id(elsewhere.run_id).status == dg.DagsterRunStatus.STARTED
