@@ -189,8 +189,10 @@ def date_expr(expr: pl.Expr) -> pl.Expr:
         .then((serial - _UNIX_EPOCH_SERIAL).cast(pl.Int32).cast(pl.Date))
         .otherwise(None)
     )
-    tries = [text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS[:3]]
-    tries.append(text.str.to_datetime(DATE_FORMATS[3], strict=False).dt.date())
+    # Every written form begins with a four-digit year: '24-03-05' is not the year 24 (Polars' %Y takes it).
+    written = pl.when(text.str.contains(r"^\d{4}\D")).then(text)
+    tries = [written.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS[:3]]
+    tries.append(written.str.to_datetime(DATE_FORMATS[3], strict=False).dt.date())
     return pl.coalesce(*tries, from_serial)
 
 

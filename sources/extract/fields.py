@@ -78,7 +78,10 @@ def cast_sql(column: str, source: pa.DataType, target: str) -> tuple[str, str]:
         if target == DATE:
             formats = ["%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d"]
             tries = ", ".join(f"TRY_STRPTIME({text}, {quote_text(f)})::DATE" for f in formats)
-            return f"COALESCE(TRY_CAST({text} AS DATE), {tries})", present
+            # Every form begins with a four-digit year and the compact one has exactly eight digits:
+            # '24-03-05' is not the year 24, and '2024115' may be 5 November or 15 January.
+            written = f"regexp_matches({text}, '^[0-9]{{4}}([^0-9]|[0-9]{{4}}$)')"
+            return f"CASE WHEN {written} THEN COALESCE(TRY_CAST({text} AS DATE), {tries}) END", present
     present = f"{column} IS NOT NULL"
     if pa.types.is_floating(source):
         if target == INT:
@@ -92,7 +95,10 @@ def cast_sql(column: str, source: pa.DataType, target: str) -> tuple[str, str]:
     if pa.types.is_timestamp(source) and target == DATE:
         return f"CAST({column} AS DATE)", present
     if (pa.types.is_integer(source) or pa.types.is_decimal(source)) and target == DATE:
-        return f"TRY_STRPTIME(CAST({column} AS VARCHAR), '%Y%m%d')::DATE", present
+        digits = f"CAST({column} AS VARCHAR)"
+        # 20240305 only: a number of another length (2024115) does not say which digits are the month
+        eight_digits = f"regexp_matches({digits}, '^[0-9]{{8}}$')"
+        return f"CASE WHEN {eight_digits} THEN TRY_STRPTIME({digits}, '%Y%m%d')::DATE END", present
     if target == TEXT:
         return f"CAST({column} AS VARCHAR)", present
     return f"TRY_CAST({column} AS {target})", present
