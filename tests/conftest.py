@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +24,16 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # that needs one, directly or through another fixture, is in the builds_warehouse tier, which
 # `make test-fast` leaves out.
 BUILDING_FIXTURES = frozenset(
-    {"demo_landing", "small_demo_landing", "one_county_build", "built", "refused", "gap", "record_build"}
+    {
+        "demo_landing",
+        "small_demo_landing",
+        "one_county_build",
+        "built",
+        "refused",
+        "gap",
+        "record_build",
+        "delivery_a_cli_build",
+    }
 )
 
 TEST_DAGSTER_HOME = pytest.StashKey[Path]()
@@ -58,12 +70,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # ------------------------------------------------------------------------------------------ pytest-xdist
 # `make test` runs the tests on two workers (pytest-xdist, --dist loadgroup). A session or module fixture
 # is made in every worker that runs a test needing it, so the tests sharing a build run on one worker:
-# those of the demo build, of the one-county build and of each conformance delivery form a group each,
-# and every other test goes with its module, whose module fixtures it may share. xdist's own loadgroup
-# tells the controller a test's group by renaming the test, which pytest 9.2 no longer allows; here each
-# worker writes the groups of what it collected to a file the controller's scheduler reads.
+# those of the demo build, of the one-county build, of delivery A built by `farmland build` and of each
+# conformance delivery form a group each, and every other test goes with its module, whose module
+# fixtures it may share. xdist's own loadgroup tells the controller a test's group by renaming the test,
+# which pytest 9.2 no longer allows; here each worker writes the groups of what it collected to a file the
+# controller's scheduler reads.
 
-SHARED_BUILDS = ("demo_build", "one_county_build")
+SHARED_BUILDS = ("demo_build", "one_county_build", "delivery_a_cli_build")
+# The groups that take longest, longest first: the demo build's (the demo and every test reading it),
+# delivery A's (built by `farmland build`, then again by hand, incrementally, into county lakes) and the
+# operator UI's (`dagster dev`, a build launched from it and the launches after it).
+LONGEST_GROUPS = ("demo_build", "delivery_a_cli_build", "tests/test_operator_ui.py")
 GROUPS_INPUT = "farmland_test_groups"
 GROUPS_FOLDER = pytest.StashKey[Path]()
 
@@ -90,12 +107,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not folder:
         return
 
-    # The demo build's group first, the other builds next, the quick tests (the generator's among them:
-    # they only read a small demo) last: each worker starts on a long build and the quick tests fill in
-    # at the end. A stable sort: the order pytest gave for the fixtures is kept within each.
-    def order(item: pytest.Item) -> tuple[bool, bool]:
+    # The longest groups first (LONGEST_GROUPS), the other builds next, the quick tests (the generator's
+    # among them: they only read a small demo) last: a worker takes the next group when it is done with
+    # one, so each starts on a long one and the quick tests fill in at the end, evening out the two
+    # workers' loads. A stable sort: the order pytest gave for the fixtures is kept within each.
+    def order(item: pytest.Item) -> tuple[int, bool]:
         builds = item.get_closest_marker("builds_warehouse") and "small_demo_landing" not in item.fixturenames
-        return shared_group(item) != "demo_build", not builds
+        group = shared_group(item)
+        return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS), not builds
 
     session.items.sort(key=order)
     groups = json.dumps({item.nodeid: shared_group(item) for item in session.items})
@@ -254,3 +273,60 @@ def planted(
         for p in entries
         if p["rule_id"] == rule_id and layer in (None, p.get("layer"))
     }
+
+
+# ------------------------------------------------------------------------ delivery A by `farmland build`
+
+LOG_LINE = re.compile(r"the build's log: (\S+\.log)$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass
+class CliBuild:
+    landing: Path
+    warehouse: Path
+    home: Path
+    completed: subprocess.CompletedProcess
+
+    @property
+    def log(self) -> Path:
+        return Path(LOG_LINE.findall(self.completed.stdout)[-1])
+
+
+def farmland_build(landing: Path, warehouse: Path, home: Path, *options: str) -> subprocess.CompletedProcess:
+    """`farmland build` in a process of its own, its output captured: not a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "build", "--landing", str(landing),
+         "--warehouse", str(warehouse), *options],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def delivery_a_cli_build(tmp_path_factory: pytest.TempPathFactory) -> CliBuild:
+    """Conformance delivery A (three counties, written from the input contract) built by `farmland
+    build`, its output not a terminal: the command line's tests read its output, and the tests of later
+    builds start from a copy of it (a build takes minutes)."""
+    from tests.conformance.test_legal_variants import delivery_a
+
+    root = tmp_path_factory.mktemp("cli_build")
+    landing = delivery_a().write(root / "landing")
+    warehouse, home = root / "farmland.duckdb", root / "dagster"
+    return CliBuild(landing, warehouse, home, farmland_build(landing, warehouse, home))
+
+
+def copy_build(warehouse: Path, landing: Path, root: Path) -> tuple[Path, Path]:
+    """A private copy under `root` of a built warehouse (its county files and published snapshot) and of
+    the landing folder it was built from, whose files keep their modification times: to the copy, the
+    snapshot is built from its landing folder as it is. The copy's landing folder and warehouse."""
+    from warehouse.config import published_path
+    from warehouse.county_shards import shard_folder
+
+    copied = root / warehouse.name  # the same file name: dbt's views name their catalog after it
+    shutil.copytree(landing, root / "landing")
+    shutil.copy2(warehouse, copied)
+    shutil.copy2(published_path(warehouse), published_path(copied))
+    shutil.copytree(shard_folder(warehouse), shard_folder(copied))
+    return root / "landing", copied

@@ -7,13 +7,13 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from orchestration.cli import main
+from tests.conftest import LOG_LINE, CliBuild, copy_build, farmland_build
 
 
 def _help(capsys: pytest.CaptureFixture[str], *command: str) -> str:
@@ -129,43 +129,13 @@ def test_the_step_count_takes_one_step_per_county_the_fan_out_hands_out():
 
 
 ANSI_ESCAPE = "\x1b"
-LOG_LINE = re.compile(r"the build's log: (\S+\.log)$", re.MULTILINE | re.IGNORECASE)
 
 
-@dataclass
-class CliBuild:
-    landing: Path
-    warehouse: Path
-    home: Path
-    completed: subprocess.CompletedProcess
-
-    @property
-    def log(self) -> Path:
-        return Path(LOG_LINE.findall(self.completed.stdout)[-1])
-
-
-def _farmland(landing: Path, warehouse: Path, home: Path, *options: str) -> subprocess.CompletedProcess:
-    """`farmland build` in a process of its own, its output captured: not a terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build", "--landing", str(landing),
-         "--warehouse", str(warehouse), *options],
-        env={**os.environ, "DAGSTER_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def cli_build(tmp_path_factory: pytest.TempPathFactory) -> CliBuild:
+@pytest.fixture
+def cli_build(delivery_a_cli_build: CliBuild) -> CliBuild:
     """Conformance delivery A (three counties, written from the input contract) built by `farmland
-    build`, its output not a terminal."""
-    from tests.conformance.test_legal_variants import delivery_a
-
-    root = tmp_path_factory.mktemp("cli_build")
-    landing = delivery_a().write(root / "landing")
-    warehouse, home = root / "farmland.duckdb", root / "dagster"
-    return CliBuild(landing, warehouse, home, _farmland(landing, warehouse, home))
+    build`, its output not a terminal (tests/conftest.py: one build for the session)."""
+    return delivery_a_cli_build
 
 
 @pytest.mark.builds_warehouse
@@ -199,13 +169,15 @@ def test_the_build_log_holds_the_runs_dagster_events_and_dbt_lines(cli_build):
 
 
 @pytest.mark.builds_warehouse
-def test_verbose_streams_the_whole_log_to_the_console(cli_build):
-    completed = _farmland(cli_build.landing, cli_build.warehouse, cli_build.home, "--force", "--verbose")
+def test_verbose_streams_the_whole_log_to_the_console(cli_build, tmp_path):
+    # a copy: the other tests read the shared build as it was built
+    landing, warehouse = copy_build(cli_build.warehouse, cli_build.landing, tmp_path)
+    completed = farmland_build(landing, warehouse, tmp_path / "dagster", "--force", "--verbose")
     out = completed.stdout
     assert completed.returncode == 0, (out + completed.stderr)[-3000:]
     assert ANSI_ESCAPE not in out
     log = Path(LOG_LINE.findall(out)[-1])
-    assert log != cli_build.log
+    assert log.parent == warehouse.parent / "logs"
     logged = log.read_text(encoding="utf-8").splitlines()
     assert " - STEP_SUCCESS - " in out and "Running with dbt=" in out
     shown = set(out.splitlines())

@@ -3,7 +3,8 @@
 The delivery is conformance delivery A (three counties, a parcel moved from one county to another,
 approvals with red lines), written by tests/conformance/delivery.py, not by the demo generator.
 
-- **full**: a cold build, one step after another in one process;
+- **full**: a cold build, one step after another in one process (`farmland build`'s, which the command
+  line's tests read too: tests/conftest.py);
 - **incremental and parallel**: a cold build of the delivery without two approvals (one of 南湖区, one
   of 秀洲区), then the whole delivery built into the same warehouse with two processes: the two
   counties whose approvals arrived are rebuilt, at once, and 嘉善县 is not.
@@ -51,13 +52,12 @@ def _built_at(warehouse: Path, county: str):
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def builds(delivery_a_cli_build, tmp_path_factory: pytest.TempPathFactory) -> Builds:
     from orchestration.run import run_build_job
 
     root = tmp_path_factory.mktemp("county_partitions")
     delivery = delivery_a()
-    full_landing = delivery.write(root / "full" / "landing")
-    full = run_build_job(full_landing, root / "full" / "farmland.duckdb")
+    full, full_landing = delivery_a_cli_build.completed, delivery_a_cli_build.landing
 
     delivery.approvals = [a for a in delivery.approvals if a.number not in LATE_APPROVALS]
     early_landing = delivery.write(root / "incremental" / "landing")
@@ -70,14 +70,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     late = run_build_job(early_landing, warehouse, parallel=2)
     after = {county: _built_at(warehouse, county) for county in (NANHU, XIUZHOU, JIASHAN)}
     return Builds(
-        root / "full" / "farmland.duckdb",
+        delivery_a_cli_build.warehouse,
         warehouse,
         rebuilt_at={county: (before[county], after[county]) for county in (NANHU, XIUZHOU)},
         kept_at={JIASHAN: (before[JIASHAN], after[JIASHAN])},
-        success=(full.success, early.success, late.success),
-        failures=[
+        success=(full.returncode == 0, early.success, late.success),
+        failures=[full.stderr[-3000:]]
+        + [
             f"{event.step_key}: {event.step_failure_data.error}"
-            for result in (full, early, late)
+            for result in (early, late)
             for event in result.all_events
             if event.is_step_failure
         ],
