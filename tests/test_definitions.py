@@ -159,17 +159,28 @@ def test_each_rule_check_rests_on_its_subject_model_and_through_it_on_what_the_r
     assert {key.to_user_string() for key in reference_seeds.asset_deps[dq06]} == {"raw/dltb"}
 
 
-def test_a_build_does_not_parse_the_dbt_project_again_while_its_files_are_unchanged():
-    """The session parsed the project before the definitions loaded; preparing again finds the manifest
-    stamped with the project's files as they are and leaves it (a parse costs seconds of every build)."""
+def test_a_build_does_not_parse_the_dbt_project_again_while_its_files_are_unchanged(monkeypatch):
+    """Preparing the project finds the manifest stamped with the project's files as they are and leaves
+    it (a parse costs seconds of every build)."""
     from orchestration.dbt_project import FARMLAND_DBT, prepare_dbt_project, project_files_version
 
     manifest = FARMLAND_DBT.manifest_path
     stamp = manifest.with_name(manifest.name + ".sources")
-    assert stamp.read_text().splitlines()[0] == project_files_version()
-    written = manifest.stat().st_mtime_ns
-    assert prepare_dbt_project.__wrapped__() == manifest
-    assert manifest.stat().st_mtime_ns == written
+    real_prepare = FARMLAND_DBT.preparer.prepare
+    parses: list[object] = []
+    # The suite's builds run beside this test, each preparing the same target folder; one of them may
+    # write the manifest between the two calls below. Three tries: only a parse of our own fails it.
+    for _ in range(3):
+        monkeypatch.setattr(FARMLAND_DBT.preparer, "prepare", real_prepare)
+        prepare_dbt_project.__wrapped__()  # whatever ran before, the manifest now matches the files
+        assert stamp.read_text().splitlines()[0] == project_files_version()
+        written = manifest.stat().st_mtime_ns
+        parses.clear()
+        monkeypatch.setattr(FARMLAND_DBT.preparer, "prepare", parses.append)
+        assert prepare_dbt_project.__wrapped__() == manifest
+        if not parses or manifest.stat().st_mtime_ns == written:
+            break  # no parse; or a parse though nobody else had written the manifest
+    assert parses == [], "the project was parsed again though its files had not changed"
 
 
 def test_the_lineage_of_groups_flows_along_the_datas_path():
