@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import duckdb
 
+# the runs that published a snapshot (warehouse/publish.py), which creates it too: a working file built
+# before it existed is published all the same
+PUBLISHED_RUNS_DDL = (
+    "CREATE TABLE IF NOT EXISTS quality.published_runs (run_id VARCHAR PRIMARY KEY, published_at TIMESTAMP)"
+)
+
 QUALITY_DDL = (
     """
     CREATE TABLE IF NOT EXISTS quality.rule_catalog (
@@ -46,6 +52,7 @@ QUALITY_DDL = (
       rows_replaced BIGINT, accounted BOOLEAN, message VARCHAR
     )
     """,
+    PUBLISHED_RUNS_DDL,
     """
     CREATE TABLE IF NOT EXISTS quality.survey_year_status (
       year INTEGER PRIMARY KEY, reconciled BOOLEAN, checked_at TIMESTAMP, run_id VARCHAR

@@ -27,6 +27,10 @@ DRAWN = (*CHARTS, "findings_by_rule", "map")
 FORMULA_START = ("=", "+", "-", "@")
 
 
+def _city(snapshot: Path) -> str:
+    return query(snapshot, "select admin_code from reference.ref_region where admin_level = 'city'")[0][0]
+
+
 def _latest_year(snapshot: Path) -> int:
     return query(snapshot, "select max(year) from marts.cultivated_land")[0][0]
 
@@ -85,7 +89,7 @@ def test_every_build_writes_a_page_and_a_workbook_for_the_city_and_each_county(d
 def test_the_page_shows_the_snapshots_figures_and_every_finding_of_the_year_by_rule(demo_build):
     snapshot = demo_build.published
     year = _latest_year(snapshot)
-    city = query(snapshot, "select admin_code from reference.ref_region where admin_level = 'city'")[0][0]
+    city = _city(snapshot)
     tables = _tables(reports_folder(snapshot) / f"{city}_{year}.html")
 
     shown = {row[0]: row for row in tables["headline"][1:]}
@@ -120,7 +124,7 @@ def test_the_page_shows_the_snapshots_figures_and_every_finding_of_the_year_by_r
 def test_every_chart_and_the_map_render_in_a_browser_with_nothing_fetched(demo_build):
     snapshot = demo_build.published
     year = _latest_year(snapshot)
-    city = query(snapshot, "select admin_code from reference.ref_region where admin_level = 'city'")[0][0]
+    city = _city(snapshot)
     counties = [
         name
         for (name,) in query(
@@ -170,7 +174,7 @@ def test_a_county_that_delivered_nothing_is_shown_as_not_reported_never_as_zero(
         "select admin_code from reference.ref_region where admin_level = 'county' and admin_code not in "
         f"(select admin_code from marts.cultivated_land where year = {year}) order by 1 limit 1",
     )[0][0]
-    city = query(snapshot, "select admin_code from reference.ref_region where admin_level = 'city'")[0][0]
+    city = _city(snapshot)
     row = next(
         r for r in _tables(reports_folder(snapshot) / f"{city}_{year}.html")["headline"] if r[0] == silent
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from quality.tables import PUBLISHED_RUNS_DDL
 from sources.extract.sql import quote_name, quote_text
 from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
@@ -21,9 +22,6 @@ from warehouse.spatial_columns import geometry_columns
 PUBLISHED_SCHEMAS = ("reference", "marts", "quality")
 # quality tables that keep the rows of every run, each row with its run_id
 RUN_HISTORIES = ("quality.rule_results", "quality.load_audit")
-PUBLISHED_RUNS_DDL = (
-    "CREATE TABLE IF NOT EXISTS quality.published_runs (run_id VARCHAR PRIMARY KEY, published_at TIMESTAMP)"
-)
 
 
 def publish(

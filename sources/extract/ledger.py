@@ -112,7 +112,8 @@ class FileLedger:
             outcome.file_sha256 = sha
             return outcome
         version = FileVersion(sha, datetime.now(), "replaced" if previous else "loaded")
-        held = self.held(con, source_file)
+        # a file never loaded before holds no rows: no count needed
+        held = self.held(con, source_file) if previous else 0
         try:
             outcome = load(version)
         except DeliveryError as refusal:

@@ -21,11 +21,8 @@ OUTCOMES = {"failed": "发现问题", "not_evaluated": "未评估（缺少所需
 EMPTY = "本年度无数据（未报送或未评估）"
 
 
-def _mu(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
-
-
-def _count(value: float | int | None) -> str:
+def _figure(value: float | int | None) -> str:
+    """A figure as the page shows it (亩, counts, the index): whole, grouped; "—" when not evaluated."""
     return "—" if value is None else f"{value:,.0f}"
 
 
@@ -50,7 +47,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
-    env.filters.update(mu=_mu, count=_count, meets=_meets)
+    env.filters.update(figure=_figure, meets=_meets)
     return env
 
 
