@@ -418,7 +418,7 @@ def rejects_summary(warehouse: Path) -> list[str]:
     return [f"reject {f}:{r} {rule}: {reason}" for f, r, rule, reason in rows]
 
 
-HOSTILE_FOLDER = "县 it's; drop table \"x\" -- 𝔘 " + "田" * 40
+HOSTILE_FOLDER = '县 it\'s; drop table "x" -- 𝔘 ' + "田" * 40
 
 
 @pytest.fixture(scope="module", params=sorted(DELIVERIES))
