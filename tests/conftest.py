@@ -163,6 +163,7 @@ class DemoBuild:
     warehouse: Path
     manifest: dict
     result: object  # dagster ExecuteInProcessResult
+    log: Path | None = None  # the build's log file, when it was built as `farmland build` builds
 
     @property
     def published(self) -> Path:
@@ -219,9 +220,18 @@ def small_demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_build(demo_landing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuild]:
+    from orchestration.build_log import BuildLog, new_log_path
+    from orchestration.watched_run import watched_build
+
     landing, manifest = demo_landing
     warehouse = tmp_path_factory.mktemp("warehouse") / "farmland.duckdb"
-    demo = DemoBuild(landing, warehouse, manifest, build(landing, warehouse))
+    # watched as `farmland build` watches a run: the tests read its log file too
+    log = BuildLog(new_log_path(warehouse))
+    try:
+        result = watched_build(landing, warehouse, log)
+    finally:
+        log.close()
+    demo = DemoBuild(landing, warehouse, manifest, result, log.path)
     with held_open(demo.warehouse, demo.published):
         yield demo
 

@@ -1,5 +1,6 @@
-"""Names a delivery chooses reach the loaders' SQL only quoted: fields and inner layers named with quotes,
-semicolons, comments, `..`, non-BMP characters or at great length load like any other, their values kept."""
+"""Names and values a delivery chooses reach SQL only quoted or bound: fields and inner layers named with
+quotes, semicolons, comments, `..`, non-BMP characters or at great length load like any other, their
+values kept; values like that are found, reported and quarantined by the rule runner verbatim."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
+from quality.runner import evaluate_rules, quarantine, record_outcomes
 from sources.extract.load import load_layer
 from sources.formats import write_layer
 from sources.layers import LAYERS_BY_CODE
+from tests.rule_subjects import create_rule_subjects
 from tests.test_extract import REGION, parcels
+from tests.test_rule_runner import _approval, _load_reference, _parcel
 from warehouse.connection import warehouse
 
 DLTB = LAYERS_BY_CODE["DLTB"]
@@ -97,4 +102,57 @@ def test_record_headers_named_to_break_sql_are_refused_by_name_and_hostile_value
     load_records(con, landing, cases)
     assert con.execute("SELECT 案件编号 FROM raw.enforcement_cases").fetchall() == [
         ("WF-'; drop table x; --",)
+    ]
+
+
+# Values a delivery chooses, as the rule runner meets them in its subjects: each is found, reported and
+# quarantined verbatim, and no statement of the runner's is cut short by one.
+HOSTILE_VALUES = [
+    "01'); drop table raw.dltb; --",
+    '01" or "1"="1',
+    "../01",
+    "0;1",
+    "𝔘01",
+    "类" * 60,
+]
+
+
+@pytest.fixture
+def rule_runner_con(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    with warehouse(tmp_path / "w.duckdb") as con:
+        _load_reference(con)
+        create_rule_subjects(con, ["DQ01", "DQ02"], tmp_path_factory.getbasetemp() / "rule_subjects")
+        yield con
+
+
+def test_the_rule_runner_reports_and_quarantines_hostile_values_verbatim(rule_runner_con) -> None:
+    con = rule_runner_con
+    for row, value in enumerate(HOSTILE_VALUES, start=1):
+        _parcel(con, row, 900 + row, value)  # an unknown land class (DQ01)
+        _approval(con, row, f"浙土字[2024]{value}号", value, "建设用地")  # a county outside the region (DQ02)
+    outcomes = evaluate_rules(con, ["DQ01", "DQ02"])
+    record_outcomes(con, outcomes, run_id="run-'; drop table quality.violations; --")
+    assert quarantine(con, outcomes) == 2 * len(HOSTILE_VALUES)
+
+    observed = {
+        rule: sorted(value for (value,) in con.execute(
+            "select observed from quality.violations where rule_id = ?", [rule]).fetchall())
+        for rule in ("DQ01", "DQ02")
+    }  # fmt: skip
+    assert observed["DQ01"] == sorted(HOSTILE_VALUES)
+    # DQ02 reports the county part of the code it was given: its first six characters
+    assert observed["DQ02"] == sorted(value[:6] for value in HOSTILE_VALUES)
+    # the quarantined rows carry each value in their reason and their record, the rows stay in raw
+    reasons = [reason for (reason,) in con.execute("select reason from raw.rejects where rule_id = 'DQ01'").fetchall()]
+    assert sorted(value for value in HOSTILE_VALUES if any(value in reason for reason in reasons)) == sorted(
+        HOSTILE_VALUES
+    )
+    records = [
+        json.loads(record)
+        for (record,) in con.execute("select record from raw.rejects where rule_id = 'DQ02'").fetchall()
+    ]
+    assert sorted(record["县级行政区代码"] for record in records) == sorted(HOSTILE_VALUES)
+    assert con.execute("select count(*) from raw.dltb").fetchone()[0] == len(HOSTILE_VALUES)
+    assert con.execute("select distinct run_id from quality.rule_results").fetchall() == [
+        ("run-'; drop table quality.violations; --",)
     ]

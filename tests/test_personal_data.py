@@ -452,3 +452,15 @@ def test_the_dagster_event_log_and_captured_output_hold_no_personal_data(demo_bu
             if any(encoded in content for encoded in encodings)
         ]
     assert stored == []
+
+
+def test_the_build_log_holds_no_personal_data(demo_build) -> None:
+    """The log file `farmland build` writes beside the warehouse: every Dagster event of the run, dbt's
+    lines, the loaders' and rule runner's messages."""
+    personal = _delivered_personal_values(demo_build.landing)
+    text = demo_build.log.read_text(encoding="utf-8")
+    # the whole log: the records' loads, dbt's models and the rules' steps are in it
+    assert 'Started execution of step "raw__field_chiefs"' in text and "survey_models" in text
+    assert len(text.splitlines()) > 500
+    found = sorted(value for value in personal if value in text)
+    assert found == []
