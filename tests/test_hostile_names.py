@@ -143,7 +143,10 @@ def test_the_rule_runner_reports_and_quarantines_hostile_values_verbatim(rule_ru
     # DQ02 reports the county part of the code it was given: its first six characters
     assert observed["DQ02"] == sorted(value[:6] for value in HOSTILE_VALUES)
     # the quarantined rows carry each value in their reason and their record, the rows stay in raw
-    reasons = [reason for (reason,) in con.execute("select reason from raw.rejects where rule_id = 'DQ01'").fetchall()]
+    reasons = [
+        reason
+        for (reason,) in con.execute("select reason from raw.rejects where rule_id = 'DQ01'").fetchall()
+    ]
     assert sorted(value for value in HOSTILE_VALUES if any(value in reason for reason in reasons)) == sorted(
         HOSTILE_VALUES
     )
