@@ -4,6 +4,7 @@ read are not all loaded or rejected."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from quality.load_audit import audit_loads
@@ -27,7 +28,7 @@ def _audit_dltb(con, landing: Path, run_id: str) -> list[str]:
         report = load_layer(con, landing, DLTB, REGION)
     except LayerLoadError as refused:
         report = refused.report
-    return audit_loads(con, run_id, file_ledger(DLTB), report.files)
+    return audit_loads(con, run_id, file_ledger(DLTB), report.audited)
 
 
 def _rows(con, run_id: str) -> list[tuple]:
@@ -65,6 +66,45 @@ def test_each_file_says_what_was_read_loaded_rejected_replaced_and_skipped(tmp_p
         ("survey/2023/DLTB_330411.parquet", "skipped", 0, 0, 0, 0, True),
     ]
     assert corrected[1] == ("survey/2023/DLTB_330411.parquet", "replaced", 3, 3, 0, 2, True)
+
+
+def _raw_parcels(con) -> list[tuple]:
+    return con.execute(
+        "SELECT _source_file, BSM, DLBM, TBMJ, ST_AsText(geom) FROM raw.dltb ORDER BY BSM"
+    ).fetchall()
+
+
+def test_the_same_delivery_twice_from_another_folder_and_under_another_name_is_held_once(
+    tmp_path: Path,
+) -> None:
+    landing = tmp_path / "landing"
+    write_layer(landing / "survey/2023/DLTB.parquet", *parcels(3), REGION)
+    with warehouse(tmp_path / "w.duckdb") as con:
+        assert _audit_dltb(con, landing, "first") == []
+        first = _raw_parcels(con)
+
+        # the same files delivered again, copied to another folder: nothing read, nothing added
+        moved = tmp_path / "delivered again"
+        shutil.copytree(landing, moved)
+        assert _audit_dltb(con, moved, "again") == []
+        again = _raw_parcels(con)
+
+        # the same file under another name: loaded under the new one, withdrawn under the old one
+        (moved / "survey/2023/DLTB.parquet").rename(moved / "survey/2023/DLTB_330402.parquet")
+        assert _audit_dltb(con, moved, "renamed") == []
+        renamed = _raw_parcels(con)
+        rows = {run: _rows(con, run) for run in ("first", "again", "renamed")}
+
+    assert len(first) == 3 and again == first
+    assert renamed == [("survey/2023/DLTB_330402.parquet", *row[1:]) for row in first]
+    assert rows == {
+        "first": [("survey/2023/DLTB.parquet", "loaded", 3, 3, 0, 0, True)],
+        "again": [("survey/2023/DLTB.parquet", "skipped", 0, 0, 0, 0, True)],
+        "renamed": [
+            ("survey/2023/DLTB.parquet", "withdrawn", 0, 0, 0, 3, True),
+            ("survey/2023/DLTB_330402.parquet", "loaded", 3, 3, 0, 0, True),
+        ],
+    }
 
 
 def test_rows_rejected_at_load_count_with_the_rows_read(tmp_path: Path) -> None:

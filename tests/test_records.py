@@ -564,7 +564,7 @@ def test_loading_twice_changes_nothing_and_a_changed_or_removed_file_is_followed
 
     path.unlink()
     gone = load_records(con, landing, "enforcement_cases")
-    assert gone.removed == ["projects/违法用地案件.csv"]
+    assert [f.source_file for f in gone.removed] == ["projects/违法用地案件.csv"]
     assert rows_of(con, "SELECT count(*) FROM raw.enforcement_cases") == [(0,)]
 
 

@@ -104,7 +104,7 @@ def _raw_layer_asset(layer: Layer) -> dg.AssetsDefinition:
                 refusal = error
                 report = getattr(error, "report", None)
             unaccounted = audit_loads(
-                con, context.run.run_id, file_ledger(layer), report.files if report else []
+                con, context.run.run_id, file_ledger(layer), report.audited if report else []
             )
             results = file_results(delivered_files(con, layer, years), FILE_RULES)
             record_file_results(con, results, context.run.run_id)

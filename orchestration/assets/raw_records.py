@@ -56,13 +56,13 @@ def _raw_record_asset(kind: RecordKind) -> dg.AssetsDefinition:
                 # raw.rejects) until it is fixed and redelivered.
                 partial = getattr(error, "report", None)
                 unaccounted = audit_loads(
-                    con, context.run.run_id, file_ledger(kind), partial.files if partial else []
+                    con, context.run.run_id, file_ledger(kind), partial.audited if partial else []
                 )
                 raise dg.Failure(
                     description="\n".join([str(error), *unaccounted]),
                     metadata=partial.as_metadata() if partial is not None else None,
                 ) from error
-            unaccounted = audit_loads(con, context.run.run_id, file_ledger(kind), report.files)
+            unaccounted = audit_loads(con, context.run.run_id, file_ledger(kind), report.audited)
             if unaccounted:
                 raise dg.Failure(description=UNACCOUNTED + "\n".join(unaccounted))
             rows = con.sql(f"select count(*) from raw.{kind.table}").fetchone()[0]

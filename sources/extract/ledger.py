@@ -197,8 +197,10 @@ class FileLedger:
 
     def purge_missing(
         self, con: duckdb.DuckDBPyConnection, delivered: set[str], years: Collection[int] | None = None
-    ) -> list[str]:
-        """Forget the files (of the <year> folders `years`, if given) no longer delivered; their names."""
+    ) -> list[FileOutcome]:
+        """Forget the files (of the <year> folders `years`, if given) no longer delivered: each one's
+        outcome, `withdrawn`, with the rows it held in raw (a file renamed is withdrawn under its old
+        name and loaded under its new one)."""
         held = {
             row[0]
             for row in con.execute(
@@ -210,9 +212,19 @@ class FileLedger:
         if years is not None:
             held = {f for f in held if year_folder(f) in years}
         gone = sorted(held - delivered)
+        withdrawn = []
         if gone:
             with transaction(con):
                 for source_file in gone:
+                    rows = self.held(con, source_file)
                     self.clear(con, source_file)
+                    withdrawn.append(
+                        FileOutcome(
+                            source_file,
+                            "withdrawn",
+                            message=f"no longer delivered: the {rows} rows it held were removed",
+                            rows_replaced=rows,
+                        )
+                    )
             log.warning("%s: removed rows of files no longer delivered: %s", self.layer, ", ".join(gone))
-        return gone
+        return withdrawn

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FileOutcome:
-    """What happened to one delivered file: loaded, replaced (changed since last load), skipped, failed."""
+    """What happened to one delivered file: loaded, replaced (changed since last load), skipped, failed,
+    or withdrawn (no longer delivered: the rows it held removed)."""
 
     source_file: str
     status: str
@@ -26,7 +27,7 @@ class LoadReport:
 
     layer: str
     files: list[FileOutcome] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # files no longer delivered, their rows removed
+    removed: list[FileOutcome] = field(default_factory=list)  # files no longer delivered, rows removed
 
     def _count(self, *statuses: str) -> int:
         return sum(1 for f in self.files if f.status in statuses)
@@ -54,6 +55,11 @@ class LoadReport:
     @property
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def audited(self) -> list[FileOutcome]:
+        """Every file the load touched, for the load audit: those delivered and those withdrawn."""
+        return [*self.files, *self.removed]
 
     @property
     def failures(self) -> list[FileOutcome]:
