@@ -183,7 +183,9 @@ def test_every_file_of_the_demo_is_audited_and_accounted_for(demo_build) -> None
         assert query(demo_build.warehouse, f"select count(*) from raw.{raw_table}")[0][0] == rows, raw_table
 
 
-def test_results_of_a_run_that_did_not_finish_stay_out_of_the_snapshot(demo_build, tmp_path) -> None:
+def test_results_of_a_run_that_did_not_finish_or_publish_stay_out_of_the_snapshot(
+    demo_build, tmp_path
+) -> None:
     import shutil
 
     from tests.test_pipeline import query
@@ -217,3 +219,20 @@ def test_results_of_a_run_that_did_not_finish_stay_out_of_the_snapshot(demo_buil
     for table in ("rule_results", "load_audit"):
         kept = {run for (run,) in query(published, f"select distinct run_id from quality.{table}")}
         assert "killed-run" not in kept and demo_build.result.run_id in kept, (table, kept)
+
+    # a run killed while it wrote its snapshot had listed itself as publishing in the working file; the
+    # snapshot it was writing never replaced the published one, so the next run's snapshot leaves it out
+    con = connect(working)
+    try:
+        con.execute("INSERT INTO quality.published_runs VALUES ('killed-publishing', now()::TIMESTAMP)")
+        con.execute(
+            "INSERT INTO quality.rule_results (run_id, rule_id, admin_code, year, passed, status) "
+            "VALUES ('killed-publishing', 'PR01', '330402', 2025, false, 'failed')"
+        )
+    finally:
+        con.close()
+    publish(working, published, run_id="third-run")
+    runs = {run for (run,) in query(published, "select run_id from quality.published_runs")}
+    assert runs == {demo_build.result.run_id, "next-run", "third-run"}
+    kept = {run for (run,) in query(published, "select distinct run_id from quality.rule_results")}
+    assert "killed-publishing" not in kept and "third-run" not in kept  # the third judged nothing

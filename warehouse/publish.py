@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
+
 from quality.tables import PUBLISHED_RUNS_DDL
 from sources.extract.sql import quote_name, quote_text
 from warehouse.build_state import PUBLISHED_BUILD
 from warehouse.config import DuckDBLimits, published_path
-from warehouse.connection import connect
+from warehouse.connection import connect, transaction
 from warehouse.dictionary import comment_tables
 from warehouse.region import region
 from warehouse.spatial_columns import geometry_columns
@@ -37,7 +39,9 @@ def publish(
 
     The run publishing (`run_id`) is recorded in the working file's quality.published_runs; of the
     tables that keep every run's rows (RUN_HISTORIES), only the rows of runs that published are copied:
-    a run killed or failed midway leaves its results in the working file, never in a snapshot.
+    a run killed or failed midway leaves its results in the working file, never in a snapshot. A run
+    has published when the snapshot it wrote was swapped in: the list is first made the current
+    snapshot's, which drops a run killed while it was writing its snapshot.
 
     Returns the row count of every table copied.
     """
@@ -48,6 +52,8 @@ def publish(
     con = connect(working, limits=limits)
     try:
         con.execute(PUBLISHED_RUNS_DDL)
+        if target.exists():
+            _take_published_runs_from(con, target)
         if run_id is not None:
             con.execute(
                 "INSERT INTO quality.published_runs SELECT ?, now()::TIMESTAMP WHERE ? NOT IN "
@@ -89,6 +95,30 @@ def publish(
         con.close()
     os.replace(staging_file, target)
     return counts
+
+
+def _take_published_runs_from(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
+    """Make the working file's quality.published_runs the list `snapshot` holds (a snapshot written
+    before the list existed leaves it as it is)."""
+    con.execute(f"ATTACH {quote_text(str(snapshot))} AS last_snapshot (READ_ONLY)")
+    try:
+        listed = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'last_snapshot' "
+            "and schema_name = 'quality' and table_name = 'published_runs'"
+        ).fetchone()[0]
+        if listed:
+            with transaction(con):
+                con.execute(
+                    "DELETE FROM quality.published_runs WHERE run_id NOT IN "
+                    "(SELECT run_id FROM last_snapshot.quality.published_runs)"
+                )
+                con.execute(
+                    "INSERT INTO quality.published_runs SELECT run_id, published_at "
+                    "FROM last_snapshot.quality.published_runs "
+                    "WHERE run_id NOT IN (SELECT run_id FROM quality.published_runs)"
+                )
+    finally:
+        con.execute("DETACH last_snapshot")
 
 
 def _with_crs(geometry: list[str], crs: str) -> str:
