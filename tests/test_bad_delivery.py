@@ -79,3 +79,63 @@ def test_bad_rows_are_quarantined_and_a_fixed_redelivery_converges(landing_copy,
         assert len(rows) == 2
         rejected_row = con.sql("select source_row from raw.rejects where rule_id = 'DQ07'").fetchone()[0]
         assert rejected_row == rows[-1][0]
+
+
+def _dq05_landing(root, geometries) -> None:
+    from tests.test_extract import REGION, parcels
+
+    table, _ = parcels(len(geometries))
+    write_layer(root / "survey" / "2023" / "DLTB.parquet", table, geometries, REGION)
+
+
+def _held(con) -> tuple[list, list]:
+    parcels = con.execute("select BSM, DLBM, TBMJ, ST_AsText(geom) from raw.dltb order by BSM").fetchall()
+    rejects = con.execute(
+        "select source_file, source_row, rule_id, reason from raw.rejects order by all"
+    ).fetchall()
+    return parcels, rejects
+
+
+def test_every_geometry_case_is_quarantined_with_its_reason_and_the_fix_converges(tmp_path, tmp_path_factory):
+    from tests.test_extract import X0, Y0
+
+    square = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    cases = {
+        "polygon invalid": shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)]),
+        "geometry empty": shapely.Polygon(),
+        "geometry is POINT, not a polygon": shapely.Point(X0, Y0),
+        "geometry is LINESTRING, not a polygon": shapely.LineString([(X0, Y0), (X0 + 100, Y0)]),
+        "geometry missing": None,
+    }
+    good = [shapely.box(X0 + 200 * i, Y0, X0 + 200 * i + 100, Y0 + 100) for i in range(len(cases) + 1)]
+    subjects = tmp_path_factory.getbasetemp() / "rule_subjects"
+
+    delivered = tmp_path / "delivered"
+    _dq05_landing(delivered, [square, *cases.values()])
+    with warehouse(tmp_path / "w.duckdb") as con:
+        _load_reference(con)
+        create_rule_subjects(con, ROW_RULES, subjects)
+        _load_and_quarantine(con, delivered)
+        # every row kept in raw; each bad shape quarantined by DQ05 naming its row and what is wrong
+        assert con.sql("select count(*) from raw.dltb").fetchone()[0] == len(cases) + 1
+        quarantined = con.execute(
+            "select source_row, reason from raw.rejects where rule_id = 'DQ05' order by source_row"
+        ).fetchall()
+        assert [row for row, _ in quarantined] == list(range(2, len(cases) + 2))
+        for (_, reason), problem in zip(quarantined, cases, strict=True):
+            assert problem in reason
+        assert con.sql("select count(*) from raw.rejects where rule_id <> 'DQ05'").fetchone()[0] == 0
+
+        # the bureau redelivers every parcel with a good polygon: the warehouse holds what a clean load does
+        _dq05_landing(delivered, good)
+        _load_and_quarantine(con, delivered)
+        fixed = _held(con)
+
+    clean_landing = tmp_path / "clean"
+    _dq05_landing(clean_landing, good)
+    with warehouse(tmp_path / "clean.duckdb") as con:
+        _load_reference(con)
+        create_rule_subjects(con, ROW_RULES, subjects)
+        _load_and_quarantine(con, clean_landing)
+        clean = _held(con)
+    assert fixed == clean and clean[1] == []
