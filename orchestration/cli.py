@@ -300,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
         with exclusive_run(
             args.warehouse, "farmland " + " ".join(argv if argv is not None else sys.argv[1:])
         ):
+            # holding the warehouse, any run of it still shown in progress is dead: it would hold the
+            # instance's run queue, even when this build finds nothing to do
+            from orchestration.abandoned_runs import fail_abandoned_runs_of
+
+            for run_id in fail_abandoned_runs_of(args.warehouse):
+                print(f"Run {run_id} of this warehouse was abandoned (its process ended); marked failed.")
             if args.command == "demo":
                 manifest, written = write_demo(args.landing, args.scale, args.seed)
                 print(

@@ -67,15 +67,15 @@ class WarehouseResource(dg.ConfigurableResource):
         one of them holding it would refuse its siblings. Such a run relies on the instance's run queue,
         which starts one run at a time. Sensors and schedules, which set up resources with no run, only
         read."""
+        from orchestration.abandoned_runs import fail_abandoned_runs, runs_in_one_process
+
         run = context.dagster_run
-        if run is None or "multiprocess" in (run.run_config.get("execution", {}).get("config") or {}):
+        if run is None or not runs_in_one_process(run.run_config):
             return
         self._run_lock.enter_context(
             exclusive_run(self.warehouse_file, f"Dagster run {run.run_id} of {run.job_name}")
         )
         # holding the warehouse, this run knows any other run of it still shown in progress is dead
-        from orchestration.abandoned_runs import fail_abandoned_runs
-
         if context.instance is not None:
             for run_id in fail_abandoned_runs(context.instance, self.warehouse_file, run.run_id):
                 context.log.warning(f"Run {run_id} of this warehouse was abandoned; marked failed.")

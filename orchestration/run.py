@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.abandoned_runs import launcher_tags
 from orchestration.concurrency import executor_config
 from orchestration.instance import project_instance
 from orchestration.partitions import delivered_range_tags
@@ -39,7 +40,11 @@ def run_build_job(
 
     landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
     prepare_dbt_project()
-    tags = {**delivered_range_tags(landing), FINGERPRINT_TAG: build_fingerprint(landing)}
+    tags = {
+        **delivered_range_tags(landing),
+        FINGERPRINT_TAG: build_fingerprint(landing),
+        **launcher_tags(),
+    }
     run_config = {
         "loggers": {"console": {"config": {"log_level": log_level}}},
         # the one place the run's paths come from: every asset, and dbt through it

@@ -137,26 +137,62 @@ def test_a_run_left_in_progress_by_a_killed_build_is_marked_failed_by_the_next_b
     def one_step() -> None:
         step()
 
-    def config(path: Path) -> dict:
-        return {"resources": {"farmland": {"config": {"warehouse": str(path)}}}}
-
     with dg.DagsterInstance.get() as instance:
-        killed = instance.create_run_for_job(one_step, run_config=config(warehouse))
-        instance.handle_run_event(
-            killed.run_id,
-            dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=one_step.name),
-        )
-        elsewhere = instance.create_run_for_job(one_step, run_config=config(other))
-        instance.handle_run_event(
-            elsewhere.run_id,
-            dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=one_step.name),
-        )
+        killed = _started_run(instance, one_step, warehouse)
+        elsewhere = _started_run(instance, one_step, other)
+        # a run whose steps each had a process of their own never held the warehouse: it may be running
+        multiprocess = _started_run(instance, one_step, warehouse, multiprocess=True)
+        # unless the process that started it held the warehouse for it (farmland build --parallel N)
+        parallel_build = _started_run(instance, one_step, warehouse, multiprocess=True, held=True)
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.STARTED
 
-        result = one_step.execute_in_process(run_config=config(warehouse), instance=instance)
+        result = one_step.execute_in_process(
+            run_config={"resources": {"farmland": {"config": {"warehouse": str(warehouse)}}}},
+            instance=instance,
+        )
         assert result.success
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
         failure = instance.all_logs(killed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
         assert "Abandoned" in failure[-1].message and str(warehouse) in failure[-1].message
         # a run of another warehouse is none of this build's business
         assert instance.get_run_by_id(elsewhere.run_id).status == dg.DagsterRunStatus.STARTED
+        assert instance.get_run_by_id(multiprocess.run_id).status == dg.DagsterRunStatus.STARTED
+        assert instance.get_run_by_id(parallel_build.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_build_that_stops_before_running_anything_still_frees_the_queue_of_abandoned_runs(tmp_path):
+    """`farmland build` marks them as soon as it holds the warehouse: a build with nothing to do, or one
+    refused for its landing folder, frees the instance's run queue too."""
+    warehouse = tmp_path / "farmland.duckdb"
+
+    @dg.op
+    def step(farmland: WarehouseResource) -> None:
+        pass
+
+    @dg.job(resource_defs={"farmland": WarehouseResource()})
+    def one_step() -> None:
+        step()
+
+    with dg.DagsterInstance.get() as instance:
+        killed = _started_run(instance, one_step, warehouse)
+        with pytest.raises(SystemExit, match="does not exist"):
+            main(["build", "--landing", str(tmp_path / "no such folder"), "--warehouse", str(warehouse)])
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def _started_run(
+    instance: dg.DagsterInstance, job: dg.JobDefinition, warehouse: Path, multiprocess=False, held=False
+) -> dg.DagsterRun:
+    """A run of `job` on `warehouse` the instance shows STARTED, as a build killed midway leaves it."""
+    from orchestration.abandoned_runs import HELD_BY_LAUNCHER_TAG
+
+    config: dict = {"resources": {"farmland": {"config": {"warehouse": str(warehouse)}}}}
+    if multiprocess:
+        config["execution"] = {"config": {"multiprocess": {"max_concurrent": 2}}}
+    run = instance.create_run_for_job(
+        job, run_config=config, tags={HELD_BY_LAUNCHER_TAG: "true"} if held else None
+    )
+    instance.handle_run_event(
+        run.run_id, dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=job.name)
+    )
+    return run
