@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -548,3 +549,34 @@ def _launch_assets(launched: LaunchedBuild, keys: list[dg.AssetKey]) -> str:
     answer = launched.server.query(LAUNCH_RUN, params=params)["launchRun"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     return answer["run"]["runId"]
+
+
+def test_a_run_launched_in_the_ui_waits_behind_a_build_from_the_command_line(launched):
+    """`farmland build` of the same warehouse records its run in the instance the UI shows: a run the
+    operator launches meanwhile waits in the queue. The build killed, its run would hold the queue for
+    ever; the next `farmland build`, with nothing to do, marks it abandoned, and the waiting run goes."""
+    from tests.conftest import farmland_build
+    from tests.test_fault_matrix import STEP_STARTED, Build
+
+    home = launched.landing.parent / "dagster_home"
+    build = Build(launched.landing, launched.warehouse, home)
+    try:
+        build.reach(STEP_STARTED.split("{}")[0])  # a step has started: its run is in progress
+        os.kill(build.process.pid, signal.SIGSTOP)
+        waiting = _launch_assets(launched, [dg.AssetKey(["marts", "land_use_area"])])
+        # the daemon looks at the queue every few seconds; the run stays queued however long it looks
+        for _ in range(10):
+            time.sleep(2)
+            assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
+    finally:
+        build.kill()
+    time.sleep(6)
+    assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
+
+    freed = farmland_build(launched.landing, launched.warehouse, home)
+    assert freed.returncode == 0, freed.stdout[-2000:] + freed.stderr[-2000:]
+    assert "was abandoned" in freed.stdout
+    assert _wait(launched.server.client, waiting) == dg.DagsterRunStatus.SUCCESS, launched.run_failures(
+        waiting
+    )
+    _assert_land_use_area(launched)
