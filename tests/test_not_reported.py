@@ -4,13 +4,11 @@ pass column empty rather than false."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from quality.catalog import load_catalog
 from quality.runner import Coverage
-from tests.conftest import build, planted
+from tests.conftest import build, copy_build, planted
 from tests.test_pipeline import query
 from warehouse.config import published_path
 
@@ -18,16 +16,14 @@ COUNTIES = ("330402", "330411", "330421", "330424", "330481", "330482", "330483"
 
 
 @pytest.fixture(scope="module")
-def without_field_chiefs(demo_landing, tmp_path_factory):
-    """The demo deliveries without the field-chief register (projects/田长名册.csv), built."""
-    source, manifest = demo_landing
+def without_field_chiefs(demo_build, tmp_path_factory):
+    """The demo deliveries without the field-chief register (projects/田长名册.csv), built: the demo's
+    build, copied, then built again with the register withdrawn."""
     root = tmp_path_factory.mktemp("no_field_chiefs")
-    landing = root / "landing"
-    shutil.copytree(source, landing)
+    landing, warehouse = copy_build(demo_build.warehouse, demo_build.landing, root)
     (landing / "projects" / "田长名册.csv").unlink()
-    warehouse = root / "farmland.duckdb"
     result = build(landing, warehouse)
-    return result, warehouse, manifest
+    return result, warehouse, demo_build.manifest
 
 
 def _latest_results(warehouse, rule_id: str) -> list[tuple]:
