@@ -34,7 +34,7 @@ from warehouse.config import (
 )
 from warehouse.connection import warehouse
 from warehouse.county_shards import region_catalog, shard_folder
-from warehouse.run_lock import exclusive_run
+from warehouse.run_lock import LOCK_HELD_ENV, exclusive_run, lock_path
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -59,8 +59,10 @@ class WarehouseResource(dg.ConfigurableResource):
     _run_lock: ExitStack = PrivateAttr(default_factory=ExitStack)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """A run holds its warehouse from its first step to its end (warehouse/run_lock.py): a run
-        launched while another build holds it fails at once, before any step, naming that build.
+        """A run holds its warehouse from its first step to its end (warehouse/run_lock.py). A run
+        started while another build holds it (the UI's, the schedule's, the sensor's, started in the
+        moment before a command-line build's run shows in the run queue, or after it) waits for that
+        build before its first step, saying which; a run `farmland build` started holds it already.
 
         Only a run in one process can hold it for its whole length; the steps of a multiprocess run
         (the launchpad's `multiprocess` executor) each set up resources in a process of their own, and
@@ -72,11 +74,17 @@ class WarehouseResource(dg.ConfigurableResource):
         run = context.dagster_run
         if run is None or not runs_in_one_process(run.run_config):
             return
+        held_by_launcher = os.environ.get(LOCK_HELD_ENV) == str(lock_path(self.warehouse_file))
         self._run_lock.enter_context(
-            exclusive_run(self.warehouse_file, f"Dagster run {run.run_id} of {run.job_name}")
+            exclusive_run(
+                self.warehouse_file,
+                f"Dagster run {run.run_id} of {run.job_name}",
+                waiting=lambda why: context.log.warning(f"This run is {why}."),
+            )
         )
-        # holding the warehouse, this run knows any other run of it still shown in progress is dead
-        if context.instance is not None:
+        # holding the warehouse, this run knows any other run of it still shown in progress is dead (a
+        # launcher that held it for the run has looked already)
+        if context.instance is not None and not held_by_launcher:
             for run_id in fail_abandoned_runs(context.instance, self.warehouse_file, run.run_id):
                 context.log.warning(f"Run {run_id} of this warehouse was abandoned; marked failed.")
 

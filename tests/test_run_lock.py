@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,25 +79,41 @@ def test_a_killed_build_frees_the_warehouse_for_the_next_one(tmp_path):
     assert lock_path(warehouse).exists()  # the file stays; only the kernel's lock on it went
 
 
-def test_a_dagster_run_launched_while_a_build_holds_the_warehouse_fails_before_its_first_step(tmp_path):
-    from orchestration.run import run_build_job
-
-    landing = tmp_path / "landing"
-    (landing / "survey" / "2023").mkdir(parents=True)
-    (landing / "survey" / "2023" / "DLTB.parquet").write_bytes(b"never read: the run stops first")
+def test_a_dagster_run_started_while_a_build_holds_the_warehouse_waits_for_it_before_its_first_step(tmp_path):
+    """A run the UI, the schedule or the sensor starts while `farmland build` holds the warehouse (in the
+    moments the run queue cannot see that build) queues behind it, saying which build it waits for."""
     warehouse = tmp_path / "farmland.duckdb"
-    with build_holding(warehouse) as first:
-        result = run_build_job(landing, warehouse)
-    assert not result.success
-    started = [event for event in result.all_events if event.event_type_value == "STEP_START"]
-    assert started == []
-    failures = " ".join(
-        str(event.message) + str(getattr(event.event_specific_data, "error", ""))
-        for event in result.all_events
-        if event.event_type_value in ("RESOURCE_INIT_FAILURE", "RUN_FAILURE")
-    )
-    assert HOLDER in failures and f"process {first.pid}" in failures, failures[:2000]
-    assert not warehouse.exists()
+    started: list[float] = []
+
+    @dg.op
+    def step(farmland: WarehouseResource) -> None:
+        started.append(time.time())
+
+    @dg.job
+    def one_step() -> None:
+        step()
+
+    outcome: dict = {}
+    resources = {"farmland": WarehouseResource(warehouse=str(warehouse))}
+    with dg.DagsterInstance.ephemeral() as instance:
+        with build_holding(warehouse) as first:
+            run = threading.Thread(
+                target=lambda: outcome.update(
+                    result=one_step.execute_in_process(resources=resources, instance=instance)
+                )
+            )
+            run.start()
+            time.sleep(3)
+            assert run.is_alive() and started == []
+            released = time.time()
+            first.kill()
+            first.wait()
+        run.join(120)
+        result = outcome["result"]
+        assert result.success and started[0] >= released
+        said = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    waiting = [message for message in said if "waiting for" in message]
+    assert waiting and HOLDER in waiting[0] and f"process {first.pid}" in waiting[0], said
 
 
 def test_a_run_holds_the_warehouse_from_its_first_step_to_its_end_and_then_lets_go(tmp_path):

@@ -19,7 +19,7 @@ import fcntl
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -45,14 +45,18 @@ def holder(warehouse: Path) -> dict[str, object] | None:
         return None
 
 
-def _refusal(warehouse: Path) -> str:
+def _holding(warehouse: Path) -> str:
     running = holder(warehouse)
-    who = (
+    return (
         f"{running.get('what')} (process {running.get('pid')} on {running.get('host')}, started "
         f"{running.get('started_at')})"
         if running
         else "another build (it has not said which yet)"
     )
+
+
+def _refusal(warehouse: Path) -> str:
+    who = _holding(warehouse)
     return (
         f"{warehouse} is being built by {who}; this build was not started. Wait for that build to "
         f"finish, or stop it: a build that ends in any way, killed or crashed, frees the warehouse for the "
@@ -61,9 +65,10 @@ def _refusal(warehouse: Path) -> str:
 
 
 @contextmanager
-def exclusive_run(warehouse: Path, what: str) -> Iterator[None]:
+def exclusive_run(warehouse: Path, what: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the warehouse for one build described by `what` (e.g. "farmland build --landing …"), or
-    raise BuildRunning at once, naming the build that holds it. Re-entered by the build's own processes
+    raise BuildRunning at once, naming the build that holds it. With `waiting`, wait for it instead,
+    having told `waiting` which build is waited for. Re-entered by the build's own processes
     (FARMLAND_RUN_LOCK), it holds nothing more."""
     path = lock_path(warehouse)
     if os.environ.get(LOCK_HELD_ENV) == str(path):
@@ -75,7 +80,10 @@ def exclusive_run(warehouse: Path, what: str) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildRunning(_refusal(Path(warehouse).resolve())) from None
+            if waiting is None:
+                raise BuildRunning(_refusal(Path(warehouse).resolve())) from None
+            waiting(f"waiting for {_holding(Path(warehouse).resolve())} to finish with {warehouse}")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
         description = {
             "what": what,
             "pid": os.getpid(),
