@@ -29,6 +29,7 @@ from pyproj import CRS
 
 from sources.encoding import misdecoded_reason
 from sources.errors import DeliveryError
+from sources.file_integrity import check_geodatabase, check_shapefile
 from sources.layers import FORMATS
 
 log = logging.getLogger(__name__)
@@ -432,7 +433,10 @@ def _open_ogr(path: Path, fmt: str, layer: str | None, batch_rows: int) -> Itera
         dbf = _sibling(path, ".dbf")
         if dbf is None:
             raise DeliveryError(f"{path.name}: the .dbf attribute file is missing", source_file=str(path))
+        check_shapefile(path, _sibling(path, ".shx"), dbf)
         encoding = cpg_encoding(cpg, dbf) if cpg is not None else dbf_text_encoding(dbf)
+    elif fmt == "OpenFileGDB":
+        check_geodatabase(path)
     # An explicit encoding for Shapefiles stops GDAL from trusting the .dbf language byte or falling
     # back to Latin-1; GeoPackage and FileGDB are UTF-8 by definition.
     info = pyogrio.read_info(path, layer=layer, encoding=encoding)

@@ -389,6 +389,40 @@ def test_a_rule_checks_page_shows_the_rule_its_severity_and_the_runs_result_in_a
     assert re.search(rf"Evaluation result\s+{outcome}\b", text), (outcome, text[:2000])
 
 
+def test_a_run_launched_in_the_ui_waits_behind_a_build_from_the_command_line(launched):
+    """`farmland build` of the same warehouse records its run in the instance the UI shows: a run the
+    operator launches meanwhile waits in the queue. The build killed, its run would hold the queue for
+    ever; the next `farmland build`, with nothing to do, marks it abandoned, and the waiting run goes.
+    (After the pages above, which show the launched run's results, and before the backfills below,
+    while the snapshot is still the launched build's.)"""
+    from tests.conftest import farmland_build
+    from tests.test_fault_matrix import STEP_STARTED, Build
+
+    home = launched.landing.parent / "dagster_home"
+    build = Build(launched.landing, launched.warehouse, home)
+    try:
+        build.reach(STEP_STARTED.split("{}")[0])  # a step has started: its run is in progress
+        os.kill(build.process.pid, signal.SIGSTOP)
+        waiting = _launch_assets(launched, [dg.AssetKey(["marts", "land_use_area"])])
+        # the daemon looks at the queue every few seconds; the run stays queued however long it looks
+        for _ in range(5):
+            time.sleep(2)
+            assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
+    finally:
+        build.kill()
+    time.sleep(4)
+    assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
+
+    freed = farmland_build(launched.landing, launched.warehouse, home)
+    assert freed.returncode == 0, freed.stdout[-2000:] + freed.stderr[-2000:]
+    # the snapshot is the launched build's, of the landing folder as it is: nothing to build
+    assert "was abandoned" in freed.stdout and "Up to date" in freed.stdout
+    assert _wait(launched.server.client, waiting) == dg.DagsterRunStatus.SUCCESS, launched.run_failures(
+        waiting
+    )
+    _assert_land_use_area(launched)
+
+
 # --------------------------------------------------------------------------- the UI's other launches
 #
 # "Materialize all" on the global graph and a backfill of one survey year are launched one after the
@@ -549,34 +583,3 @@ def _launch_assets(launched: LaunchedBuild, keys: list[dg.AssetKey]) -> str:
     answer = launched.server.query(LAUNCH_RUN, params=params)["launchRun"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     return answer["run"]["runId"]
-
-
-def test_a_run_launched_in_the_ui_waits_behind_a_build_from_the_command_line(launched):
-    """`farmland build` of the same warehouse records its run in the instance the UI shows: a run the
-    operator launches meanwhile waits in the queue. The build killed, its run would hold the queue for
-    ever; the next `farmland build`, with nothing to do, marks it abandoned, and the waiting run goes."""
-    from tests.conftest import farmland_build
-    from tests.test_fault_matrix import STEP_STARTED, Build
-
-    home = launched.landing.parent / "dagster_home"
-    build = Build(launched.landing, launched.warehouse, home)
-    try:
-        build.reach(STEP_STARTED.split("{}")[0])  # a step has started: its run is in progress
-        os.kill(build.process.pid, signal.SIGSTOP)
-        waiting = _launch_assets(launched, [dg.AssetKey(["marts", "land_use_area"])])
-        # the daemon looks at the queue every few seconds; the run stays queued however long it looks
-        for _ in range(10):
-            time.sleep(2)
-            assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
-    finally:
-        build.kill()
-    time.sleep(6)
-    assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
-
-    freed = farmland_build(launched.landing, launched.warehouse, home)
-    assert freed.returncode == 0, freed.stdout[-2000:] + freed.stderr[-2000:]
-    assert "was abandoned" in freed.stdout
-    assert _wait(launched.server.client, waiting) == dg.DagsterRunStatus.SUCCESS, launched.run_failures(
-        waiting
-    )
-    _assert_land_use_area(launched)
