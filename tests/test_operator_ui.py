@@ -389,13 +389,24 @@ def test_a_rule_checks_page_shows_the_rule_its_severity_and_the_runs_result_in_a
     assert re.search(rf"Evaluation result\s+{outcome}\b", text), (outcome, text[:2000])
 
 
+TERMINATE_RUN = """
+mutation Terminate($runId: String!) {
+  terminateRun(runId: $runId, terminatePolicy: MARK_AS_CANCELED_IMMEDIATELY) {
+    __typename
+    ... on TerminateRunSuccess { run { runId } }
+    ... on TerminateRunFailure { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
 def test_a_run_launched_in_the_ui_waits_behind_a_build_from_the_command_line(launched):
     """`farmland build` of the same warehouse records its run in the instance the UI shows: a run the
     operator launches meanwhile waits in the queue. The build killed, its run would hold the queue for
-    ever; the next `farmland build`, with nothing to do, marks it abandoned, and the waiting run goes.
-    (After the pages above, which show the launched run's results, and before the backfills below,
-    while the snapshot is still the launched build's.)"""
-    from tests.conftest import farmland_build
+    ever: the next `farmland build` marks it abandoned (tests/test_run_lock.py), or the operator ends it
+    from its run's page ("Terminate", for a run whose process is gone: mark it canceled), and the
+    waiting run goes."""
     from tests.test_fault_matrix import STEP_STARTED, Build
 
     home = launched.landing.parent / "dagster_home"
@@ -413,13 +424,14 @@ def test_a_run_launched_in_the_ui_waits_behind_a_build_from_the_command_line(lau
     time.sleep(4)
     assert launched.server.client.get_run_status(waiting) == dg.DagsterRunStatus.QUEUED
 
-    freed = farmland_build(launched.landing, launched.warehouse, home)
-    assert freed.returncode == 0, freed.stdout[-2000:] + freed.stderr[-2000:]
-    # the snapshot is the launched build's, of the landing folder as it is: nothing to build
-    assert "was abandoned" in freed.stdout and "Up to date" in freed.stdout
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (killed,) = [run.run_id for run in instance.get_runs() if run.status == dg.DagsterRunStatus.STARTED]
+    ended = launched.server.query(TERMINATE_RUN, runId=killed)["terminateRun"]
+    assert ended["__typename"] == "TerminateRunSuccess", ended
     assert _wait(launched.server.client, waiting) == dg.DagsterRunStatus.SUCCESS, launched.run_failures(
         waiting
     )
+    assert launched.server.client.get_run_status(killed) == dg.DagsterRunStatus.CANCELED
     _assert_land_use_area(launched)
 
 
