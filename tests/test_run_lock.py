@@ -142,29 +142,32 @@ def test_a_run_holds_the_warehouse_from_its_first_step_to_its_end_and_then_lets_
         pass
 
 
+@dg.op(name="step")
+def _step(farmland: WarehouseResource) -> None:
+    pass
+
+
+@dg.job(resource_defs={"farmland": WarehouseResource()})
+def warehouse_step() -> None:
+    """A run with nothing to do but set up its warehouse."""
+    _step()
+
+
 def test_a_run_left_in_progress_by_a_killed_build_is_marked_failed_by_the_next_build(tmp_path):
     """A killed build's run would show STARTED for ever and hold the instance's run queue."""
     warehouse = tmp_path / "farmland.duckdb"
     other = tmp_path / "other.duckdb"
 
-    @dg.op
-    def step(farmland: WarehouseResource) -> None:
-        pass
-
-    @dg.job(resource_defs={"farmland": WarehouseResource()})
-    def one_step() -> None:
-        step()
-
     with dg.DagsterInstance.get() as instance:
-        killed = _started_run(instance, one_step, warehouse)
-        elsewhere = _started_run(instance, one_step, other)
+        killed = _started_run(instance, warehouse_step, warehouse)
+        elsewhere = _started_run(instance, warehouse_step, other)
         # a run whose steps each had a process of their own never held the warehouse: it may be running
-        multiprocess = _started_run(instance, one_step, warehouse, multiprocess=True)
+        multiprocess = _started_run(instance, warehouse_step, warehouse, multiprocess=True)
         # unless the process that started it held the warehouse for it (farmland build --parallel N)
-        parallel_build = _started_run(instance, one_step, warehouse, multiprocess=True, held=True)
+        parallel_build = _started_run(instance, warehouse_step, warehouse, multiprocess=True, held=True)
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.STARTED
 
-        result = one_step.execute_in_process(
+        result = warehouse_step.execute_in_process(
             run_config={"resources": {"farmland": {"config": {"warehouse": str(warehouse)}}}},
             instance=instance,
         )
@@ -183,16 +186,8 @@ def test_a_build_that_stops_before_running_anything_still_frees_the_queue_of_aba
     refused for its landing folder, frees the instance's run queue too."""
     warehouse = tmp_path / "farmland.duckdb"
 
-    @dg.op
-    def step(farmland: WarehouseResource) -> None:
-        pass
-
-    @dg.job(resource_defs={"farmland": WarehouseResource()})
-    def one_step() -> None:
-        step()
-
     with dg.DagsterInstance.get() as instance:
-        killed = _started_run(instance, one_step, warehouse)
+        killed = _started_run(instance, warehouse_step, warehouse)
         with pytest.raises(SystemExit, match="does not exist"):
             main(["build", "--landing", str(tmp_path / "no such folder"), "--warehouse", str(warehouse)])
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
