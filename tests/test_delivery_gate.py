@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources.formats import read_layer, write_layer
-from tests.conftest import build
+from tests.conftest import build, copy_build
+from warehouse.config import published_path
 from warehouse.connection import connect
 
 
@@ -21,13 +22,12 @@ def _snapshot_rows(path):
 
 
 def _drop_one_class_changing_piece(path) -> int:
-    """Rewrite a DLTBGXGC file without one piece whose land class changed; returns its BSM."""
+    """Rewrite a DLTBGXGC file without one piece whose land class changed; returns its row's index."""
     layer = read_layer(path)
     table = layer.table
     changed = pc.not_equal(table["BGQDLBM"], table["BGHDLBM"]).to_pylist()
     victim = changed.index(True)
     keep = pa.array([i != victim for i in range(table.num_rows)])
-    removed_bsm = table["BSM"][victim].as_py()
     import shapely
 
     geometries = shapely.from_wkb(pc.filter(layer.wkb, keep).to_numpy(zero_copy_only=False))
@@ -39,23 +39,21 @@ def _drop_one_class_changing_piece(path) -> int:
     write_layer(
         path, table.filter(keep), list(geometries), layer.crs_epsg, dbf_encoding=layer.encoding or "UTF-8"
     )
-    return removed_bsm
+    return victim
 
 
 def test_a_missing_change_piece_blocks_the_year_and_reloading_the_fix_converges(
-    demo_build, landing_copy, tmp_path
+    delivery_a_cli_build, tmp_path
 ):
-    landing, manifest = landing_copy
-    # Start from the last good state: the demo build's working file and its published snapshot.
-    warehouse = tmp_path / "farmland.duckdb"
-    shutil.copy(demo_build.warehouse, warehouse)
-    published = demo_build.published
-    shutil.copy(published, tmp_path / published.name)
-    good_rows = _snapshot_rows(tmp_path / published.name)
+    # Start from the last good state: a copy of conformance delivery A's build (its working file, county
+    # files and published snapshot) and of the landing folder it was built from.
+    landing, warehouse = copy_build(delivery_a_cli_build.warehouse, delivery_a_cli_build.landing, tmp_path)
+    published = published_path(warehouse)
+    good_rows = _snapshot_rows(published)
 
-    change_file = next((landing / "survey" / "2023").glob("DLTBGXGC.*"))
+    change_file = next((landing / "survey" / "2024").glob("DLTBGXGC.*"))
     original = tmp_path / "original"
-    shutil.copytree(landing / "survey" / "2023", original)
+    shutil.copytree(landing / "survey" / "2024", original)
     _drop_one_class_changing_piece(change_file)
 
     result = build(landing, warehouse)
@@ -73,18 +71,18 @@ def test_a_missing_change_piece_blocks_the_year_and_reloading_the_fix_converges(
         failing = con.sql("select distinct year from quality.violations where rule_id = 'DQ09'").fetchall()
     finally:
         con.close()
-    assert status[2022] is True and status[2023] is False
-    assert all(reconciled is False for year, reconciled in status.items() if year > 2023)
-    assert failing == [(2023,)]
+    assert status[2023] is True and status[2024] is False
+    assert all(reconciled is False for year, reconciled in status.items() if year > 2024)
+    assert failing == [(2024,)]
     # the analysts' snapshot was not touched by the failed run
-    assert _snapshot_rows(tmp_path / published.name) == good_rows
+    assert _snapshot_rows(published) == good_rows
 
     # redeliver the original year: the warehouse converges to the clean result
-    shutil.rmtree(landing / "survey" / "2023")
-    shutil.copytree(original, landing / "survey" / "2023")
+    shutil.rmtree(landing / "survey" / "2024")
+    shutil.copytree(original, landing / "survey" / "2024")
     result = build(landing, warehouse)
     assert result.success
-    assert _snapshot_rows(tmp_path / published.name) == good_rows
+    assert _snapshot_rows(published) == good_rows
 
 
 def test_the_gate_message_names_the_missing_year_and_the_classes_that_do_not_reconcile():
