@@ -34,7 +34,7 @@ from warehouse.config import (
 )
 from warehouse.connection import warehouse
 from warehouse.county_shards import region_catalog, shard_folder
-from warehouse.run_lock import LOCK_HELD_ENV, exclusive_run, lock_path
+from warehouse.run_lock import exclusive_run, held_here
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -74,7 +74,7 @@ class WarehouseResource(dg.ConfigurableResource):
         run = context.dagster_run
         if run is None or not runs_in_one_process(run.run_config):
             return
-        held_by_launcher = os.environ.get(LOCK_HELD_ENV) == str(lock_path(self.warehouse_file))
+        held_by_launcher = held_here(self.warehouse_file)
         self._run_lock.enter_context(
             exclusive_run(
                 self.warehouse_file,

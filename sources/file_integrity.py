@@ -18,6 +18,12 @@ SHAPEFILE_CODE = 9994  # the first four bytes of a .shp and a .shx, big-endian
 GDBTABLE_VERSION_3 = 3  # the FileGDB 10 table header this reads; other versions are not checked
 
 
+def _header(path: Path, size: int) -> bytes:
+    # the header only: a delivered file may be gigabytes
+    with path.open("rb") as file:
+        return file.read(size)
+
+
 def _cut_short(delivered: Path, part: Path, declared: int, present: int, what: str) -> DeliveryError:
     inner = "" if part == delivered else f"{part.name} in "
     return DeliveryError(
@@ -31,7 +37,7 @@ def _cut_short(delivered: Path, part: Path, declared: int, present: int, what: s
 def check_shapefile(shp: Path, shx: Path | None, dbf: Path) -> None:
     """Refuse a Shapefile whose .shp, .shx or .dbf holds less than its header declares."""
     for part in (p for p in (shp, shx) if p is not None):
-        header = part.read_bytes()[:28]
+        header = _header(part, 28)
         if len(header) < 28 or struct.unpack(">i", header[:4])[0] != SHAPEFILE_CODE:
             raise DeliveryError(
                 f"{part.name}: not a Shapefile part (no Shapefile header)", source_file=str(shp)
@@ -39,7 +45,7 @@ def check_shapefile(shp: Path, shx: Path | None, dbf: Path) -> None:
         declared = 2 * struct.unpack(">i", header[24:28])[0]  # counted in 16-bit words
         if part.stat().st_size < declared:
             raise _cut_short(shp, part, declared, part.stat().st_size, "its header")
-    header = dbf.read_bytes()[:12]
+    header = _header(dbf, 12)
     if len(header) == 12:
         records, header_length, record_length = struct.unpack("<IHH", header[4:12])
         declared = header_length + records * record_length
@@ -50,7 +56,7 @@ def check_shapefile(shp: Path, shx: Path | None, dbf: Path) -> None:
 def check_geodatabase(gdb: Path) -> None:
     """Refuse a FileGDB folder one of whose tables holds less than its header declares."""
     for table in sorted(gdb.glob("*.gdbtable")):
-        header = table.read_bytes()[:32]
+        header = _header(table, 32)
         if len(header) < 32 or struct.unpack("<i", header[:4])[0] != GDBTABLE_VERSION_3:
             continue
         rows, declared = struct.unpack("<i", header[4:8])[0], struct.unpack("<Q", header[24:32])[0]

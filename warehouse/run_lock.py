@@ -64,6 +64,11 @@ def _refusal(warehouse: Path) -> str:
     )
 
 
+def held_here(warehouse: Path) -> bool:
+    """Whether this process holds the warehouse for its build, or was started by the one that does."""
+    return os.environ.get(LOCK_HELD_ENV) == str(lock_path(warehouse))
+
+
 @contextmanager
 def exclusive_run(warehouse: Path, what: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the warehouse for one build described by `what` (e.g. "farmland build --landing …"), or
@@ -71,7 +76,7 @@ def exclusive_run(warehouse: Path, what: str, waiting: Callable[[str], None] | N
     having told `waiting` which build is waited for. Re-entered by the build's own processes
     (FARMLAND_RUN_LOCK), it holds nothing more."""
     path = lock_path(warehouse)
-    if os.environ.get(LOCK_HELD_ENV) == str(path):
+    if held_here(warehouse):
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
